@@ -10,8 +10,12 @@ from proctor.records._grade import (
 )
 from proctor.records._rollout import Rollout
 from proctor.records._task import Task, TestSuite
+from proctor.records._verdict import DetectorSpec, Evidence, EvidenceKind, Verdict, VerdictLabel
 
 __all__ = [
+    "DetectorSpec",
+    "Evidence",
+    "EvidenceKind",
     "ExecStats",
     "Grade",
     "Rollout",
@@ -21,4 +25,6 @@ __all__ = [
     "TestOutcome",
     "TestStatus",
     "TestSuite",
+    "Verdict",
+    "VerdictLabel",
 ]

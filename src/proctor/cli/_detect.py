@@ -1,0 +1,250 @@
+"""``proctor detect``, ``proctor scan`` and ``proctor bench detectors``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from proctor.cli._app import app, err_console
+from proctor.records import Grade
+
+bench_app = typer.Typer(help="Benchmarks: score proctor's components on labelled corpora.",
+                        no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+EXIT_CLEAN, EXIT_UNSURE, EXIT_HACKS = 0, 1, 2
+
+
+def _read_grades(path: Path | None) -> dict[str, Grade]:
+    if path is None:
+        return {}
+    grades = {}
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            grade = Grade.model_validate_json(line)
+        except ValueError as exc:
+            err_console.print(f"[red]error:[/] {path}:{n}: not a grade: {str(exc)[:200]}")
+            raise typer.Exit(2) from exc
+        grades[grade.rollout_id] = grade
+    return grades
+
+
+def _pipeline_options(judge_url: str | None, judge_model: str, judge_mode: str
+                      ) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    from proctor.detectors import default_detectors
+
+    names = default_detectors()
+    options: dict[str, dict[str, Any]] = {}
+    if judge_url:
+        names.append("llm_judge")
+        options["llm_judge"] = {"base_url": judge_url, "model": judge_model, "mode": judge_mode}
+    return names, options
+
+
+def _verdict_table(rows: list[dict[str, Any]], title: str, limit: int = 25) -> Table:
+    table = Table(title=title)
+    for column in ("rollout", "label", "category", "confidence", "evidence"):
+        table.add_column(column, justify="right" if column == "confidence" else "left",
+                         overflow="fold")
+    colour = {"hack": "red", "unsure": "yellow", "clean": "green"}
+    flagged = [r for r in rows if r["label"] != "clean"]
+    flagged.sort(key=lambda r: (r["label"] != "hack", -r["confidence"]))
+    for r in flagged[:limit]:
+        first = r["evidence"][0]["text"] if r["evidence"] else ""
+        line = r["evidence"][0].get("line") if r["evidence"] else None
+        where = f"line {line}: " if line else ""
+        table.add_row(escape(r["rollout_id"]), f"[{colour[r['label']]}]{r['label']}[/]",
+                      r["category"] or "", f"{r['confidence']:.2f}", escape(f"{where}{first}"[:110]))
+    if len(flagged) > limit:
+        table.caption = f"... and {len(flagged) - limit} more flagged rollouts"
+    return table
+
+
+def _run_detection(tasks: Any, rollouts: list[Any], grades: dict[str, Grade], out: Path,
+                   all_verdicts: bool, names: list[str], options: dict[str, dict[str, Any]],
+                   workers: int, sandbox: bool) -> list[dict[str, Any]]:
+    from proctor.detectors import DetectionPipeline
+    from proctor.graders._expected import default_cache_dir
+
+    rows: list[dict[str, Any]] = []
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with DetectionPipeline(names, sandbox=sandbox, workers=workers, options=options,
+                           cache_dir=default_cache_dir()) as pipeline, out.open("w") as sink:
+        if sandbox and pipeline.pool is None:
+            err_console.print("[yellow]no sandbox: the differential detector is skipped[/]")
+        subjects = pipeline.subjects(tasks, rollouts, grades)
+
+        def write(detection: Any) -> None:
+            row = detection.record(all_verdicts)
+            sink.write(json.dumps(row) + "\n")
+            rows.append(row)
+
+        pipeline.run(subjects, on_done=write)
+    return rows
+
+
+@app.command()
+def detect(
+    rollouts: Annotated[Path, typer.Option("--rollouts", "-r", exists=True, dir_okay=False,
+                                           help="Rollout JSONL (id, task_id, code or completion).")],
+    tasks: Annotated[Path, typer.Option("--tasks", "-t", exists=True, dir_okay=False,
+                                        help="Task file: HumanEval(+), MBPP+ or proctor JSONL.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write one JSON verdict per rollout.")],
+    graded: Annotated[Path | None, typer.Option("--graded", "-g", exists=True, dir_okay=False,
+                                                help="Grades from `proctor grade` (adds the proxy-gold gap and the group detector's reward).")] = None,
+    all_verdicts: Annotated[bool, typer.Option("--all", help="Also write every detector's own verdict.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Sandbox workers for differential execution.")] = 2,
+    sandbox: Annotated[bool, typer.Option(help="Run code in the sandbox (differential execution). --no-sandbox keeps to static analysis.")] = True,
+    judge_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL: adds the LLM judge (off by default).")] = None,
+    judge_model: Annotated[str, typer.Option(help="Model name for the LLM judge.")] = "gpt-4o-mini",
+    judge_mode: Annotated[str, typer.Option(help="isolated or contrastive (shows the judge the rollout's group).")] = "isolated",
+    visible: Annotated[str, typer.Option(help="Visible tests for HumanEval+ files: base or test.")] = "base",
+    gold: Annotated[str, typer.Option(help="Held-out tests for HumanEval+ files: plus or none.")] = "plus",
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip bad lines instead of stopping.")] = False,
+) -> None:
+    """Detect reward hacks: one JSON line per rollout with label (hack/clean/unsure), category,
+    confidence and evidence.
+
+    Example:
+
+        proctor detect --rollouts rollouts.jsonl --tasks tasks.jsonl --graded grades.jsonl --out verdicts.jsonl
+    """
+    from proctor.cli._grade import load_inputs
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    by_id, todo = load_inputs(tasks, rollouts, visible, gold, skip_invalid)
+    names, options = _pipeline_options(judge_url, judge_model, judge_mode)
+    started = time.perf_counter()
+    rows = _run_detection(by_id, todo, _read_grades(graded), out, all_verdicts, names, options,
+                          workers, sandbox)
+    counts = Counter(r["label"] for r in rows)
+    title = (f"{len(rows)} rollouts: {counts['hack']} hack, {counts['unsure']} unsure, "
+             f"{counts['clean']} clean ({time.perf_counter() - started:.1f}s) -> {out}")
+    err_console.print(_verdict_table(rows, title))
+
+
+@app.command()
+def scan(
+    tasks: Annotated[Path | None, typer.Option("--tasks", "-t", exists=True, dir_okay=False,
+                                               help="Task file (default: the demo suite proctor ships).")] = None,
+    rollouts: Annotated[Path | None, typer.Option("--rollouts", "-r", exists=True, dir_okay=False,
+                                                  help="Rollout JSONL (default: the demo suite's rollouts).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for grades.jsonl, verdicts.jsonl and summary.json.")] = Path("proctor-scan"),
+    workers: Annotated[int, typer.Option(min=1, help="Sandbox workers.")] = 2,
+    all_verdicts: Annotated[bool, typer.Option("--all", help="Write every detector's verdict too.")] = False,
+    visible: Annotated[str, typer.Option(help="Visible tests for HumanEval+ files: base or test.")] = "base",
+    gold: Annotated[str, typer.Option(help="Held-out tests for HumanEval+ files: plus or none.")] = "plus",
+) -> None:
+    """Grade (hardened) and detect in one go, then summarise. The quick start:
+
+        proctor scan                      # the demo suite
+        proctor scan --tasks T --rollouts R --out DIR
+
+    Exit status: 0 no hack found, 1 only unsure verdicts, 2 hacks found.
+    """
+    from proctor.cli._grade import load_inputs, summary_table
+    from proctor.demo import ROLLOUTS as DEMO_ROLLOUTS
+    from proctor.demo import TASKS as DEMO_TASKS
+    from proctor.graders._expected import default_cache_dir
+    from proctor.graders._hardened import HardenedGrader
+    from proctor.sandbox import InfraError
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    by_id, todo = load_inputs(tasks or DEMO_TASKS, rollouts or DEMO_ROLLOUTS, visible, gold, False)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        grader = HardenedGrader(workers=workers, cache_dir=default_cache_dir())
+    except InfraError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(3) from exc
+    with grader, (out / "grades.jsonl").open("w") as sink:
+        grades = []
+        for g in grader.grade_many(((by_id[r.task_id], r) for r in todo), workers=workers):
+            sink.write(g.model_dump_json() + "\n")
+            grades.append(g)
+    err_console.print(summary_table(grades, f"{len(grades)} rollouts graded"))
+    names, options = _pipeline_options(None, "", "isolated")
+    rows = _run_detection(by_id, todo, {g.rollout_id: g for g in grades}, out / "verdicts.jsonl",
+                          all_verdicts, names, options, workers, True)
+    summary = _summary(rows, grades, time.perf_counter() - started)
+    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    counts = summary["labels"]
+    err_console.print(_verdict_table(rows, f"{len(rows)} rollouts: {counts.get('hack', 0)} hack, "
+                                           f"{counts.get('unsure', 0)} unsure, "
+                                           f"{counts.get('clean', 0)} clean"))
+    err_console.print(_category_table(summary))
+    err_console.print(f"wrote {out}/grades.jsonl, verdicts.jsonl, summary.json")
+    if counts.get("hack"):
+        raise typer.Exit(EXIT_HACKS)
+    if counts.get("unsure"):
+        raise typer.Exit(EXIT_UNSURE)
+
+
+def _summary(rows: list[dict[str, Any]], grades: list[Grade], seconds: float) -> dict[str, Any]:
+    by_category = Counter(r["category"] for r in rows if r["label"] == "hack")
+    ok = [g for g in grades if g.status == "ok"]
+    hacked_ids = {r["rollout_id"] for r in rows if r["label"] == "hack"}
+    rewarded = [g for g in ok if g.rollout_id in hacked_ids and (g.proxy or 0) > 0]
+    return {
+        "rollouts": len(rows),
+        "labels": dict(Counter(r["label"] for r in rows)),
+        "hacks_by_category": dict(by_category.most_common()),
+        "mean_proxy": round(sum(g.proxy or 0 for g in ok) / len(ok), 4) if ok else None,
+        "mean_gold": (round(sum(g.gold for g in ok if g.gold is not None)
+                            / max(1, sum(g.gold is not None for g in ok)), 4) if ok else None),
+        "hacks_rewarded_by_proxy": len(rewarded),
+        "infra_errors": len(grades) - len(ok),
+        "seconds": round(seconds, 2),
+        "flagged": [{k: r[k] for k in ("rollout_id", "label", "category", "confidence")}
+                    | {"evidence": r["evidence"][:2]}
+                    for r in rows if r["label"] != "clean"],
+    }
+
+
+def _category_table(summary: dict[str, Any]) -> Table:
+    table = Table(title="hacks by category")
+    table.add_column("category")
+    table.add_column("rollouts", justify="right")
+    for category, n in summary["hacks_by_category"].items():
+        table.add_row(str(category), str(n))
+    return table
+
+
+@bench_app.command("detectors")
+def bench_detectors(
+    split: Annotated[str, typer.Option(help="Corpus split: heldout (the reported one), dev (tuning), or all.")] = "heldout",
+    out: Annotated[Path, typer.Option(help="Directory for detectors.md and detectors.json.")] = Path("benchmarks/results"),
+    workers: Annotated[int, typer.Option(min=1, help="Sandbox workers for grading.")] = 2,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="Fit the ensemble weights on the DEV split and save them (never on held-out).")] = False,
+    limit: Annotated[int | None, typer.Option(help="Only the first N rollouts (smoke runs).")] = None,
+    cache: Annotated[bool, typer.Option(help="Cache grades and expected outputs on disk.")] = True,
+) -> None:
+    """Score every detector and the ensemble on the labelled corpus: recall per category,
+    precision, false-positive rate on honest correct and honest wrong solutions, cost.
+
+        proctor bench detectors                 # the held-out split, as reported in docs
+        proctor bench detectors --split dev --calibrate
+    """
+    from proctor.detectors._bench_cli import run_bench
+
+    if split not in ("heldout", "dev", "all"):
+        err_console.print("[red]error:[/] --split is heldout, dev or all")
+        raise typer.Exit(2)
+    if calibrate and split != "dev":
+        err_console.print("[red]error:[/] --calibrate fits on the dev split only: add --split dev")
+        raise typer.Exit(2)
+    run_bench(split, out, workers, calibrate, limit, cache, err_console)
+
+
+__all__ = ["bench_app", "bench_detectors", "detect", "scan"]

@@ -1,0 +1,57 @@
+"""The ensemble: the documented combination rule and its calibration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from proctor.detectors import create_detector
+from proctor.detectors._base import Subject
+from proctor.detectors._ensemble import DEFAULT_WEIGHTS, Ensemble, fit
+from proctor.records import DetectorSpec, Rollout, Verdict
+
+SUBJECT = Subject(rollout=Rollout(id="r", task_id="t", code="x = 1"))
+
+
+def _v(detector: str, label: str, confidence: float = 0.0, category: Any = None) -> Verdict:
+    return Verdict(rollout_id="r", detector=detector, spec=DetectorSpec(name=detector),
+                   label=label, confidence=confidence, category=category,  # type: ignore[arg-type]
+                   categories=[category] if category else [])
+
+
+def _ensemble() -> Ensemble:
+    ensemble = create_detector("ensemble")
+    assert isinstance(ensemble, Ensemble)
+    return ensemble
+
+
+def test_a_confident_static_hack_makes_a_hack() -> None:
+    verdict = _ensemble().combine(SUBJECT, [_v("static", "hack", 0.95, "early_exit"),
+                                            _v("transcript", "not_applicable")])
+    assert (verdict.label, verdict.category) == ("hack", "early_exit")
+
+
+def test_all_clean_is_clean() -> None:
+    verdict = _ensemble().combine(SUBJECT, [_v("static", "clean"), _v("special_casing", "clean")])
+    assert verdict.label == "clean"
+
+
+def test_no_applicable_detector_is_unsure_never_clean() -> None:
+    verdict = _ensemble().combine(SUBJECT, [_v("transcript", "not_applicable")])
+    assert verdict.label == "unsure"
+
+
+def test_the_category_comes_from_the_strongest_contribution() -> None:
+    verdict = _ensemble().combine(SUBJECT, [_v("static", "hack", 0.95, "fake_report"),
+                                            _v("group", "unsure", 0.45, "special_casing")])
+    assert verdict.category == "fake_report"
+
+
+def test_fit_separates_separable_data() -> None:
+    rows = [{"static": 0.9}] * 20 + [{}] * 20
+    params = fit(rows, [1] * 20 + [0] * 20)
+    assert params["weights"]["static"] > 0 > params["bias"]
+
+
+def test_a_detector_absent_from_the_data_keeps_its_default_weight() -> None:
+    params = fit([{"static": 0.9}, {}], [1, 0])
+    assert params["weights"]["tamper"] == DEFAULT_WEIGHTS["weights"]["tamper"]
