@@ -9,7 +9,8 @@ line the harness prints last on stdout. That is why an object with a lying
 here; `proctor attack` shows which. The held-out score is exactly as exploitable
 as the proxy: read gold from the hardened grader.
 
-The host, not the reward, is protected (as in real setups): rlimits, a wall
+The host, not the reward, is protected (as in real setups): rlimits, a process cap
+(`proctor.graders._pids_cap`), a wall
 timeout, a process group killed at the end, and, where ``unshare`` works, fresh
 user/pid/net namespaces so fork bombs and ``kill`` cannot reach the host.
 
@@ -35,6 +36,7 @@ from typing import Any
 
 from proctor.graders._base import Grader
 from proctor.graders._expected import ExpectedOutputs
+from proctor.graders._pids_cap import pids_cap
 from proctor.graders._registry import register_grader
 from proctor.io._program import program_for
 from proctor.records import ExecStats, Grade, Rollout, Task, TestOutcome, TestStatus, TestSuite
@@ -45,6 +47,9 @@ _OUTPUT_CAP = 4 << 20  # bytes of stdout/stderr read back (the tail)
 _UNSHARE_FLAGS = ["--user", "--map-root-user", "--pid", "--fork", "--net", "--mount-proc",
                   "--kill-child"]
 NAMESPACE_MECHANISMS = ["userns", "pidns", "netns", "private-proc"]
+NPROC_LIMIT = 128
+"""Processes and threads a graded command may have at once: a fork bomb stops here
+(a pids cgroup as root, RLIMIT_NPROC otherwise; see `proctor.graders._pids_cap`)."""
 
 # ----------------------------------------------------------------------------------------
 # Python literals for expected values (the harness and the pytest file embed them as code)
@@ -149,14 +154,17 @@ def namespaces_available() -> bool:
         return _ns_available
 
 
-def _limits(timeout: float, memory_mb: int) -> tuple[list[str], Any]:
-    """A ``prlimit`` prefix, or a preexec function where util-linux's prlimit is missing."""
+def _limits(timeout: float, memory_mb: int, nproc: bool) -> tuple[list[str], Any]:
+    """A ``prlimit`` prefix, or a preexec function where util-linux's prlimit is missing.
+
+    ``nproc`` adds RLIMIT_NPROC: only inside a fresh user namespace, where the count
+    starts from zero (outside, it counts every process the user already has)."""
     cpu = math.ceil(timeout) + 1
     mem, fsize = memory_mb << 20, 64 << 20
     exe = shutil.which("prlimit")
     if exe:
         return [exe, f"--as={mem}", f"--cpu={cpu}:{cpu + 1}", f"--fsize={fsize}", "--core=0",
-                "--"], None
+                *([f"--nproc={NPROC_LIMIT}"] if nproc else []), "--"], None
 
     def preexec() -> None:  # pragma: no cover - only without util-linux
         import resource
@@ -165,6 +173,8 @@ def _limits(timeout: float, memory_mb: int) -> tuple[list[str], Any]:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if nproc:
+            resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
 
     return [], preexec
 
@@ -192,9 +202,33 @@ def run_contained(argv: list[str], cwd: Path, timeout: float, memory_mb: int,
     has a floor: Linux records the forking process's image at exec, so it is never
     below this grader's own RSS.
     """
-    prefix, preexec = _limits(timeout, memory_mb)
+    cap = pids_cap(NPROC_LIMIT) if os.geteuid() == 0 else None
+    prefix, preexec = _limits(timeout, memory_mb, nproc=namespaces and os.geteuid() != 0)
+    if cap is not None:
+        preexec = _then(cap.preexec, preexec)
     if namespaces:
         prefix = [shutil.which("unshare") or "unshare", *_UNSHARE_FLAGS, "--", *prefix]
+    try:
+        return _run(argv, cwd, timeout, prefix, preexec, stdin, env)
+    finally:
+        if cap is not None:
+            cap.close()
+
+
+def _then(first: Any, second: Any) -> Any:
+    """One preexec function that runs ``first`` then ``second`` (which may be None)."""
+    if second is None:
+        return first
+
+    def both() -> None:
+        first()
+        second()
+
+    return both
+
+
+def _run(argv: list[str], cwd: Path, timeout: float, prefix: list[str], preexec: Any,
+         stdin: bytes, env: dict[str, str] | None) -> RunResult:
     base_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(cwd),
                 "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
     with tempfile.TemporaryDirectory(prefix="proctor-naive-io-") as io_dir:
