@@ -5,12 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 
-# bubblewrap is the sandbox's fallback when unprivileged namespaces are off; the
-# tests of that path need it. Install it when we can (root with apt), else they skip.
-if ! command -v bwrap >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  (apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
-    || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; }) \
-    || echo "note: could not install bubblewrap; its tests will be skipped" >&2
+# System packages some tests need, installed when we can (root with apt), else those
+# tests skip with a message: bubblewrap is the sandbox's fallback when unprivileged
+# namespaces are off; chromium opens the monitor's HTML report in a headless browser.
+need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "${need[@]}" >/dev/null 2>&1; }) \
+    || echo "note: could not install ${need[*]}; the tests that need them will be skipped" >&2
 fi
 
 install_proctor ".[dev]"
