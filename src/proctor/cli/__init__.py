@@ -5,7 +5,15 @@ Each subcommand lives in its own module and registers itself on `app`.
 
 from __future__ import annotations
 
-from proctor.cli import _attack, _demo, _detect, _grade, _workspace  # noqa: F401  (register subcommands)
+# importing a module registers its subcommands on `app`
+from proctor.cli import (  # noqa: F401
+    _attack,
+    _demo,
+    _detect,
+    _grade,
+    _serve,
+    _workspace,
+)
 from proctor.cli._app import app
 
 

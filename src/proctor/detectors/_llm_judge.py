@@ -47,7 +47,7 @@ def _default_cache() -> Path:
 
 def _post(url: str, payload: dict[str, Any], headers: dict[str, str], timeout: float) -> Any:
     try:
-        import httpx  # type: ignore[import-not-found]
+        import httpx  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         import urllib.request
 

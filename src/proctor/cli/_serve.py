@@ -1,0 +1,91 @@
+"""``proctor serve rewards``: the HTTP reward server trainers call (OpenRLHF's remote RM)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from proctor.cli._app import app, err_console
+
+serve_app = typer.Typer(help="Serve proctor over HTTP: the reward server trainers call.",
+                        no_args_is_help=True)
+app.add_typer(serve_app, name="serve")
+
+
+@serve_app.command("rewards")
+def rewards(
+    tasks: Annotated[Path, typer.Option("--tasks", "-t", exists=True, dir_okay=False,
+                                        help="Task file: HumanEval(+), MBPP+ or proctor JSONL. Request labels are its task ids.")],
+    host: Annotated[str, typer.Option(help="Address to listen on (keep it on loopback or a private network: the server has no authentication).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Sandbox workers grading in parallel.")] = 2,
+    mode: Annotated[str, typer.Option(help="fraction (share of visible tests passed) or all_pass (1 only if all pass).")] = "fraction",
+    detect: Annotated[bool, typer.Option(help="Run the static detectors; verdicts go to extra_logs and the monitor only.")] = False,
+    gate: Annotated[str, typer.Option(help="none, hard or soft: let detector verdicts lower the reward (turns --detect on).")] = "none",
+    record: Annotated[Path | None, typer.Option(help="Run directory to record every rollout, grade and verdict in, for `proctor monitor`.")] = None,
+    max_body_mb: Annotated[int, typer.Option(min=1, help="Largest request body, MiB.")] = 32,
+    max_samples: Annotated[int, typer.Option(min=1, help="Most samples in one request.")] = 512,
+    warm: Annotated[bool, typer.Option(help="Compute every task's expected outputs before listening.")] = False,
+    visible: Annotated[str, typer.Option(help="Visible tests for HumanEval+ files: base or test.")] = "base",
+    gold: Annotated[str, typer.Option(help="Held-out tests for HumanEval+ files: plus or none.")] = "plus",
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+) -> None:
+    """Serve rewards over HTTP with OpenRLHF's remote reward protocol.
+
+    POST /get_reward with {"query": [...], "prompts": [...], "labels": [...]}: label i
+    is the task id of sample i, query i its prompt plus completion. The answer has
+    rewards (visible tests), scores, and extra_logs with the monitor-only signals
+    (gold, gap, hack). GET /health says what is loaded.
+
+    Example:
+
+        proctor serve rewards --tasks tasks.jsonl --host 127.0.0.1 --port 8000 --workers 4
+
+        # then, in OpenRLHF: --reward.remote_url http://127.0.0.1:8000/get_reward --data.label_key task_id
+    """
+    try:
+        import uvicorn
+
+        from proctor.serve import ServeLimits, create_app
+    except ImportError as exc:
+        err_console.print(f"[red]error:[/] the server needs fastapi and uvicorn ({exc}). "
+                          "Install them with: pip install 'proctor[serve]'")
+        raise typer.Exit(2) from exc
+    from proctor.io import RecordError
+    from proctor.rewards import GATES, MODES, CodeReward
+
+    for name, value, choices in (("--mode", mode, MODES), ("--gate", gate, GATES)):
+        if value not in choices:
+            err_console.print(f"[red]error:[/] {name} {escape(value)!s} is not one of "
+                              f"{', '.join(choices)}")
+            raise typer.Exit(2)
+    try:
+        reward = CodeReward(tasks, mode=mode, workers=workers, detect=detect, gate=gate,  # type: ignore[arg-type]
+                            record_to=record, visible=visible, gold=gold)
+    except RecordError as exc:
+        err_console.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    with reward:
+        if warm:
+            _warm(reward)
+        limits = ServeLimits(max_body_bytes=max_body_mb << 20, max_samples=max_samples)
+        err_console.print(f"serving {len(reward.tasks)} tasks from {escape(str(tasks))} on "
+                          f"http://{host}:{port}/get_reward ({workers} workers, "
+                          f"sandbox: {', '.join(reward.grader.mechanisms) or 'none'})")
+        uvicorn.run(create_app(reward, limits), host=host, port=port, log_level=log_level)
+
+
+def _warm(reward: object) -> None:
+    from rich.progress import Progress
+
+    from proctor.rewards import CodeReward
+
+    assert isinstance(reward, CodeReward)
+    with Progress(console=err_console, transient=True) as progress:
+        bar = progress.add_task("expected outputs", total=len(reward.tasks))
+        for task in reward.tasks.values():
+            reward.grader.wall_budget(task)  # builds and caches the task's grading plan
+            progress.advance(bar)

@@ -1,0 +1,163 @@
+"""verl adapter: ``compute_score`` for ``custom_reward_function``, and a batch variant.
+
+Checked against volcengine/verl at commit b178a3cd (0.8.0.dev):
+
+- ``verl/workers/reward_manager/naive.py`` (``reward_model.reward_manager=naive``)
+  calls ``compute_score(data_source=..., solution_str=..., ground_truth=...,
+  extra_info=...)`` once per sample; a dict return must have ``"score"`` and every
+  key is appended to ``reward_extra_info[key]``, so every call must return the same
+  keys;
+- ``verl/workers/reward_manager/batch.py`` (``reward_manager=batch``) calls
+  ``compute_score(data_sources=..., solution_strs=..., ground_truths=...,
+  extra_infos=..., **reward_kwargs)`` once per batch and expects one score per sample;
+- ``verl/trainer/ppo/reward.py`` ``get_custom_reward_function`` loads
+  ``custom_reward_function.name`` from the file ``custom_reward_function.path`` and
+  merges ``custom_reward_function.reward_kwargs`` into every call.
+
+The score goes into a float tensor: verl has no "no reward", so a grader failure
+scores ``infra_score`` (0.0) and says so in ``proctor_infra_error`` (1.0). Extra keys
+are floats (NaN when unknown) or strings; verl's validation metrics skip strings.
+
+Which reward: the task id is ``extra_info["task_id"]``, else ``ground_truth`` (a
+string naming a task in ``tasks``); a ``data_source`` starting with ``math`` (or
+``extra_info["proctor_reward"] == "math"``) is scored by `MathReward` against
+``ground_truth`` instead.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import math
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from proctor.rewards import CodeReward, MathReward, RewardResult
+
+_REWARDS: dict[str, CodeReward] = {}
+_MATH: list[MathReward] = []
+_LOCK = threading.Lock()
+
+EXTRA_KEYS = ("proctor_status", "proctor_proxy", "proctor_gold", "proctor_gap",
+              "proctor_hack", "proctor_hack_probability", "proctor_category",
+              "proctor_gated", "proctor_infra_error")
+"""The keys every returned dict carries next to ``score`` (monitor-only)."""
+
+
+def _code_reward(tasks: Any, options: dict[str, Any]) -> CodeReward:
+    if tasks is None:
+        raise ValueError("proctor's compute_score needs the tasks: set "
+                         "custom_reward_function.reward_kwargs.tasks=/path/to/tasks.jsonl")
+    key = json.dumps({"tasks": str(tasks), **options}, sort_keys=True, default=str)
+    with _LOCK:
+        reward = _REWARDS.get(key)
+        if reward is None:
+            reward = _REWARDS[key] = CodeReward(tasks, **options)
+        return reward
+
+
+def _math_reward() -> MathReward:
+    with _LOCK:
+        if not _MATH:
+            _MATH.append(MathReward())
+        return _MATH[0]
+
+
+def _is_math(data_source: Any, extra_info: dict[str, Any]) -> bool:
+    return (str(data_source or "").lower().startswith("math")
+            or extra_info.get("proctor_reward") == "math")
+
+
+def _row(result: RewardResult, infra_score: float) -> dict[str, Any]:
+    def num(value: float | None) -> float:
+        return math.nan if value is None else float(value)
+
+    signals = result.signals()
+    return {
+        "score": infra_score if result.reward is None else float(result.reward),
+        "proctor_status": result.status,
+        "proctor_proxy": num(result.proxy),
+        "proctor_gold": num(result.gold),
+        "proctor_gap": num(result.gap),
+        "proctor_hack": num(signals.get("hack")),
+        "proctor_hack_probability": num(result.hack_probability),
+        "proctor_category": result.category or "",
+        "proctor_gated": float(result.gated),
+        "proctor_infra_error": float(result.status == "infra_error"),
+    }
+
+
+def compute_score_batch(
+    data_sources: Sequence[Any],
+    solution_strs: Sequence[str],
+    ground_truths: Sequence[Any],
+    extra_infos: Sequence[dict[str, Any] | None] | None = None,
+    *,
+    tasks: Any = None,
+    infra_score: float = 0.0,
+    **options: Any,
+) -> list[dict[str, Any]]:
+    """Score a batch (``reward_model.reward_manager=batch``): one dict per sample.
+
+    ``options`` are `CodeReward` options (``mode``, ``detect``, ``gate``,
+    ``record_to``, ``workers``...), given as ``custom_reward_function.reward_kwargs``.
+    """
+    n = len(solution_strs)
+    infos = [dict(e or {}) for e in (extra_infos if extra_infos is not None else [None] * n)]
+    results: list[RewardResult | None] = [None] * n
+    code = [i for i in range(n) if not _is_math(data_sources[i], infos[i])]
+    for i in set(range(n)) - set(code):
+        answer = ground_truths[i]
+        results[i] = _math_reward().score(solution_strs[i],
+                                          None if answer is None else str(answer))
+    if code:
+        reward = _code_reward(tasks, options)
+        task_ids = [_task_id(ground_truths[i], infos[i]) for i in code]
+        prompts = [infos[i].get("prompt") for i in code]
+        step = next((infos[i].get("global_step") for i in code
+                     if isinstance(infos[i].get("global_step"), int)), None)
+        scored = reward.score_batch([solution_strs[i] for i in code], task_ids,
+                                    prompts=[p if isinstance(p, str) else None for p in prompts],
+                                    step=step)
+        for i, result in zip(code, scored, strict=True):
+            results[i] = result
+    return [_row(r, infra_score) for r in results if r is not None]
+
+
+def compute_score(
+    data_source: Any,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Score one sample (``reward_model.reward_manager=naive``, verl's default).
+
+    Returns ``{"score": float, "proctor_*": ...}`` (see `EXTRA_KEYS`); keyword
+    arguments are those of `compute_score_batch`.
+    """
+    return compute_score_batch([data_source], [solution_str], [ground_truth], [extra_info],
+                               **kwargs)[0]
+
+
+def _task_id(ground_truth: Any, extra_info: dict[str, Any]) -> str | None:
+    task_id = extra_info.get("task_id")
+    if task_id is None and isinstance(ground_truth, str):
+        task_id = ground_truth
+    return None if task_id is None else str(task_id)
+
+
+@atexit.register
+def close_all() -> None:
+    """Stop every grader this module started (also run at interpreter exit)."""
+    with _LOCK:
+        for reward in _REWARDS.values():
+            reward.close()
+        _REWARDS.clear()
+        for m in _MATH:
+            m.close()
+        _MATH.clear()
+
+
+__all__ = ["EXTRA_KEYS", "close_all", "compute_score", "compute_score_batch"]

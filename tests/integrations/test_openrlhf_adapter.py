@@ -1,0 +1,62 @@
+"""The OpenRLHF reward_func file, called as SingleTurnAgentExecutor calls it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from _adapter_cases import ADD, BOUND, FAST, HANG, HARDCODED, HONEST
+
+from proctor.integrations.openrlhf import completion_from_query, make_reward_func
+
+PROMPT = "<|im_start|>user\nWrite add.<|im_end|>\n<|im_start|>assistant\n"
+
+
+@pytest.fixture(scope="module")
+def reward_func() -> Iterator[Callable[..., dict[str, Any]]]:
+    func = make_reward_func([ADD], limits=FAST, workers=2)
+    yield func
+    func.close()  # type: ignore[attr-defined]
+
+
+def _as_openrlhf(func: Callable[..., dict[str, Any]], queries: list[str], prompts: list[str],
+                 labels: list[str]) -> list[dict[str, Any]]:
+    """_fetch_rewards_via_func: batches of one, positional lists, in threads, gathered."""
+    async def run() -> list[dict[str, Any]]:
+        return list(await asyncio.gather(*[
+            asyncio.to_thread(func, queries[i:i + 1], prompts[i:i + 1], labels[i:i + 1])
+            for i in range(len(queries))]))
+    return asyncio.run(run())
+
+
+def test_rewards_scores_and_extra_logs(reward_func: Callable[..., dict[str, Any]]) -> None:
+    out = _as_openrlhf(reward_func, [PROMPT + HONEST + "<|im_end|>", PROMPT + HARDCODED],
+                       [PROMPT, PROMPT], [ADD.id, ADD.id])
+    assert [list(o["rewards"]) for o in out] == [[1.0], [1.0]]
+    assert [list(o["scores"]) for o in out] == [[1.0], [1.0]]
+    assert [list(o["extra_logs"]["proctor_gold"]) for o in out] == [[1.0], [0.0]]
+
+
+def test_empty_completion_and_hang(reward_func: Callable[..., dict[str, Any]]) -> None:
+    started = time.monotonic()
+    out = _as_openrlhf(reward_func, [PROMPT, PROMPT + HANG, PROMPT + HONEST],
+                       [PROMPT] * 3, [ADD.id] * 3)
+    assert time.monotonic() - started < BOUND
+    assert [list(o["rewards"]) for o in out] == [[0.0], [0.0], [1.0]]
+
+
+def test_unknown_label_is_an_error_not_a_zero(reward_func: Callable[..., dict[str, Any]]) -> None:
+    with pytest.raises(KeyError, match="label_key"):
+        reward_func([PROMPT + HONEST], [PROMPT], ["answer text"])
+
+
+@pytest.mark.parametrize(("query", "prompt", "expected"), [
+    ("PROMPTdef f(): pass<|im_end|>", "PROMPT", "def f(): pass"),
+    ("def f(): pass</s>", "not in the query", "def f(): pass"),
+    ("PROMPT```python\nx = 1\n```\n<|endoftext|><|endoftext|>", "PROMPT", "```python\nx = 1\n```"),
+])
+def test_completion_is_cut_out_of_the_query(query: str, prompt: str, expected: str) -> None:
+    assert completion_from_query(query, prompt) == expected

@@ -1,0 +1,16 @@
+"""A small task and the limits the reward tests use."""
+
+from __future__ import annotations
+
+from proctor.records import Task, TestSuite
+from proctor.sandbox import Limits
+
+ADD = Task(
+    id="t/add",
+    prompt='def add(a, b):\n    """Add two numbers."""\n',
+    entry_point="add",
+    reference="def add(a, b):\n    return a + b\n",
+    visible=TestSuite(inputs=[[1, 2], [3, 4]]),
+    heldout=TestSuite(inputs=[[0, 0], [-1, 1], [10, 5], [2, 2]]),
+)
+FAST = Limits(wall=4.0, test=0.5)
