@@ -8,9 +8,12 @@ from __future__ import annotations
 # importing a module registers its subcommands on `app`
 from proctor.cli import (  # noqa: F401
     _attack,
+    _bench_mitigations,
     _demo,
     _detect,
     _grade,
+    _monitor,
+    _monitor_ingest,
     _serve,
     _workspace,
 )
