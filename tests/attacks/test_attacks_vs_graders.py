@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from proctor.attacks import ATTACKS, AttackResult, run_attacks
 from proctor.attacks._runner import judge
 from proctor.cli import app
-from proctor.graders._naive_exec import namespaces_available
+from proctor.graders._contained import namespaces_available
 from proctor.records import Grade, Task, TestSuite
 
 ADD = "def add(a, b):\n    return a + b\n"

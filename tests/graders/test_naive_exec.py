@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from proctor.graders._naive_exec import NaiveExecGrader, namespaces_available, py_literal
+from proctor.graders._contained import namespaces_available
+from proctor.graders._naive_exec import NaiveExecGrader, py_literal
 from proctor.graders._registry import create_grader, grader_names
 from proctor.records import Rollout, Task, TestSuite
 

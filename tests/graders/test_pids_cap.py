@@ -7,7 +7,7 @@ import os
 import pytest
 
 from proctor.graders import create_grader
-from proctor.graders._naive_exec import NPROC_LIMIT, namespaces_available
+from proctor.graders._contained import NPROC_LIMIT, namespaces_available
 from proctor.graders._pids_cap import cgroup_root
 from proctor.records import Rollout, Task, TestSuite
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from proctor.graders._naive_exec import namespaces_available, run_contained
+from proctor.graders._contained import namespaces_available, run_contained
 from proctor.graders._naive_pytest import parse_report
 from proctor.workspace import WorkspaceTask, shipped_rollouts
 from proctor.workspace._files import Files, write_tree

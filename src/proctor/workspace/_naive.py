@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from proctor.graders._naive_exec import (
+from proctor.graders._contained import (
     NAMESPACE_MECHANISMS,
     RunResult,
     namespaces_available,
