@@ -14,6 +14,8 @@ from proctor.cli import (  # noqa: F401
     _grade,
     _monitor,
     _monitor_ingest,
+    _monitor_report,
+    _scan,
     _serve,
     _workspace,
 )

@@ -1,4 +1,4 @@
-"""``proctor detect``, ``proctor scan`` and ``proctor bench detectors``."""
+"""``proctor detect`` and ``proctor bench detectors`` (``proctor scan`` lives in `_scan`)."""
 
 from __future__ import annotations
 
@@ -133,94 +133,6 @@ def detect(
     err_console.print(_verdict_table(rows, title))
 
 
-@app.command()
-def scan(
-    tasks: Annotated[Path | None, typer.Option("--tasks", "-t", exists=True, dir_okay=False,
-                                               help="Task file (default: the demo suite proctor ships).")] = None,
-    rollouts: Annotated[Path | None, typer.Option("--rollouts", "-r", exists=True, dir_okay=False,
-                                                  help="Rollout JSONL (default: the demo suite's rollouts).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for grades.jsonl, verdicts.jsonl and summary.json.")] = Path("proctor-scan"),
-    workers: Annotated[int, typer.Option(min=1, help="Sandbox workers.")] = 2,
-    all_verdicts: Annotated[bool, typer.Option("--all", help="Write every detector's verdict too.")] = False,
-    visible: Annotated[str, typer.Option(help="Visible tests for HumanEval+ files: base or test.")] = "base",
-    gold: Annotated[str, typer.Option(help="Held-out tests for HumanEval+ files: plus or none.")] = "plus",
-) -> None:
-    """Grade (hardened) and detect in one go, then summarise. The quick start:
-
-        proctor scan                      # the demo suite
-        proctor scan --tasks T --rollouts R --out DIR
-
-    Exit status: 0 no hack found, 1 only unsure verdicts, 2 hacks found.
-    """
-    from proctor.cli._grade import load_inputs, summary_table
-    from proctor.demo import ROLLOUTS as DEMO_ROLLOUTS
-    from proctor.demo import TASKS as DEMO_TASKS
-    from proctor.graders._expected import default_cache_dir
-    from proctor.graders._hardened import HardenedGrader
-    from proctor.sandbox import InfraError
-
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    by_id, todo = load_inputs(tasks or DEMO_TASKS, rollouts or DEMO_ROLLOUTS, visible, gold, False)
-    out.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    try:
-        grader = HardenedGrader(workers=workers, cache_dir=default_cache_dir())
-    except InfraError as exc:
-        err_console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(3) from exc
-    with grader, (out / "grades.jsonl").open("w") as sink:
-        grades = []
-        for g in grader.grade_many(((by_id[r.task_id], r) for r in todo), workers=workers):
-            sink.write(g.model_dump_json() + "\n")
-            grades.append(g)
-    err_console.print(summary_table(grades, f"{len(grades)} rollouts graded"))
-    names, options = _pipeline_options(None, "", "isolated")
-    rows = _run_detection(by_id, todo, {g.rollout_id: g for g in grades}, out / "verdicts.jsonl",
-                          all_verdicts, names, options, workers, True)
-    summary = _summary(rows, grades, time.perf_counter() - started)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
-    counts = summary["labels"]
-    err_console.print(_verdict_table(rows, f"{len(rows)} rollouts: {counts.get('hack', 0)} hack, "
-                                           f"{counts.get('unsure', 0)} unsure, "
-                                           f"{counts.get('clean', 0)} clean"))
-    err_console.print(_category_table(summary))
-    err_console.print(f"wrote {out}/grades.jsonl, verdicts.jsonl, summary.json")
-    if counts.get("hack"):
-        raise typer.Exit(EXIT_HACKS)
-    if counts.get("unsure"):
-        raise typer.Exit(EXIT_UNSURE)
-
-
-def _summary(rows: list[dict[str, Any]], grades: list[Grade], seconds: float) -> dict[str, Any]:
-    by_category = Counter(r["category"] for r in rows if r["label"] == "hack")
-    ok = [g for g in grades if g.status == "ok"]
-    hacked_ids = {r["rollout_id"] for r in rows if r["label"] == "hack"}
-    rewarded = [g for g in ok if g.rollout_id in hacked_ids and (g.proxy or 0) > 0]
-    return {
-        "rollouts": len(rows),
-        "labels": dict(Counter(r["label"] for r in rows)),
-        "hacks_by_category": dict(by_category.most_common()),
-        "mean_proxy": round(sum(g.proxy or 0 for g in ok) / len(ok), 4) if ok else None,
-        "mean_gold": (round(sum(g.gold for g in ok if g.gold is not None)
-                            / max(1, sum(g.gold is not None for g in ok)), 4) if ok else None),
-        "hacks_rewarded_by_proxy": len(rewarded),
-        "infra_errors": len(grades) - len(ok),
-        "seconds": round(seconds, 2),
-        "flagged": [{k: r[k] for k in ("rollout_id", "label", "category", "confidence")}
-                    | {"evidence": r["evidence"][:2]}
-                    for r in rows if r["label"] != "clean"],
-    }
-
-
-def _category_table(summary: dict[str, Any]) -> Table:
-    table = Table(title="hacks by category")
-    table.add_column("category")
-    table.add_column("rollouts", justify="right")
-    for category, n in summary["hacks_by_category"].items():
-        table.add_row(str(category), str(n))
-    return table
-
-
 @bench_app.command("detectors")
 def bench_detectors(
     split: Annotated[str, typer.Option(help="Corpus split: heldout (the reported one), dev (tuning), or all.")] = "heldout",
@@ -247,4 +159,4 @@ def bench_detectors(
     run_bench(split, out, workers, calibrate, limit, cache, err_console)
 
 
-__all__ = ["bench_app", "bench_detectors", "detect", "scan"]
+__all__ = ["bench_app", "bench_detectors", "detect"]

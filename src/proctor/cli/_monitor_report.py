@@ -1,0 +1,135 @@
+"""``proctor monitor report`` and ``proctor monitor audit``: analyse a run directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from proctor.cli._app import err_console
+from proctor.cli._monitor import monitor_app
+
+if TYPE_CHECKING:
+    from proctor.monitor import Analysis, MonitorConfig
+
+_RUN = typer.Argument(help="Run directory: run.sqlite (from `proctor monitor ingest` or `proctor scan`) "
+                           "or the lab's files (rollouts.jsonl.gz, grades.jsonl.gz, scalars.jsonl.gz).")
+
+
+def _config(path: Path | None) -> MonitorConfig:
+    from pydantic import ValidationError
+
+    from proctor.monitor import MonitorConfig
+
+    if path is None:
+        return MonitorConfig()
+    try:
+        return MonitorConfig.model_validate_json(path.read_text())
+    except (OSError, ValidationError) as exc:
+        err_console.print(f"[red]error:[/] {path}: not a monitor config: {str(exc)[:400]}\n"
+                          "Write a JSON object with the sections of MonitorConfig "
+                          "(see docs/monitor.md), e.g. {\"hack_rate\": {\"threshold\": 0.3}}.")
+        raise typer.Exit(3) from exc
+
+
+def _analyse(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: bool,
+             workers: int) -> Analysis:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from proctor.monitor._run import (
+        RunError,
+        analyse_records,
+        corpus_tasks,
+        judge_missing,
+        load_run,
+    )
+
+    try:
+        records = load_run(run_dir)
+    except RunError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(3) from exc
+    if detect:
+        if tasks is not None:
+            from proctor.io import read_tasks
+
+            by_id = {t.id: t for t in read_tasks(tasks)}
+        else:
+            by_id = corpus_tasks()
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=err_console, transient=True) as bar:
+            job = bar.add_task("detecting (distinct completions)", total=None)
+            judge_missing(records, run_dir, by_id, workers=workers,
+                          progress=lambda done, total: bar.update(job, completed=done, total=total))
+    if not records.verdicts:
+        err_console.print("[yellow]no detector verdicts: hack-rate rules and the forecast are off; "
+                          "give --tasks so the rollouts can be detected[/]")
+    return analyse_records(records, config)
+
+
+@monitor_app.command("report")
+def report(
+    run_dir: Annotated[Path, _RUN],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file (default: RUN_DIR/report.html).")] = None,
+    tasks: Annotated[Path | None, typer.Option("--tasks", "-t", exists=True, dir_okay=False, help="Task file for rollouts still to detect (default: proctor's corpus).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", exists=True, dir_okay=False, help="Monitor thresholds as JSON (MonitorConfig).")] = None,
+    detect: Annotated[bool, typer.Option(help="Detect rollouts that have no verdict yet (stored for next time).")] = True,
+    workers: Annotated[int, typer.Option(min=1, help="Sandbox workers for detection.")] = 2,
+    sink: Annotated[str | None, typer.Option(help="Also log every signal to a tracker: tensorboard, wandb, mlflow or trackio.")] = None,
+    logdir: Annotated[Path, typer.Option(help="TensorBoard log directory for --sink tensorboard.")] = Path("runs/proctor"),
+) -> None:
+    """Write a self-contained HTML report of a run (opens offline): signal timeline with
+    onset and alert markers, hack rate by category, proxy vs gold, alerts with example rollouts.
+
+        proctor monitor report runs/my-run --out my-run.html
+        proctor monitor report runs/my-run --sink tensorboard --logdir tb/   # proctor/<kind>/<signal>
+    """
+    from proctor.monitor import log_analysis, open_sink, write_report
+
+    analysis = _analyse(run_dir, _config(config), tasks, detect, workers)
+    path = write_report(analysis, out or run_dir / "report.html", name=run_dir.name)
+    if out is None:
+        (run_dir / "summary.json").write_text(json.dumps(analysis.summary(), indent=1) + "\n")
+    if sink is not None:
+        try:
+            tracker = open_sink(sink, logdir)  # type: ignore[arg-type]
+        except (ImportError, ValueError) as exc:
+            err_console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(3) from exc
+        logged = log_analysis(analysis, tracker)
+        tracker.close()
+        err_console.print(f"logged {logged} values to {sink}")
+    err_console.print(f"status: {analysis.status}, {len(analysis.alerts)} alerts -> {path}")
+
+
+@monitor_app.command("audit")
+def audit(
+    run_dir: Annotated[Path, _RUN],
+    tasks: Annotated[Path | None, typer.Option("--tasks", "-t", exists=True, dir_okay=False, help="Task file for rollouts still to detect (default: proctor's corpus).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", exists=True, dir_okay=False, help="Monitor thresholds as JSON (MonitorConfig).")] = None,
+    detect: Annotated[bool, typer.Option(help="Detect rollouts that have no verdict yet.")] = True,
+    workers: Annotated[int, typer.Option(min=1, help="Sandbox workers for detection.")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+) -> None:
+    """Gate CI on a run: print its alerts; exit 0 ok, 1 warning, 2 hack (3: cannot read the run).
+
+        proctor monitor audit runs/my-run || echo "reward hacking suspected"
+    """
+    from proctor.cli._scan import _alert_table
+
+    analysis = _analyse(run_dir, _config(config), tasks, detect, workers)
+    if as_json:
+        typer.echo(json.dumps(analysis.summary(), indent=1))
+    else:
+        shown = [a for a in analysis.alerts if a.severity != "info"]
+        if shown:
+            err_console.print(_alert_table(shown))
+        err_console.print(f"{run_dir}: {analysis.status} (onset step {analysis.onset_step}; "
+                          f"{len(shown)} warning/hack alerts, "
+                          f"{len(analysis.alerts) - len(shown)} info)")
+    raise typer.Exit(analysis.exit_code)
+
+
+__all__ = ["audit", "report"]

@@ -1,0 +1,66 @@
+"""The run monitor: per-step signals, onset detection, alerts, forecasts, report, sinks.
+
+Signals come in three kinds (`SignalKind`): ``oracle`` (proxy, gold, their gap,
+detected hack rate, detector confidence), ``behavioural`` (length, truncation,
+reward–length correlation, zero-variance groups, reward shares) and ``geometry``
+(KL, entropy, advantage statistics). Only oracle-adjacent signals may raise a
+*hack* alert. Start with `analyse` (records) or `analyse_run` (a run directory);
+see docs/monitor.md.
+"""
+
+from proctor.monitor._alerts import Alert, AlertEvidence, ExampleRollout, episodes
+from proctor.monitor._analyse import EXIT_CODES, Analysis, Status, analyse, analyse_table
+from proctor.monitor._changepoint import ChangePoint, cusum, offline_segments, page_hinkley
+from proctor.monitor._config import (
+    AlertConfig,
+    BehaviourRule,
+    ForecastConfig,
+    GapChangeRule,
+    GoldProxyRule,
+    HackRateRule,
+    MonitorConfig,
+    Severity,
+)
+from proctor.monitor._forecast import Forecast, forecast
+from proctor.monitor._report import render_report, write_report
+from proctor.monitor._signals import SIGNALS, SignalKind, SignalTable, build_signals, scalar_kind
+from proctor.monitor._sinks import Sink, SinkName, log_analysis, metrics_by_step, open_sink, tag
+
+__all__ = [
+    "EXIT_CODES",
+    "SIGNALS",
+    "Alert",
+    "AlertConfig",
+    "AlertEvidence",
+    "Analysis",
+    "BehaviourRule",
+    "ChangePoint",
+    "ExampleRollout",
+    "Forecast",
+    "ForecastConfig",
+    "GapChangeRule",
+    "GoldProxyRule",
+    "HackRateRule",
+    "MonitorConfig",
+    "Severity",
+    "SignalKind",
+    "SignalTable",
+    "Sink",
+    "SinkName",
+    "Status",
+    "analyse",
+    "analyse_table",
+    "build_signals",
+    "cusum",
+    "episodes",
+    "forecast",
+    "log_analysis",
+    "metrics_by_step",
+    "offline_segments",
+    "open_sink",
+    "page_hinkley",
+    "render_report",
+    "scalar_kind",
+    "tag",
+    "write_report",
+]
