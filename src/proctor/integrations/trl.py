@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from proctor.integrations._monitor_alert import monitor_alert
 from proctor.rewards import CodeReward, RewardResult
 
 MAX_STEPS_KEPT = 1000
@@ -251,4 +252,4 @@ class HackAlertCallback(_callback_base()):  # type: ignore[misc]
         return control
 
 
-__all__ = ["Action", "CodeRewardFunc", "HackAlertCallback", "StepStats"]
+__all__ = ["Action", "CodeRewardFunc", "HackAlertCallback", "StepStats", "monitor_alert"]

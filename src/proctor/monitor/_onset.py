@@ -129,7 +129,8 @@ def gold_proxy_condition(table: SignalTable, config: MonitorConfig) -> Condition
     )
     gap = table.get("gap")
     grown = np.full(gap.shape, np.nan)
-    grown[cfg.window - 1 :] = gap[cfg.window - 1 :] - gap[: len(gap) - cfg.window + 1]
+    if len(gap) >= cfg.window:  # a run shorter than the window has no divergence yet
+        grown[cfg.window - 1 :] = gap[cfg.window - 1 :] - gap[: len(gap) - cfg.window + 1]
     mask = (
         (np.nan_to_num(sp) > cfg.min_slope)
         & (np.nan_to_num(sg) < -cfg.min_slope)
