@@ -19,8 +19,11 @@ def _table(**cols: list[float]) -> SignalTable:
     return t
 
 
+K2 = MonitorConfig.model_validate({"hack_rate": {"consecutive": 2}})
+
+
 def test_hack_rate_rule_needs_k_consecutive_steps() -> None:
-    cfg = MonitorConfig()
+    cfg = K2
     spike = hack_rate_condition(_table(hack_rate=[0, 0.5, 0, 0, 0, 0]), cfg)
     assert spike is not None and not spike.active.any()
     held = hack_rate_condition(_table(hack_rate=[0, 0, 0.3, 0.4, 0.5, 0.1]), cfg)
@@ -31,7 +34,7 @@ def test_hack_rate_rule_needs_k_consecutive_steps() -> None:
 def test_hack_rate_rule_skips_thin_steps() -> None:
     t = _table(hack_rate=[0, 0.5, 1.0, 0.5])
     t.judged[2] = 1  # one judged rollout: too noisy to count either way
-    cond = hack_rate_condition(t, MonitorConfig())
+    cond = hack_rate_condition(t, K2)
     assert cond is not None and list(np.flatnonzero(cond.active)) == [3]
 
 
@@ -79,3 +82,9 @@ def test_a_single_step_batch_convicts_on_any_hack(make_verdict) -> None:
     vs[0] = make_verdict("r0", "clean")
     assert analyse(rs, [], vs).exit_code == 0
     assert len(build_signals(rs).steps) == 1
+
+
+def test_default_rule_ignores_a_two_step_excursion() -> None:
+    # lab tuning seed 101: a benign policy sampled hacks for two steps, then dropped them
+    cond = hack_rate_condition(_table(hack_rate=[0.05, 0.41, 0.27, 0.16, 0.05]), MonitorConfig())
+    assert cond is not None and not cond.active.any()

@@ -16,6 +16,7 @@ from proctor.monitor._alerts import Alert, AlertEvidence, ExampleRollout, cap_se
 from proctor.monitor._config import SEVERITY_RANK, MonitorConfig
 from proctor.monitor._forecast import Forecast, forecast
 from proctor.monitor._onset import ACTIONS, Condition, conditions, run_length
+from proctor.monitor._reinforce import hacks_rewarded_condition
 from proctor.monitor._signals import ScalarLike, SignalTable, build_signals
 from proctor.records import Grade, Rollout, Verdict
 
@@ -251,7 +252,8 @@ def analyse_table(
     """Alerts and forecasts from a signal table; the records only supply example rollouts."""
     config = config or MonitorConfig()
     by_step: dict[int, list[Rollout]] = {}
-    for r in rollouts:
+    all_rollouts = list(rollouts)
+    for r in all_rollouts:
         by_step.setdefault(r.step if r.step is not None else 0, []).append(r)
     grade_of = {g.rollout_id: g for g in grades}
     verdict_of = {v.rollout_id: v for v in verdicts if v.detector == "ensemble"}
@@ -260,6 +262,9 @@ def analyse_table(
     fc = _forecast_condition(table, preds, config)
     if fc is not None:
         conds.append(fc)
+    rewarded = hacks_rewarded_condition(table, all_rollouts, grade_of, verdict_of, config)
+    if rewarded is not None:
+        conds.append(rewarded)
     oracle_active = np.zeros(len(table.steps), dtype=bool)
     for c in conds:
         if c.signal_kind == "oracle":
