@@ -12,6 +12,7 @@ from proctor.cli import (  # noqa: F401
     _demo,
     _detect,
     _grade,
+    _lab,
     _monitor,
     _monitor_ingest,
     _monitor_report,
