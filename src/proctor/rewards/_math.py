@@ -6,7 +6,6 @@ import json
 import os
 import queue
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from proctor.rewards._result import RewardResult
+from proctor.sandbox import kill_session
 
 MAX_ANSWER_CHARS = 20_000
 """Only the tail of a longer completion is parsed: the final answer is at the end, and
@@ -67,16 +67,8 @@ class _Worker:
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        proc.wait()
-        for stream in (proc.stdin, proc.stdout):
-            if stream is not None:
-                stream.close()
+        if proc is not None:
+            kill_session(proc)
 
 
 class MathReward:

@@ -4,6 +4,7 @@ from proctor.sandbox._errors import InfraError
 from proctor.sandbox._isolation import Isolation
 from proctor.sandbox._limits import Limits
 from proctor.sandbox._pool import BatchResult, CallResult, SandboxPool, Session
+from proctor.sandbox._process import kill_session
 
 __all__ = [
     "BatchResult",
@@ -13,4 +14,5 @@ __all__ = [
     "Limits",
     "SandboxPool",
     "Session",
+    "kill_session",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import tempfile
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from proctor.sandbox._errors import InfraError
+from proctor.sandbox._process import kill_session
 from proctor.sandbox.runtime import frames
 
 _SANDBOX_DIR = Path(__file__).resolve().parent
@@ -114,13 +114,5 @@ class Worker:
     def close(self) -> None:
         """Kill the zygote and everything under it."""
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        proc.wait()
-        for stream in (proc.stdin, proc.stdout):
-            if stream is not None:
-                stream.close()
+        if proc is not None:
+            kill_session(proc)
