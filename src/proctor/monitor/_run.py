@@ -128,13 +128,15 @@ def read_lab_files(run_dir: Path) -> RunRecords:
 
 
 def load_run(run_dir: Path, ingest: bool = True) -> RunRecords:
-    """Read a run: the lab's files (re-ingested into the store each time, idempotently,
-    so a run still being written is seen up to its latest line) and the store.
+    """Read a run: the lab's files (ingested into the store with the ``lab`` adapter of
+    `proctor.runs`, which reads only what is new since the last time, so a run still
+    being written is seen up to its latest complete line) and the store.
 
     Without ``ingest``, or when the directory cannot be written, the lab's files are
     analysed in memory.
     """
-    from proctor.runs import RunStore, StoreError
+    from proctor.io import RecordError
+    from proctor.runs import Ingestor, RunStore, StoreError
 
     if not run_dir.is_dir():
         raise RunError(
@@ -143,18 +145,19 @@ def load_run(run_dir: Path, ingest: bool = True) -> RunRecords:
         )
     records: RunRecords | None = None
     if _find(run_dir, "rollouts") is not None:
-        records = read_lab_files(run_dir)
+        ingested = False
         if ingest:
             try:
                 with RunStore(run_dir) as store:
-                    store.add_rollouts(records.rollouts)
-                    store.add_grades(records.grades)
-                    store.add_verdicts(records.verdicts)
-                    store.add_scalars(records.scalars)
-                    for key, value in records.meta.items():
-                        store.set_meta(key, value)
+                    # not final: a line still being written is left for the next load
+                    Ingestor(store, "lab").run([run_dir], final=False)
+                ingested = True
+            except RecordError as exc:
+                raise RunError(str(exc)) from exc
             except (OSError, sqlite3.Error, StoreError):
                 pass  # read-only directory: analyse in memory
+        if not ingested:
+            records = read_lab_files(run_dir)
     if (run_dir / STORE_FILE).is_file() and (records is None or ingest):
         with RunStore(run_dir, readonly=True) as store:
             stored = RunRecords(
