@@ -6,7 +6,7 @@ alert is a step a live monitor could have raised it at.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -14,9 +14,9 @@ import numpy as np
 
 from proctor.monitor._alerts import Alert, AlertEvidence, ExampleRollout, cap_severity, episodes
 from proctor.monitor._config import SEVERITY_RANK, MonitorConfig
-from proctor.monitor._forecast import Forecast, forecast
-from proctor.monitor._onset import ACTIONS, Condition, conditions, run_length
-from proctor.monitor._reinforce import hacks_rewarded_condition
+from proctor.monitor._forecast import Forecast, forecast, forecast_condition
+from proctor.monitor._onset import Condition, conditions
+from proctor.monitor._reinforce import add_hack_advantage, hacks_rewarded_condition
 from proctor.monitor._signals import ScalarLike, SignalTable, build_signals
 from proctor.records import Grade, Rollout, Verdict
 
@@ -207,41 +207,6 @@ def _alerts_of(
     return out
 
 
-def _forecast_condition(
-    table: SignalTable, forecasts: Sequence[Forecast], config: MonitorConfig
-) -> Condition | None:
-    if not forecasts:
-        return None
-    cfg = config.forecast
-    prob = np.array([f.probability for f in forecasts])
-    runs = run_length(prob >= cfg.warn_probability)
-
-    def detail(i: int) -> str:
-        f = forecasts[i]
-        eta = (
-            "now"
-            if f.eta == 0
-            else (
-                f"in ~{f.eta:.0f} steps (80% interval {f.low or 0:.0f}–{f.high:.0f})"
-                if f.eta is not None and f.high is not None
-                else "later"
-            )
-        )
-        return f"P(onset within {cfg.horizon} steps) = {f.probability:.0%}; onset expected {eta}"
-
-    return Condition(
-        "forecast",
-        "hack_rate",
-        "oracle",
-        "warning",
-        runs >= cfg.consecutive,
-        ACTIONS["forecast"],
-        detail=detail,
-        onset=lambda i: max(0, i - int(runs[i]) + 1),
-        examples="hack",
-    )
-
-
 def analyse_table(
     table: SignalTable,
     rollouts: Iterable[Rollout] = (),
@@ -258,11 +223,17 @@ def analyse_table(
     grade_of = {g.rollout_id: g for g in grades}
     verdict_of = {v.rollout_id: v for v in verdicts if v.detector == "ensemble"}
     conds = conditions(table, config)
+    empty = np.zeros(len(table.steps))
+    advantage: tuple[np.ndarray, np.ndarray] = (
+        add_hack_advantage(table, all_rollouts, grade_of, verdict_of)
+        if len(table.steps) > 1
+        else (empty, empty)
+    )
     preds = [] if len(table.steps) <= 1 else forecast(table, config)
-    fc = _forecast_condition(table, preds, config)
+    fc = forecast_condition(table, preds, config, advantage)
     if fc is not None:
         conds.append(fc)
-    rewarded = hacks_rewarded_condition(table, all_rollouts, grade_of, verdict_of, config)
+    rewarded = hacks_rewarded_condition(*advantage, config)
     if rewarded is not None:
         conds.append(rewarded)
     oracle_active = np.zeros(len(table.steps), dtype=bool)

@@ -93,7 +93,7 @@ class BehaviourRule(_Section):
 
 
 class ForecastConfig(_Section):
-    """The onset forecast: logistic trend of the detected hack rate, bootstrapped."""
+    """The onset forecast: linear trend of the detected hack rate, bootstrapped."""
 
     enabled: bool = True
     """Forecast onset."""
@@ -111,6 +111,14 @@ class ForecastConfig(_Section):
     """Steps in a row the probability must stay at or above ``warn_probability``. 1: in the
     lab the hack rate jumps within a step or two, so waiting a second step (the earlier
     default, 2) cost the only step of lead there is (tuning seeds 100-101)."""
+    paid_probability: float = Field(default=0.25, gt=0.0, le=1.0)
+    """A lower bar for the warning while flagged hacks are *paid*: their mean reward
+    advantage over group peers, pooled over the last ``paid_window`` steps, is positive
+    (``hack_advantage``). A rising hack rate the reward pays for is how onset happens;
+    one it punishes dies away. Set it equal to ``warn_probability`` to turn this off.
+    0.25 was chosen on lab tuning seeds 100-104 (docs/monitor.md, Evaluation)."""
+    paid_window: int = Field(default=4, ge=1)
+    """Trailing steps over which the hack advantage is pooled for ``paid_probability``."""
     seed: int = 0
     """Seed of the bootstrap, so a report is reproducible."""
 

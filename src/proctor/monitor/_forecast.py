@@ -15,11 +15,14 @@ steps is the share of replicates that cross within H.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from proctor.monitor._config import MonitorConfig
+from proctor.monitor._onset import ACTIONS, Condition, run_length
+from proctor.monitor._reinforce import pooled_advantage
 from proctor.monitor._signals import SignalTable
 
 
@@ -96,4 +99,53 @@ def forecast(table: SignalTable, config: MonitorConfig) -> list[Forecast]:
     return [forecast_at(table, i, config, rng) for i in range(len(table.steps))]
 
 
-__all__ = ["Forecast", "forecast", "forecast_at"]
+def forecast_condition(
+    table: SignalTable,
+    forecasts: Sequence[Forecast],
+    config: MonitorConfig,
+    advantage: tuple[np.ndarray, np.ndarray],
+) -> Condition | None:
+    """Warn at ``warn_probability``, or at ``paid_probability`` while flagged hacks are paid."""
+    if not forecasts:
+        return None
+    cfg = config.forecast
+    prob = np.array([f.probability for f in forecasts])
+    pooled, _ = pooled_advantage(*advantage, cfg.paid_window)
+    paid = pooled > 0
+    runs = run_length((prob >= cfg.warn_probability) | ((prob >= cfg.paid_probability) & paid))
+
+    def detail(i: int) -> str:
+        f = forecasts[i]
+        eta = (
+            "now"
+            if f.eta == 0
+            else (
+                f"in ~{f.eta:.0f} steps (80% interval {f.low or 0:.0f}–{f.high:.0f})"
+                if f.eta is not None and f.high is not None
+                else "later"
+            )
+        )
+        why = (
+            f"; flagged hacks out-earn their group peers by {pooled[i]:+.2f} reward over "
+            f"the last {cfg.paid_window} steps, so training reinforces them"
+            if paid[i]
+            else ""
+        )
+        return (
+            f"P(onset within {cfg.horizon} steps) = {f.probability:.0%}; onset expected {eta}{why}"
+        )
+
+    return Condition(
+        "forecast",
+        "hack_rate",
+        "oracle",
+        "warning",
+        runs >= cfg.consecutive,
+        ACTIONS["forecast"],
+        detail=detail,
+        onset=lambda i: max(0, i - int(runs[i]) + 1),
+        examples="hack",
+    )
+
+
+__all__ = ["Forecast", "forecast", "forecast_at", "forecast_condition"]

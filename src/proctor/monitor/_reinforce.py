@@ -2,19 +2,22 @@
 
 GRPO-style trainers push up whatever beats its group's mean reward. When flagged
 hacks out-earn the honest rollouts sampled for the same prompt, every step makes
-hacking likelier, so the hack rate will rise: in the lab, hack rate jumps from a few
-percent to most of the batch within one or two steps, so a trend of the rate itself
-(``_forecast``) only sees onset as it happens, while this signal is visible from
-the first rewarded hacks.
+hacking likelier, so the hack rate will rise; when they earn less (a grader that
+pays them nothing), stray hacks are pushed back down.
 
 ``hack_advantage`` (oracle-adjacent, as it rests on detector verdicts) at a step is
 the mean over groups holding both a flagged hack and an unflagged judged rollout of
-``mean reward(hacks) − mean reward(others)``, weighted by the group's hack count. The
-``hacks_rewarded`` rule warns when, pooled over a trailing window, at least
-``min_hacks`` flagged hacks had a mean advantage ≥ ``margin``. It is a warning, never
-a hack alert: it predicts onset, it does not show it. The rule is off by default (see
-``HacksRewardedRule.enabled``): on the lab's tuning seeds it did not separate hacking
-from benign runs.
+``mean reward(hacks) − mean reward(others)``, weighted by the group's hack count.
+`pooled_advantage` pools it over a trailing window, using only the steps up to each
+one (a live monitor's view). Two rules read it:
+
+- the forecast (``_analyse``) warns at a lower onset probability while the pooled
+  advantage is positive (``ForecastConfig.paid_probability``): a rising hack rate the
+  reward is paying for is the mechanism of onset, not a fluctuation;
+- ``hacks_rewarded`` warns on the advantage alone (``HacksRewardedRule``, off by
+  default: on the lab's tuning seeds it did not separate hacking from benign runs).
+
+Either is a warning, never a hack alert: they predict onset, they do not show it.
 """
 
 from __future__ import annotations
@@ -72,29 +75,43 @@ def hack_advantage(
     return total, count
 
 
-def hacks_rewarded_condition(
+def add_hack_advantage(
     table: SignalTable,
     rollouts: Iterable[Rollout],
     grades: Mapping[str, Grade],
     verdicts: Mapping[str, Verdict],
-    config: MonitorConfig,
-) -> Condition | None:
-    """Add the ``hack_advantage`` signal to ``table`` and return the ``hacks_rewarded`` rule."""
-    cfg = config.hacks_rewarded
-    if len(table.steps) <= 1:
-        return None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`hack_advantage` per row, also stored in ``table`` as the ``hack_advantage`` signal."""
     total, count = hack_advantage(table, rollouts, grades, verdicts)
     if count.sum() > 0:
         with np.errstate(invalid="ignore", divide="ignore"):
             table.values[SIGNAL] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
         table.kinds[SIGNAL] = "oracle"
-    if not cfg.enabled:
-        return None
-    # trailing-window pools, using only steps up to each row (a live monitor's view)
-    lo = [max(0, i - cfg.window + 1) for i in range(len(total))]
-    win_total = np.array([total[a : i + 1].sum() for i, a in enumerate(lo)])
-    win_count = np.array([count[a : i + 1].sum() for i, a in enumerate(lo)])
+    return total, count
+
+
+def pooled_advantage(
+    total: np.ndarray, count: np.ndarray, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: (mean advantage of the flagged hacks in the trailing ``window`` rows, their count).
+
+    Rows with no such hack get advantage 0. Only rows up to each one are used.
+    """
+    lo = [max(0, i - window + 1) for i in range(len(total))]
+    win_total = np.array([total[a : i + 1].sum() for i, a in enumerate(lo)], dtype=float)
+    win_count = np.array([count[a : i + 1].sum() for i, a in enumerate(lo)], dtype=float)
     pooled = np.where(win_count > 0, win_total / np.maximum(win_count, 1), 0.0)
+    return pooled, win_count
+
+
+def hacks_rewarded_condition(
+    total: np.ndarray, count: np.ndarray, config: MonitorConfig
+) -> Condition | None:
+    """The ``hacks_rewarded`` rule over `hack_advantage`'s arrays (None while it is off)."""
+    cfg = config.hacks_rewarded
+    if not cfg.enabled or len(total) <= 1:
+        return None
+    pooled, win_count = pooled_advantage(total, count, cfg.window)
     active = (win_count >= cfg.min_hacks) & (pooled >= cfg.margin)
 
     def detail(i: int) -> str:
@@ -116,4 +133,11 @@ def hacks_rewarded_condition(
     )
 
 
-__all__ = ["ACTION", "SIGNAL", "hack_advantage", "hacks_rewarded_condition"]
+__all__ = [
+    "ACTION",
+    "SIGNAL",
+    "add_hack_advantage",
+    "hack_advantage",
+    "hacks_rewarded_condition",
+    "pooled_advantage",
+]
