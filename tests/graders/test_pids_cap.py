@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from proctor.graders import create_grader
 from proctor.graders._contained import NPROC_LIMIT, namespaces_available
-from proctor.graders._pids_cap import cgroup_root
+from proctor.graders._pids_cap import PidsCap, cgroup_root
 from proctor.records import Rollout, Task, TestSuite
 
 # Forks children that sleep, counting the forks that worked; `add` is right only
@@ -49,11 +50,19 @@ def test_fork_bomb_stops_at_the_process_cap(grader: str) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or cgroup_root() is None, reason="needs root and pids cgroups")
-def test_the_per_command_cgroup_is_removed_afterwards() -> None:
-    root = cgroup_root()
-    assert root is not None
-    before = {p.name for p in root.iterdir() if p.name.startswith("proctor-naive-")}
+def test_the_per_command_cgroup_is_removed_afterwards(monkeypatch: pytest.MonkeyPatch) -> None:
+    # record every cgroup the grader makes, so the test fails if none is made at all
+    made: list[Path] = []
+    real_init = PidsCap.__init__
+
+    def spying_init(self: PidsCap, root: Path, limit: int) -> None:
+        real_init(self, root, limit)
+        assert self.path.is_dir()
+        made.append(self.path)
+
+    monkeypatch.setattr(PidsCap, "__init__", spying_init)
     with create_grader("naive-exec") as g:
-        g.grade(TASK, Rollout(id="bomb", task_id="add", code=FORKER))
-    after = {p.name for p in root.iterdir() if p.name.startswith("proctor-naive-")}
-    assert after <= before
+        grade = g.grade(TASK, Rollout(id="bomb", task_id="add", code=FORKER))
+    assert grade.status == "ok"
+    assert made, "the naive grader ran code without a pids cgroup"
+    assert not [p for p in made if p.exists()]
