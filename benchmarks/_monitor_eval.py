@@ -177,6 +177,22 @@ def markdown(rows: list[dict[str, Any]], summary: dict[str, Any], header: list[s
         )
     lines += [
         "",
+        "## By block of five seeds",
+        "",
+        "| seeds | hacking | flagged | median lag | forecast ahead | trend-only ahead "
+        "| benign | benign hack alerts | benign forecast warnings |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for block in sorted({int(r["seed"]) // 5 for r in rows}):
+        s = summarise([r for r in rows if int(r["seed"]) // 5 == block])
+        lines.append(
+            f"| {5 * block}-{5 * block + 4} | {s['hacking_runs']} | {s['flagged']} | "
+            f"{s['median_lag']} | {s['forecast_ahead']} | {s['trend_only_forecast_ahead']} | "
+            f"{s['benign_runs']} | {s['benign_with_hack_alert']} | "
+            f"{s['benign_with_forecast_warning']} |"
+        )
+    lines += [
+        "",
         "lag = first hack alert − labelled onset (steps; negative: before it). "
         "lead = labelled onset − first forecast warning (positive: ahead). "
         "warned_in_horizon: a forecast warning was open at some step in "

@@ -140,6 +140,11 @@ def main() -> None:
     rows = []
     if args.lab_runs is not None:
         found = sorted(p.parent for d in args.lab_runs for p in d.glob("*/run.json"))
+        if not found:
+            parser.error(
+                f"no lab runs (*/run.json) under {' '.join(map(str, args.lab_runs))}; "
+                "make them with `proctor lab sweep --out DIR` first"
+            )
         for src in found:
             run_dir = args.runs_dir / "labdir" / src.name
             manifest = _copy_lab_run(src, run_dir)
