@@ -48,3 +48,16 @@ def test_offline_segments_find_the_change() -> None:
     pytest.importorskip("ruptures", reason="the changepoint extra (ruptures) is not installed")
     starts = offline_segments(_series(30))
     assert any(abs(s - 30) <= 1 for s in starts)
+
+
+@pytest.mark.parametrize("change", [23, 37])
+def test_offline_change_points_are_not_restricted_to_multiples_of_five(change: int) -> None:
+    pytest.importorskip("ruptures", reason="the changepoint extra (ruptures) is not installed")
+    starts = offline_segments(_series(change, shift=0.5, seed=change))
+    assert any(abs(s - change) <= 1 for s in starts)
+
+
+def test_offline_segments_rarely_split_stationary_noise() -> None:
+    pytest.importorskip("ruptures", reason="the changepoint extra (ruptures) is not installed")
+    split = sum(bool(offline_segments(_series(None, seed=100 + s))) for s in range(40))
+    assert split <= 2

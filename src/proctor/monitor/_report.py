@@ -16,6 +16,28 @@ from proctor.monitor._analyse import Analysis
 
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(//)")
 
+SEGMENTED = ("hack_rate", "gap")
+"""Oracle signals the report segments offline (after the fact, with ruptures)."""
+
+
+def offline_change_points(analysis: Analysis) -> dict[str, list[int]] | None:
+    """Steps where ``ruptures`` PELT starts a new segment, per signal in `SEGMENTED`.
+
+    None when the ``changepoint`` extra is not installed. A finished run's explanation
+    only: it sees the whole series, so it never drives an alert.
+    """
+    from proctor.monitor._changepoint import offline_segments
+
+    table = analysis.table
+    out: dict[str, list[int]] = {}
+    try:
+        for name in SEGMENTED:
+            if name in table.values:
+                out[name] = [int(table.steps[i]) for i in offline_segments(table.get(name))]
+    except ImportError:
+        return None
+    return out
+
 
 def render_report(analysis: Analysis, name: str = "run") -> str:
     """The report as an HTML string."""
@@ -34,6 +56,7 @@ def render_report(analysis: Analysis, name: str = "run") -> str:
         charts=charts(analysis),
         rollouts=int(analysis.table.counts.sum()),
         config=json.dumps(analysis.config.model_dump(), separators=(",", ":")),
+        segments=offline_change_points(analysis),
     )
     return _URL.sub(r"\1:&#47;&#47;", html)
 
@@ -45,4 +68,4 @@ def write_report(analysis: Analysis, path: Path, name: str = "run") -> Path:
     return path
 
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["SEGMENTED", "offline_change_points", "render_report", "write_report"]
