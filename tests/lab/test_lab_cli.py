@@ -61,6 +61,25 @@ def test_lab_sweep_uses_a_config_file_and_names_runs(tmp_path: Path) -> None:
     assert manifest["steps_done"] == 2 and manifest["config"]["group_size"] == 2
 
 
+def test_lab_sweep_tag_goes_into_the_run_names(tmp_path: Path) -> None:
+    config = tmp_path / "tiny.json"
+    config.write_text(json.dumps({"steps": 1, "tasks": 2, "tasks_per_step": 1,
+                                  "group_size": 2, "workers": 1}))
+    result = runner.invoke(app, ["lab", "sweep", "--out", str(tmp_path), "--seeds", "3",
+                                 "--graders", "hardened", "--config", str(config),
+                                 "--tag", "learning"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "hardened-learning-s3" / "run.json").read_text())
+    assert manifest["name"] == "hardened-learning-s3"
+
+
+def test_lab_sweep_refuses_a_tag_that_is_not_a_plain_word(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["lab", "sweep", "--out", str(tmp_path), "--seeds", "3",
+                                 "--tag", "../escape"])
+    assert result.exit_code == 2
+    assert "--tag" in result.output and not any(tmp_path.iterdir())
+
+
 def test_lab_pack_keeps_rollouts_and_drops_failure_details(tmp_path: Path) -> None:
     src = tmp_path / "run"
     assert runner.invoke(app, ["lab", "run", "--out", str(src), "--grader", "naive-exec",

@@ -172,12 +172,22 @@ def sweep_command(
     workers: Annotated[int | None, typer.Option(help="Grading workers.")] = None,
     exclude_family: Annotated[list[str] | None, typer.Option(
         help="Leave a hack family out of the pools (repeatable), e.g. test_targeting.")] = None,
+    tag: Annotated[str | None, typer.Option(
+        help="Word added to each run's name, <grader>[-no-<family>][-<tag>]-s<seed>, to "
+             "keep sweeps with different --config apart (letters, digits, _ and .).")] = None,
     config_file: ConfigFile = None,
 ) -> None:
     """Make one run per (grader, seed) and print onset step, final hack rate and gold.
 
     Example: [bold]proctor lab sweep --out labruns --seeds 0-4 --graders naive-exec,hardened[/]
+
+    Example: [bold]proctor lab sweep --out labruns --graders hardened --config learn.json
+    --tag learning[/]
     """
+    if tag is not None and not re.fullmatch(r"[A-Za-z0-9_.]{1,40}", tag):
+        err_console.print(f"[red]error:[/] --tag {escape(tag)!r}: use 1-40 letters, digits, "
+                          "_ or . (it becomes part of a directory name)")
+        raise typer.Exit(2)
     names = [g.strip() for g in graders.split(",") if g.strip()]
     unknown = [g for g in names if g not in GRADERS]
     if unknown or not names:
@@ -193,6 +203,7 @@ def sweep_command(
                                   "workers": workers,
                                   "exclude_families": exclude_family or None}, config_file)
                 suffix = "-no-" + "-".join(exclude_family) if exclude_family else ""
+                suffix += f"-{tag}" if tag else ""
                 run_dir = out / f"{name}{suffix}-s{seed}"
                 rows.append(_run_one(config, run_dir, progress, f"{name} seed {seed}",
                                      _command(config, run_dir)))
