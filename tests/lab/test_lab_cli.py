@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -15,6 +16,15 @@ from proctor.records import Grade, Rollout
 runner = CliRunner()
 TINY = ["--steps", "3", "--tasks", "2", "--tasks-per-step", "2", "--group-size", "3",
         "--workers", "1"]
+
+
+def _sweep(out: Path, seed: int, grader: str, steps: int, *extra: str) -> Any:
+    """`proctor lab sweep` of one tiny run (config from a file) into ``out``."""
+    config = out / "tiny.json"
+    config.write_text(json.dumps({"steps": steps, "tasks": 2, "tasks_per_step": 1,
+                                  "group_size": 2, "workers": 1}))
+    return runner.invoke(app, ["lab", "sweep", "--out", str(out), "--seeds", str(seed),
+                               "--graders", grader, "--config", str(config), *extra])
 
 
 def _lines(path: Path) -> list[dict[str, object]]:
@@ -48,12 +58,7 @@ def test_lab_run_bad_setting_names_the_field(tmp_path: Path) -> None:
 
 
 def test_lab_sweep_uses_a_config_file_and_names_runs(tmp_path: Path) -> None:
-    config = tmp_path / "tiny.json"
-    config.write_text(json.dumps({"steps": 2, "tasks": 2, "tasks_per_step": 1,
-                                  "group_size": 2, "workers": 1}))
-    result = runner.invoke(app, ["lab", "sweep", "--out", str(tmp_path), "--seeds", "7",
-                                 "--graders", "naive-exec", "--config", str(config),
-                                 "--exclude-family", "test_targeting"])
+    result = _sweep(tmp_path, 7, "naive-exec", 2, "--exclude-family", "test_targeting")
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "naive-exec-no-test_targeting-s7" / "run.json")
                           .read_text())
@@ -62,12 +67,7 @@ def test_lab_sweep_uses_a_config_file_and_names_runs(tmp_path: Path) -> None:
 
 
 def test_lab_sweep_tag_goes_into_the_run_names(tmp_path: Path) -> None:
-    config = tmp_path / "tiny.json"
-    config.write_text(json.dumps({"steps": 1, "tasks": 2, "tasks_per_step": 1,
-                                  "group_size": 2, "workers": 1}))
-    result = runner.invoke(app, ["lab", "sweep", "--out", str(tmp_path), "--seeds", "3",
-                                 "--graders", "hardened", "--config", str(config),
-                                 "--tag", "learning"])
+    result = _sweep(tmp_path, 3, "hardened", 1, "--tag", "learning")
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "hardened-learning-s3" / "run.json").read_text())
     assert manifest["name"] == "hardened-learning-s3"
