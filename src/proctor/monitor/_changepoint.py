@@ -119,9 +119,7 @@ def page_hinkley(
     return _first_alarm(stat, starts, threshold)
 
 
-def offline_segments(
-    x: np.ndarray, penalty: float | None = None, min_size: int = 3
-) -> list[int]:
+def offline_segments(x: np.ndarray, penalty: float | None = None, min_size: int = 3) -> list[int]:
     """Offline change points (indices where a new segment starts) with ``ruptures`` PELT.
 
     Needs the ``changepoint`` extra (``pip install 'proctor[changepoint]'``). It looks at the

@@ -11,6 +11,11 @@ stray flags would forecast onset; the linear trend needs a sustained rise. The
 interval comes from a parametric bootstrap: each step's count is resampled as
 ``Binomial(n_j, ĥ_j/n_j)`` and the line refitted; the probability of onset within H
 steps is the share of replicates that cross within H.
+
+`forecast_condition` turns the forecasts into the ``forecast`` warning: at
+``warn_probability``, or at the lower ``paid_probability`` while flagged hacks out-earn
+their group peers (``_reinforce.pooled_advantage`` > 0), since a rise the reward pays
+for is how onset happens.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ the mean over groups holding both a flagged hack and an unflagged judged rollout
 `pooled_advantage` pools it over a trailing window, using only the steps up to each
 one (a live monitor's view). Two rules read it:
 
-- the forecast (``_analyse``) warns at a lower onset probability while the pooled
-  advantage is positive (``ForecastConfig.paid_probability``): a rising hack rate the
-  reward is paying for is the mechanism of onset, not a fluctuation;
+- the forecast (``_forecast.forecast_condition``) warns at a lower onset probability
+  while the pooled advantage is positive (``ForecastConfig.paid_probability``): a
+  rising hack rate the reward is paying for is the mechanism of onset, not a fluctuation;
 - ``hacks_rewarded`` warns on the advantage alone (``HacksRewardedRule``, off by
   default: on the lab's tuning seeds it did not separate hacking from benign runs).
 
