@@ -154,11 +154,8 @@ def _attack_workspaces(grader: list[str] | None, attack_names: list[str] | None,
                        task_dirs: list[Path] | None, json_out: Path | None, workers: int,
                        list_attacks: bool) -> None:
     """``proctor attack --workspace``: the workspace attacks against the workspace graders."""
-    from proctor.attacks._workspace import (
-        WORKSPACE_ATTACKS,
-        WORKSPACE_GRADERS,
-        run_workspace_attacks,
-    )
+    from proctor.attacks._workspace import WORKSPACE_ATTACKS, WORKSPACE_GRADERS
+    from proctor.attacks._workspace_runner import run_workspace_attacks
     from proctor.workspace import TaskError, load_task, shipped_tasks
 
     if list_attacks:
