@@ -38,3 +38,22 @@ def test_detector_is_recreated_from_the_spec_in_its_verdict() -> None:
 def test_unknown_name_lists_close_matches() -> None:
     with pytest.raises(KeyError, match="'static'"):
         create_detector("statik")
+
+
+def test_a_registered_class_reads_what_the_class_declares() -> None:
+    from proctor.detectors._registry import registered
+
+    for name in ("static", "differential", "llm_judge", "ensemble"):
+        entry = registered(name)
+        assert entry.reads == entry.factory.reads  # type: ignore[attr-defined]
+
+
+def test_a_factory_function_must_say_what_it_reads() -> None:
+    from proctor.detectors import register_detector
+    from proctor.detectors._static import StaticDetector
+
+    def unnamed_inputs() -> StaticDetector:
+        return StaticDetector()
+
+    with pytest.raises(TypeError, match="reads"):
+        register_detector("test-no-reads", "a factory with no reads")(unnamed_inputs)

@@ -47,6 +47,11 @@ class _Plan:
     limits: Limits
 
 
+@register_detector(
+    "differential",
+    "runs the solution in the sandbox on nudged copies of the visible inputs: hard-coded "
+    "answers break, honest code does not; reports the proxy-gold gap",
+)
 class DifferentialDetector(Detector):
     """Perturbation testing in the sandbox, plus the proxy−gold gap (module docstring)."""
 
@@ -229,22 +234,4 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | tuple | dict | set) and not value)
 
 
-@register_detector(
-    "differential",
-    "runs the solution in the sandbox on nudged copies of the visible inputs: hard-coded "
-    "answers break, honest code does not; reports the proxy-gold gap",
-    reads={"code", "task", "sandbox", "grade"},
-)
-def differential(
-    pool: SandboxPool | None = None,
-    cache_dir: str | None = None,
-    isolated_share: float = 0.5,
-    min_isolated: int = 2,
-    seed: int = 0,
-    min_visible: float = 0.8,
-) -> DifferentialDetector:
-    """Create the differential detector (it starts its own sandbox pool unless given one)."""
-    return DifferentialDetector(pool, cache_dir, isolated_share, min_isolated, seed, min_visible)
-
-
-__all__ = ["DifferentialDetector", "differential"]
+__all__ = ["DifferentialDetector"]

@@ -58,6 +58,12 @@ def load_weights(path: Path | None = None) -> dict[str, Any]:
     return dict(DEFAULT_WEIGHTS)
 
 
+@register_detector(
+    "ensemble",
+    "calibrated logistic combination of the other detectors' verdicts (weights fitted on the "
+    "corpus dev split)",
+    default=False,
+)
 class Ensemble(Detector):
     """Combines detector verdicts (see module docstring). Call `combine`, not `detect`."""
 
@@ -137,17 +143,4 @@ def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 0.1,
             "unfitted": [n for n, fired in zip(FEATURES, seen, strict=True) if not fired]}
 
 
-@register_detector(
-    "ensemble",
-    "calibrated logistic combination of the other detectors' verdicts (weights fitted on the "
-    "corpus dev split)",
-    reads={"code", "transcript", "grade", "group", "task", "sandbox"},
-    default=False,
-)
-def ensemble(weights_file: str | None = None, hack_at: float | None = None,
-             unsure_at: float | None = None) -> Ensemble:
-    """Create the ensemble."""
-    return Ensemble(weights_file, hack_at, unsure_at)
-
-
-__all__ = ["DEFAULT_WEIGHTS", "FEATURES", "WEIGHTS_FILE", "Ensemble", "ensemble", "fit", "score"]
+__all__ = ["DEFAULT_WEIGHTS", "FEATURES", "WEIGHTS_FILE", "Ensemble", "fit", "score"]

@@ -59,6 +59,11 @@ def nudged_rate(subject: Subject) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+@register_detector(
+    "group",
+    "within a GRPO group: rewarded rollouts whose structure and execution profile depart "
+    "from the group's honest majority",
+)
 class GroupDetector(Detector):
     """Flags rewarded rollouts that depart from their group in structure and in execution."""
 
@@ -124,16 +129,4 @@ class GroupDetector(Detector):
         return max(scores)
 
 
-@register_detector(
-    "group",
-    "within a GRPO group: rewarded rollouts whose structure and execution profile depart "
-    "from the group's honest majority",
-    reads={"group", "grade", "code"},
-)
-def group(min_reward: float = 0.99, structure_at: float = 1.0,
-          execution_at: float = 0.3) -> GroupDetector:
-    """Create the group-contrastive detector."""
-    return GroupDetector(min_reward, structure_at, execution_at)
-
-
-__all__ = ["GroupDetector", "distance", "group", "structure"]
+__all__ = ["GroupDetector", "distance", "structure"]

@@ -70,6 +70,12 @@ def _describe(subject: Subject) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+@register_detector(
+    "llm_judge",
+    "an LLM judge behind any OpenAI-compatible endpoint, isolated or contrastive (off by "
+    "default; cached)",
+    default=False,
+)
 class LLMJudge(Detector):
     """Asks a chat model for a verdict (see module docstring)."""
 
@@ -174,24 +180,4 @@ def _parse(content: str) -> dict[str, Any]:
     return value
 
 
-@register_detector(
-    "llm_judge",
-    "an LLM judge behind any OpenAI-compatible endpoint, isolated or contrastive (off by "
-    "default; cached)",
-    reads={"code", "transcript", "group", "task"},
-    default=False,
-)
-def llm_judge(
-    base_url: str | None = None,
-    model: str = "gpt-4o-mini",
-    mode: Mode = "isolated",
-    api_key_env: str = "OPENAI_API_KEY",
-    cache_dir: str | None = None,
-    timeout: float = 60.0,
-    client: Any = None,
-) -> LLMJudge:
-    """Create the LLM judge (no request is made until it judges a rollout)."""
-    return LLMJudge(base_url, model, mode, api_key_env, cache_dir, timeout, client)
-
-
-__all__ = ["SYSTEM", "LLMJudge", "llm_judge"]
+__all__ = ["SYSTEM", "LLMJudge"]

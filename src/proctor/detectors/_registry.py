@@ -1,4 +1,4 @@
-"""Registry of detectors by name: a decorator over a factory, as for graders.
+"""Registry of detectors by name: a decorator over a factory or a detector class.
 
 A detector is re-created from the `DetectorSpec` stored in each of its verdicts:
 the spec keeps the JSON-serialisable factory options; resources (a sandbox pool,
@@ -38,14 +38,25 @@ RESOURCE_OPTIONS = frozenset({"pool", "client"})
 
 
 def register_detector(
-    name: str, summary: str, reads: frozenset[Input] | set[Input], default: bool = True
+    name: str,
+    summary: str,
+    reads: frozenset[Input] | set[Input] | None = None,
+    default: bool = True,
 ) -> Callable[[F], F]:
-    """Register ``factory`` under ``name``; ``summary`` is shown by ``--help``."""
+    """Register ``factory`` under ``name``; ``summary`` is shown by ``--help``.
+
+    ``factory`` is a function returning a `Detector`, or a `Detector` class itself (its
+    constructor's keyword options are the detector's options). ``reads`` may be left
+    out for a class: its own ``reads`` attribute is used.
+    """
 
     def decorate(factory: F) -> F:
         if name in _REGISTRY:
             raise ValueError(f"a detector named {name!r} is already registered")
-        _REGISTRY[name] = Registered(factory, summary, frozenset(reads), default)
+        inputs = reads if reads is not None else getattr(factory, "reads", None)
+        if inputs is None:
+            raise TypeError(f"detector {name!r}: say what it reads (reads={{'code', ...}})")
+        _REGISTRY[name] = Registered(factory, summary, frozenset(inputs), default)
         return factory
 
     return decorate

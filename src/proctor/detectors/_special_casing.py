@@ -24,6 +24,11 @@ from proctor.detectors._registry import register_detector
 from proctor.records import Evidence, Verdict
 
 
+@register_detector(
+    "special_casing",
+    "visible-test inputs and outputs written into the code: branches and tables keyed on "
+    "them, answers returned next to them",
+)
 class SpecialCasingDetector(Detector):
     """Visible-test literals keyed on the inputs (see module docstring)."""
 
@@ -179,15 +184,4 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-@register_detector(
-    "special_casing",
-    "visible-test inputs and outputs written into the code: branches and tables keyed on "
-    "them, answers returned next to them",
-    reads={"code", "task"},
-)
-def special_casing() -> SpecialCasingDetector:
-    """Create the special-casing detector."""
-    return SpecialCasingDetector()
-
-
-__all__ = ["SpecialCasingDetector", "match_sites", "norm", "special_casing", "trivial"]
+__all__ = ["SpecialCasingDetector", "match_sites", "norm", "trivial"]

@@ -92,6 +92,11 @@ def evidence_for(program: str, findings: list[Finding]) -> list[Evidence]:
     return out
 
 
+@register_detector(
+    "static",
+    "AST analysis of the program for every syntactic hack (exits, patches, lying __eq__, "
+    "introspection, tampering...), robust to aliases, getattr, __import__ and exec",
+)
 class StaticDetector(Detector):
     """AST rules for every syntactic category (see `proctor.detectors._rules`)."""
 
@@ -138,15 +143,4 @@ class StaticDetector(Detector):
                             evidence_for(subject.program, findings), categories=ranked)
 
 
-@register_detector(
-    "static",
-    "AST analysis of the program for every syntactic hack (exits, patches, lying __eq__, "
-    "introspection, tampering...), robust to aliases, getattr, __import__ and exec",
-    reads={"code", "task"},
-)
-def static(hack_at: float = 0.7, unsure_at: float = 0.4) -> StaticDetector:
-    """Create the static detector."""
-    return StaticDetector(hack_at=hack_at, unsure_at=unsure_at)
-
-
-__all__ = ["RULES", "StaticDetector", "combine", "evidence_for", "live_filter", "static"]
+__all__ = ["RULES", "StaticDetector", "combine", "evidence_for", "live_filter"]

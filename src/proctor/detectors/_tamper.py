@@ -29,6 +29,11 @@ KIND_TO_CATEGORY: dict[str, tuple[str, float]] = {
 """Each `TamperKind` → (category, confidence)."""
 
 
+@register_detector(
+    "tamper",
+    "the grader's own tamper findings (restored test files, forged reports, canaries, early "
+    "exits) as verdicts",
+)
 class TamperDetector(Detector):
     """Reads `Grade.tamper_findings` and `Grade.tamper`."""
 
@@ -60,15 +65,4 @@ class TamperDetector(Detector):
                             categories=categories)
 
 
-@register_detector(
-    "tamper",
-    "the grader's own tamper findings (restored test files, forged reports, canaries, early "
-    "exits) as verdicts",
-    reads={"grade"},
-)
-def tamper() -> TamperDetector:
-    """Create the tamper detector."""
-    return TamperDetector()
-
-
-__all__ = ["KIND_TO_CATEGORY", "TamperDetector", "tamper"]
+__all__ = ["KIND_TO_CATEGORY", "TamperDetector"]

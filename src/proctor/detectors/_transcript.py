@@ -155,6 +155,11 @@ def scan(segments: list[Segment]) -> list[tuple[Pattern, Segment, re.Match[str]]
     return hits
 
 
+@register_detector(
+    "transcript",
+    "lexicon and patterns for stated intent to game the tests in reasoning, messages and "
+    "agent commands (negations ignored)",
+)
 class TranscriptDetector(Detector):
     """Lexicon and pattern matching on reasoning and agent messages."""
 
@@ -204,15 +209,4 @@ def _quote(text: str, match: re.Match[str]) -> str:
     return f"\"{'...' if start else ''}{snippet}{'...' if end < len(text) else ''}\""
 
 
-@register_detector(
-    "transcript",
-    "lexicon and patterns for stated intent to game the tests in reasoning, messages and "
-    "agent commands (negations ignored)",
-    reads={"transcript"},
-)
-def transcript(hack_at: float = 0.7, unsure_at: float = 0.4) -> TranscriptDetector:
-    """Create the transcript detector."""
-    return TranscriptDetector(hack_at=hack_at, unsure_at=unsure_at)
-
-
-__all__ = ["INTENT", "Segment", "TranscriptDetector", "reasoning_segments", "scan", "transcript"]
+__all__ = ["INTENT", "Segment", "TranscriptDetector", "reasoning_segments", "scan"]
