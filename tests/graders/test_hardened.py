@@ -8,18 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from _add_task import ADD
 from proctor.graders._hardened import HardenedGrader
 from proctor.records import Rollout, Task, TestSuite
 from proctor.sandbox import InfraError
-
-ADD = Task(
-    id="t/add",
-    prompt='def add(a, b):\n    """Add two numbers."""\n',
-    entry_point="add",
-    reference="def add(a, b):\n    return a + b\n",
-    visible=TestSuite(inputs=[[1, 2], [3, 4]]),
-    heldout=TestSuite(inputs=[[0, 0], [-1, 1], [10, 5], [2, 2]]),
-)
 
 
 def _grade(grader: HardenedGrader, code: str, task: Task = ADD):

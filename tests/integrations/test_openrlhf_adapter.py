@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from _adapter_cases import ADD, BOUND, FAST, HANG, HARDCODED, HONEST
+from _adapter_cases import BOUND, HANG, HARDCODED, HONEST
 
+from _add_task import ADD, FAST
 from proctor.integrations.openrlhf import completion_from_query, make_reward_func
 
 PROMPT = "<|im_start|>user\nWrite add.<|im_end|>\n<|im_start|>assistant\n"

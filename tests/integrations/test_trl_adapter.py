@@ -9,8 +9,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from _adapter_cases import ADD, BOUND, CRASH, EXIT_HACK, FAST, HANG, HARDCODED, HONEST
+from _adapter_cases import BOUND, CRASH, EXIT_HACK, HANG, HARDCODED, HONEST
 
+from _add_task import ADD, FAST
 from proctor.integrations.trl import CodeRewardFunc, HackAlertCallback
 
 

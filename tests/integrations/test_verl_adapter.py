@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _adapter_cases import ADD, BOUND, CRASH, HANG, HARDCODED, HONEST
+from _adapter_cases import BOUND, CRASH, HANG, HARDCODED, HONEST
 
+from _add_task import ADD
 from proctor.integrations import verl
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _reward_cases import ADD, FAST
 
+from _add_task import ADD, FAST
 from proctor.rewards import CodeReward
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from _reward_cases import ADD, FAST
 
+from _add_task import ADD, FAST
 from proctor.records import Grade
 from proctor.rewards import CodeReward
 

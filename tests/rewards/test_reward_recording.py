@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from _reward_cases import ADD, FAST
 
+from _add_task import ADD, FAST
 from proctor.rewards import CodeReward
 from proctor.runs import RunStore
 

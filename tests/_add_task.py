@@ -1,4 +1,7 @@
-"""A small task and the limits the reward tests use."""
+"""The small `add` task the grader, reward and adapter tests share.
+
+Importable by basename from any test: pytest puts tests/ on sys.path for tests/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -14,3 +17,4 @@ ADD = Task(
     heldout=TestSuite(inputs=[[0, 0], [-1, 1], [10, 5], [2, 2]]),
 )
 FAST = Limits(wall=4.0, test=0.5)
+"""Limits short enough that a hanging rollout costs the tests little."""
