@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -38,4 +39,14 @@ def group_index(groups: ArrayLike | None, n: int) -> NDArray[np.intp]:
     return np.array([seen.setdefault(label, len(seen)) for label in labels], dtype=np.intp)
 
 
-__all__ = ["Floats", "as_rewards", "group_index", "same_length"]
+def rewarded_groups(rewards: Floats, groups: ArrayLike | None) -> Iterator[NDArray[np.intp]]:
+    """Per group, in first-seen order, the indices of its members that have a reward
+    (not NaN); groups with none are skipped."""
+    g = group_index(groups, rewards.shape[0])
+    for k in range(int(g.max(initial=-1)) + 1):
+        idx = np.flatnonzero((g == k) & ~np.isnan(rewards))
+        if idx.size:
+            yield idx
+
+
+__all__ = ["Floats", "as_rewards", "group_index", "rewarded_groups", "same_length"]

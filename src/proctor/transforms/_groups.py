@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from proctor.transforms._arrays import Floats, as_rewards, group_index
+from proctor.transforms._arrays import Floats, as_rewards, rewarded_groups
 
 
 def group_win_rate(rewards: ArrayLike, groups: ArrayLike | None = None) -> Floats:
@@ -26,12 +26,8 @@ def group_win_rate(rewards: ArrayLike, groups: ArrayLike | None = None) -> Float
     → ``[0.0, 1.0, 0.0, 1.0]``.
     """
     r = as_rewards(rewards)
-    g = group_index(groups, r.shape[0])
     out = np.full(r.shape, np.nan)
-    for k in range(int(g.max(initial=-1)) + 1):
-        idx = np.flatnonzero((g == k) & ~np.isnan(r))
-        if idx.size == 0:
-            continue
+    for idx in rewarded_groups(r, groups):
         if idx.size == 1:
             out[idx] = 0.5
             continue
@@ -54,12 +50,8 @@ def group_advantage(rewards: ArrayLike, groups: ArrayLike | None = None,
     R1-Zero-Like Training: A Critical Perspective" (2025) for the unscaled variant.
     """
     r = as_rewards(rewards)
-    g = group_index(groups, r.shape[0])
     out = np.full(r.shape, np.nan)
-    for k in range(int(g.max(initial=-1)) + 1):
-        idx = np.flatnonzero((g == k) & ~np.isnan(r))
-        if idx.size == 0:
-            continue
+    for idx in rewarded_groups(r, groups):
         v = r[idx]
         centred = v - v.mean()
         out[idx] = centred / (v.std() + eps) if scale else centred
