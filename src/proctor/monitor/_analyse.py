@@ -16,7 +16,7 @@ from proctor.monitor._alerts import Alert, AlertEvidence, ExampleRollout, cap_se
 from proctor.monitor._config import SEVERITY_RANK, MonitorConfig
 from proctor.monitor._forecast import Forecast, forecast, forecast_condition
 from proctor.monitor._onset import Condition, conditions
-from proctor.monitor._reinforce import add_hack_advantage, hacks_rewarded_condition
+from proctor.monitor._reinforce import hack_advantage, hacks_rewarded_condition
 from proctor.monitor._signals import ScalarLike, SignalTable, build_signals
 from proctor.records import Grade, Rollout, Verdict
 
@@ -225,7 +225,7 @@ def analyse_table(
     conds = conditions(table, config)
     empty = np.zeros(len(table.steps))
     advantage: tuple[np.ndarray, np.ndarray] = (
-        add_hack_advantage(table, all_rollouts, grade_of, verdict_of)
+        hack_advantage(table, all_rollouts, grade_of, verdict_of)
         if len(table.steps) > 1
         else (empty, empty)
     )

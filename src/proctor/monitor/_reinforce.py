@@ -51,7 +51,10 @@ def hack_advantage(
     grades: Mapping[str, Grade],
     verdicts: Mapping[str, Verdict],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``table``: (summed advantage of flagged hacks, their count) in mixed groups."""
+    """Per row of ``table``: (summed advantage of flagged hacks, their count) in mixed groups.
+
+    The mean (sum / count) is also stored in ``table`` as the ``hack_advantage`` signal.
+    """
     groups: dict[tuple[int, str], list[tuple[bool, float]]] = {}
     for r in rollouts:
         v = verdicts.get(r.id)
@@ -72,17 +75,6 @@ def hack_advantage(
         if row < len(table.steps) and table.steps[row] == step:
             total[row] += len(hacks) * (float(np.mean(hacks)) - float(np.mean(others)))
             count[row] += len(hacks)
-    return total, count
-
-
-def add_hack_advantage(
-    table: SignalTable,
-    rollouts: Iterable[Rollout],
-    grades: Mapping[str, Grade],
-    verdicts: Mapping[str, Verdict],
-) -> tuple[np.ndarray, np.ndarray]:
-    """`hack_advantage` per row, also stored in ``table`` as the ``hack_advantage`` signal."""
-    total, count = hack_advantage(table, rollouts, grades, verdicts)
     if count.sum() > 0:
         with np.errstate(invalid="ignore", divide="ignore"):
             table.values[SIGNAL] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
@@ -136,7 +128,6 @@ def hacks_rewarded_condition(
 __all__ = [
     "ACTION",
     "SIGNAL",
-    "add_hack_advantage",
     "hack_advantage",
     "hacks_rewarded_condition",
     "pooled_advantage",
