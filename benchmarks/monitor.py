@@ -125,6 +125,11 @@ def main() -> None:
         action="store_true",
         help="allow the tuning seeds (results then go to monitor-tuning.*)",
     )
+    parser.add_argument(
+        "--grid",
+        action="store_true",
+        help="with --tuning --lab-runs: also write the forecast-bar grid (monitor-grid.md)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     parser.add_argument(
         "--lab-arg",
@@ -137,7 +142,10 @@ def main() -> None:
         parser.error(f"seeds {TUNING_SEEDS.start}-{TUNING_SEEDS.stop - 1} tuned the monitor")
     overrides = {k: json.loads(v) for k, v in (a.split("=", 1) for a in args.lab_arg)}
     tasks = corpus_tasks()
+    if args.grid and not (args.tuning and args.lab_runs):
+        parser.error("--grid chooses a default: it needs --tuning and --lab-runs")
     rows = []
+    judged: list[tuple[Path, dict[str, Any]]] = []
     if args.lab_runs is not None:
         found = sorted(p.parent for d in args.lab_runs for p in d.glob("*/run.json"))
         if not found:
@@ -154,6 +162,7 @@ def main() -> None:
             if manifest.get("seed") in (*TUNING_SEEDS, *LAB_TUNING_SEEDS) and not args.tuning:
                 parser.error(f"{src}: seed {manifest['seed']} is a tuning seed")
             rows.append(evaluate(run_dir, manifest, tasks))
+            judged.append((run_dir, manifest))
             print(json.dumps(rows[-1]), flush=True)
     for grader in () if args.lab_runs is not None else ("naive-exec", "hardened"):
         for seed in args.seeds:
@@ -169,6 +178,7 @@ def main() -> None:
     summary = summarise(rows)
     if args.lab_runs is not None:
         argv = "python benchmarks/monitor.py --lab-runs " + " ".join(map(str, args.lab_runs))
+        argv += " --tuning" if args.tuning else ""
     else:
         argv = f"python benchmarks/monitor.py --source {args.source} " + " ".join(
             [f"--seeds {' '.join(map(str, args.seeds))}"] + [f"--lab-arg {a}" for a in args.lab_arg]
@@ -182,6 +192,10 @@ def main() -> None:
     )
     (args.out / f"{stem}.md").write_text(markdown(rows, summary, _header(argv, args)))
     print(json.dumps(summary, indent=1))
+    if args.grid:
+        from _monitor_grid import grid, grid_markdown
+
+        (args.out / "monitor-grid.md").write_text(grid_markdown(grid(judged), argv + " --grid"))
 
 
 if __name__ == "__main__":
