@@ -23,9 +23,9 @@ def scripted_run(run_dir: Path, seed: int, grader: str, steps: int = 50) -> dict
 
     import numpy as np
 
-    from proctor.lab._grading import GradeBook, default_cache_dir
-    from proctor.lab._onset import ONSET_RULE, onset_step
-    from proctor.lab._pool import choose_tasks, load_pools
+    from proctor.bench.lab._grading import GradeBook, default_cache_dir
+    from proctor.bench.lab._onset import ONSET_RULE, onset_step
+    from proctor.bench.lab._pool import choose_tasks, load_pools
 
     rng = np.random.default_rng([seed, 0x5C])
     tasks, pools = load_pools("heldout")

@@ -30,7 +30,7 @@ from typing import Any
 from _monitor_eval import evaluate, markdown, summarise
 from _monitor_scripted import scripted_run
 
-from proctor.monitor._run import corpus_tasks
+from proctor.bench.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parent
 TUNING_SEEDS = range(900, 1000)
@@ -39,13 +39,13 @@ LAB_TUNING_SEEDS = range(100, 200)
 
 
 def _lab_config(seed: int, grader: str, overrides: dict[str, Any]) -> Any:
-    from proctor.lab._config import LabConfig
+    from proctor.bench.lab._config import LabConfig
 
     return LabConfig(seed=seed, grader=grader, workers=1, **overrides)
 
 
 def _generate(run_dir: Path, seed: int, grader: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    from proctor.lab._run import reproduce_command, run_lab
+    from proctor.bench.lab._run import reproduce_command, run_lab
 
     config = _lab_config(seed, grader, overrides)
     manifest = run_dir / "run.json"
@@ -141,7 +141,7 @@ def main() -> None:
     if any(s in TUNING_SEEDS for s in args.seeds) and not args.tuning:
         parser.error(f"seeds {TUNING_SEEDS.start}-{TUNING_SEEDS.stop - 1} tuned the monitor")
     overrides = {k: json.loads(v) for k, v in (a.split("=", 1) for a in args.lab_arg)}
-    tasks = corpus_tasks()
+    tasks = load_corpus()[0]
     if args.grid and not (args.tuning and args.lab_runs):
         parser.error("--grid chooses a default: it needs --tuning and --lab-runs")
     rows = []

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """What the optional static detection costs inside ``CodeReward``, per rollout.
 
-Scores the shipped demo suite's rollouts (proctor.demo) as one batch with
+Scores the shipped demo suite's rollouts (proctor.bench.demo) as one batch with
 ``CodeReward(detect=False)`` and ``CodeReward(detect=True)`` (2 workers), after one
 warm-up batch each, alternating the two per repeat. Reports median batch time,
 per-rollout time and the difference. A benchmark, not a test.
@@ -23,7 +23,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from proctor.demo import ROLLOUTS, TASKS
+from proctor.bench.demo import ROLLOUTS, TASKS
 from proctor.io import read_rollouts
 from proctor.rewards import CodeReward
 

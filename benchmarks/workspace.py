@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Per-rollout cost of grading workspace rollouts: hardened vs naive, on the shipped suite.
 
-What is graded: every rollout in ``proctor/demo/workspace_rollouts`` (honest,
+What is graded: every rollout in ``proctor/bench/demo/workspace_rollouts`` (honest,
 wrong and hacked; 3 tasks), each with both workspace graders, one rollout at a
 time (one worker), so the figures are per-rollout latency:
 
@@ -41,12 +41,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from proctor.bench.demo import shipped_rollouts, shipped_tasks
 from proctor.workspace import (
     WorkspaceHardenedGrader,
     WorkspaceNaiveGrader,
     WorkspaceRollout,
-    shipped_rollouts,
-    shipped_tasks,
 )
 
 REPO = Path(__file__).resolve().parents[1]

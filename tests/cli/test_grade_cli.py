@@ -99,7 +99,7 @@ def test_unknown_grader_lists_the_known_ones(files: tuple[Path, Path], tmp_path:
 
 
 def test_attack_workspace_runs_one_attack_on_one_task() -> None:
-    from proctor.demo import DATA_DIR
+    from proctor.bench.demo import DATA_DIR
 
     task_dir = DATA_DIR.parent / "workspaces" / "inventory"
     result = CliRunner().invoke(app, ["attack", "--workspace", "--attack", "empty_tests",

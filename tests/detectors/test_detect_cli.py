@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from proctor.bench.demo import ROLLOUTS, TASKS
 from proctor.cli import app
-from proctor.demo import ROLLOUTS, TASKS
 from proctor.detectors import DetectionPipeline
 from proctor.io import read_rollouts, read_tasks
 

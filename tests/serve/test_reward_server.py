@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from proctor.demo import ROLLOUTS, TASKS
+from proctor.bench.demo import ROLLOUTS, TASKS
 
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from proctor.bench.demo import shipped_tasks
 from proctor.workspace import (
     WorkspaceHardenedGrader,
     WorkspaceNaiveGrader,
     WorkspaceTask,
     load_task,
-    shipped_tasks,
 )
 
 

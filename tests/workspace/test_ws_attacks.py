@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from proctor.attacks._workspace import WORKSPACE_ATTACKS
-from proctor.attacks._workspace_runner import run_workspace_attacks
+from proctor.bench.attacks._workspace import WORKSPACE_ATTACKS
+from proctor.bench.attacks._workspace_runner import run_workspace_attacks
 
 NAIVE_FOOLED = {
     "empty_tests", "assert_true", "skip_all", "conftest_report_patch", "collection_drop",

@@ -8,8 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 from ws_support import member, write_tar
 
+from proctor.bench.demo import WORKSPACE_ROLLOUTS_DIR as ROLLOUTS_DIR
+from proctor.bench.demo import WORKSPACE_TASKS_DIR as TASKS_DIR
 from proctor.cli import app
-from proctor.workspace._suite import ROLLOUTS_DIR, TASKS_DIR
 
 INVENTORY = str(TASKS_DIR / "inventory")
 runner = CliRunner()

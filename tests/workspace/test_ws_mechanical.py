@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from proctor.attacks._workspace import WORKSPACE_ATTACKS
+from proctor.bench.attacks._workspace import WORKSPACE_ATTACKS
 from proctor.workspace import WorkspaceRollout
 
 

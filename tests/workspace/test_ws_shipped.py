@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from proctor.bench.demo import shipped_rollouts
 from proctor.graders._contained import namespaces_available, run_contained
 from proctor.graders._naive_pytest import parse_report
-from proctor.workspace import WorkspaceTask, shipped_rollouts
+from proctor.workspace import WorkspaceTask
 from proctor.workspace._files import Files, write_tree
 
 SHIPPED = shipped_rollouts()
@@ -74,7 +75,7 @@ def test_a_shipped_hack_fools_the_naive_grader_unless_it_forges_files_only(
 
 
 def test_the_whole_suite_grades_for_the_demo():
-    from proctor.workspace import grade_shipped_suite
+    from proctor.bench.demo import grade_shipped_suite
 
     rows = grade_shipped_suite(graders=("workspace-hardened",), workers=2)
     assert len(rows) == len(SHIPPED)

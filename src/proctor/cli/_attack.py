@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from proctor.attacks import ATTACKS, DEFAULT_GRADERS, AttackResult, plan, run_attacks
+from proctor.bench.attacks import ATTACKS, DEFAULT_GRADERS, AttackResult, plan, run_attacks
 from proctor.cli._app import app, err_console, out_console
 from proctor.graders._registry import grader_names
 from proctor.records import Task
@@ -21,7 +21,7 @@ from proctor.sandbox import InfraError
 
 def load_tasks(path: Path | None) -> list[Task]:
     """Tasks from ``path`` (default: the shipped demo suite); exit 2 on bad input."""
-    from proctor.demo import TASKS
+    from proctor.bench.demo import TASKS
     from proctor.io import RecordError, read_tasks
 
     if path is None and not TASKS.exists():
@@ -154,9 +154,10 @@ def _attack_workspaces(grader: list[str] | None, attack_names: list[str] | None,
                        task_dirs: list[Path] | None, json_out: Path | None, workers: int,
                        list_attacks: bool) -> None:
     """``proctor attack --workspace``: the workspace attacks against the workspace graders."""
-    from proctor.attacks._workspace import WORKSPACE_ATTACKS, WORKSPACE_GRADERS
-    from proctor.attacks._workspace_runner import run_workspace_attacks
-    from proctor.workspace import TaskError, load_task, shipped_tasks
+    from proctor.bench.attacks._workspace import WORKSPACE_ATTACKS, WORKSPACE_GRADERS
+    from proctor.bench.attacks._workspace_runner import run_workspace_attacks
+    from proctor.bench.demo import shipped_tasks
+    from proctor.workspace import TaskError, load_task
 
     if list_attacks:
         for spec in WORKSPACE_ATTACKS.values():

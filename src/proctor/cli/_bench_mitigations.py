@@ -20,7 +20,7 @@ from proctor.cli._detect import bench_app
 
 
 def _settings(value: str) -> tuple[str, ...]:
-    from proctor.mitigations import SETTINGS
+    from proctor.bench.mitigations import SETTINGS
 
     chosen = tuple(s.strip() for s in value.split(",") if s.strip())
     unknown = [s for s in chosen if s not in SETTINGS]
@@ -55,9 +55,9 @@ def bench_mitigations(
     """
     from dataclasses import replace
 
+    from proctor.bench.mitigations import BenchConfig, PoolConfig, run_bench
+    from proctor.bench.mitigations._grpo import GRPOConfig
     from proctor.graders._expected import default_cache_dir
-    from proctor.mitigations import BenchConfig, PoolConfig, run_bench
-    from proctor.mitigations._grpo import GRPOConfig
 
     chosen = _settings(settings)
     config = BenchConfig(settings=chosen, seeds=seeds, max_tasks=max_tasks, workers=workers,

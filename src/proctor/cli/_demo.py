@@ -11,8 +11,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from proctor.bench.demo import ROLLOUTS, TASKS
 from proctor.cli._app import app, err_console, out_console
-from proctor.demo import ROLLOUTS, TASKS
 from proctor.graders._registry import create_grader
 from proctor.records import Grade, Rollout, Task
 
@@ -156,7 +156,7 @@ def demo(
 
 def _workspace_demo(workers: int) -> dict[str, Any]:
     """The shipped repository tasks: naive exit-code pytest vs the hardened workspace grader."""
-    from proctor.workspace import grade_shipped_suite
+    from proctor.bench.demo import grade_shipped_suite
 
     err_console.print("grading the shipped workspace tasks (agents editing a repository)...")
     graded = grade_shipped_suite(workers=workers)

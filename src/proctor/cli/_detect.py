@@ -148,7 +148,7 @@ def bench_detectors(
         proctor bench detectors                 # the held-out split, as reported in docs
         proctor bench detectors --split dev --calibrate
     """
-    from proctor.detectors._bench_cli import run_bench
+    from proctor.bench.detectors import run_bench
 
     if split not in ("heldout", "dev", "all"):
         err_console.print("[red]error:[/] --split is heldout, dev or all")

@@ -45,7 +45,7 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def _config(overrides: dict[str, Any], config_file: Path | None) -> Any:
-    from proctor.lab import LabConfig
+    from proctor.bench.lab import LabConfig
 
     data: dict[str, Any] = {}
     if config_file is not None:
@@ -96,7 +96,7 @@ def _summary_table(rows: list[dict[str, Any]]) -> Table:
 
 def _run_one(config: Any, out: Path, progress: Progress, label: str,
              command: str | None) -> dict[str, Any]:
-    from proctor.lab import run_lab
+    from proctor.bench.lab import run_lab
 
     bar = progress.add_task(label, total=config.steps, hack="-")
 
@@ -211,7 +211,7 @@ def sweep_command(
 
 
 def _command(config: Any, run_dir: Path) -> str:
-    from proctor.lab import reproduce_command
+    from proctor.bench.lab import reproduce_command
 
     return reproduce_command(config, run_dir)
 
@@ -225,9 +225,9 @@ def pack_command(
 
     Rollouts, rewards, proxy and gold scores, tamper findings and scalars are kept
     as they are; run.json gets a `packed` note. Example:
-    [bold]proctor lab pack labruns/naive-exec-s1 src/proctor/lab/runs/naive-exec-s1[/]
+    [bold]proctor lab pack labruns/naive-exec-s1 src/proctor/bench/lab/runs/naive-exec-s1[/]
     """
-    from proctor.lab import PackError, pack_run
+    from proctor.bench.lab import PackError, pack_run
 
     try:
         result = pack_run(source, dest)
@@ -244,7 +244,7 @@ def list_command() -> None:
 
     Example: [bold]proctor lab list[/]
     """
-    from proctor.lab import shipped_runs
+    from proctor.bench.lab import shipped_runs
 
     table = Table(title="shipped lab runs")
     for column in ("path", "grader", "seed", "expected", "onset step", "command"):

@@ -41,7 +41,6 @@ def _analyse(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: b
     from proctor.monitor._run import (
         RunError,
         analyse_records,
-        corpus_tasks,
         judge_missing,
         load_run,
     )
@@ -57,7 +56,10 @@ def _analyse(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: b
 
             by_id = {t.id: t for t in read_tasks(tasks)}
         else:
-            by_id = corpus_tasks()
+            # the lab's runs draw their tasks from the shipped corpus
+            from proctor.bench.corpus import load_corpus
+
+            by_id = load_corpus()[0]
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       console=err_console, transient=True) as bar:
             job = bar.add_task("detecting (distinct completions)", total=None)

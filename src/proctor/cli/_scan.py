@@ -89,9 +89,9 @@ def scan(
     without one they form a single step 0, where any hack verdict raises a hack alert.
     Exit status: 0 ok, 1 warning (e.g. only unsure verdicts), 2 hack, 3 no sandbox.
     """
+    from proctor.bench.demo import ROLLOUTS as DEMO_ROLLOUTS
+    from proctor.bench.demo import TASKS as DEMO_TASKS
     from proctor.cli._grade import load_inputs, summary_table
-    from proctor.demo import ROLLOUTS as DEMO_ROLLOUTS
-    from proctor.demo import TASKS as DEMO_TASKS
     from proctor.detectors import DetectionPipeline
     from proctor.graders._expected import default_cache_dir
     from proctor.graders._hardened import HardenedGrader

@@ -178,13 +178,6 @@ def load_run(run_dir: Path, ingest: bool = True) -> RunRecords:
     return records
 
 
-def corpus_tasks() -> dict[str, Task]:
-    """Every task of the shipped corpus, by id (the lab's runs draw their tasks from it)."""
-    from proctor.corpus import load_corpus
-
-    return load_corpus()[0]
-
-
 def judge_missing(
     records: RunRecords,
     run_dir: Path | None,
@@ -235,7 +228,6 @@ __all__ = [
     "RunRecords",
     "analyse_records",
     "blind",
-    "corpus_tasks",
     "judge_missing",
     "load_run",
     "read_lab_files",

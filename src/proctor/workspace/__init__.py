@@ -24,19 +24,12 @@ from proctor.workspace._hardened import WorkspaceHardenedGrader
 from proctor.workspace._naive import WorkspaceNaiveGrader
 from proctor.workspace._protect import protect
 from proctor.workspace._rollout import WorkspaceRollout, apply_diff, load_rollout
-from proctor.workspace._suite import (
-    ShippedRollout,
-    grade_shipped_suite,
-    shipped_rollouts,
-    shipped_tasks,
-)
 from proctor.workspace._task import WorkspaceLimits, WorkspaceTask, load_task
 
 __all__ = [
     "Files",
     "InputLimits",
     "RolloutError",
-    "ShippedRollout",
     "TaskError",
     "WorkspaceHardenedGrader",
     "WorkspaceInputError",
@@ -45,10 +38,7 @@ __all__ = [
     "WorkspaceRollout",
     "WorkspaceTask",
     "apply_diff",
-    "grade_shipped_suite",
     "load_rollout",
     "load_task",
     "protect",
-    "shipped_rollouts",
-    "shipped_tasks",
 ]
