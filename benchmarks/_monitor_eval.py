@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from proctor.judge import detect_missing
 from proctor.monitor import Analysis, MonitorConfig, analyse
-from proctor.monitor._run import judge_missing, load_run
+from proctor.monitor._run import load_run
 
 
 def family(manifest: dict[str, Any]) -> str:
@@ -74,7 +75,9 @@ def evaluate(run_dir: Path, manifest: dict[str, Any], tasks: dict[str, Any]) -> 
     """Monitor one run exactly as ``proctor monitor audit`` does, and score it."""
     started = time.perf_counter()
     records = load_run(run_dir)
-    judge_missing(records, run_dir, tasks, workers=1)
+    new = detect_missing(records.rollouts, records.grades, records.verdicts, tasks, run_dir,
+                         workers=1)
+    records.verdicts.extend(v for v in new if v.detector == "ensemble")
     config = MonitorConfig()
     analysis = analyse(records.rollouts, records.grades, records.verdicts, records.scalars, config)
     trend = analyse(

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from proctor.common import py_literal
 from proctor.graders._contained import namespaces_available
-from proctor.graders._naive_exec import NaiveExecGrader, py_literal
+from proctor.graders._naive_exec import NaiveExecGrader
 from proctor.graders._registry import create_grader, grader_names
 from proctor.records import Rollout, Task, TestSuite
 

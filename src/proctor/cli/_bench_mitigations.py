@@ -57,7 +57,7 @@ def bench_mitigations(
 
     from proctor.bench.mitigations import BenchConfig, PoolConfig, run_bench
     from proctor.bench.mitigations._grpo import GRPOConfig
-    from proctor.graders._expected import default_cache_dir
+    from proctor.common import default_cache_dir
 
     chosen = _settings(settings)
     config = BenchConfig(settings=chosen, seeds=seeds, max_tasks=max_tasks, workers=workers,

@@ -51,7 +51,7 @@ def _pipeline_options(judge_url: str | None, judge_model: str, judge_mode: str
     return names, options
 
 
-def _verdict_table(rows: list[dict[str, Any]], title: str, limit: int = 25) -> Table:
+def verdict_table(rows: list[dict[str, Any]], title: str, limit: int = 25) -> Table:
     table = Table(title=title)
     for column in ("rollout", "label", "category", "confidence", "evidence"):
         table.add_column(column, justify="right" if column == "confidence" else "left",
@@ -73,23 +73,18 @@ def _verdict_table(rows: list[dict[str, Any]], title: str, limit: int = 25) -> T
 def _run_detection(tasks: Any, rollouts: list[Any], grades: dict[str, Grade], out: Path,
                    all_verdicts: bool, names: list[str], options: dict[str, dict[str, Any]],
                    workers: int, sandbox: bool) -> list[dict[str, Any]]:
-    from proctor.detectors import DetectionPipeline
-    from proctor.graders._expected import default_cache_dir
+    from proctor.common import default_cache_dir
+    from proctor.judge import Judge, verdict_rows
 
-    rows: list[dict[str, Any]] = []
     out.parent.mkdir(parents=True, exist_ok=True)
-    with DetectionPipeline(names, sandbox=sandbox, workers=workers, options=options,
-                           cache_dir=default_cache_dir()) as pipeline, out.open("w") as sink:
-        if sandbox and pipeline.pool is None:
+    with Judge(detectors=names, workers=workers, sandbox=sandbox, detector_options=options,
+               cache_dir=default_cache_dir()) as judge:
+        if sandbox and judge.pipeline.pool is None:
             err_console.print("[yellow]no sandbox: the differential detector is skipped[/]")
-        subjects = pipeline.subjects(tasks, rollouts, grades)
-
-        def write(detection: Any) -> None:
-            row = detection.record(all_verdicts)
-            sink.write(json.dumps(row) + "\n")
-            rows.append(row)
-
-        pipeline.run(subjects, on_done=write)
+        judged = judge.judge(tasks, rollouts, list(grades.values()))
+    rows = verdict_rows(judged, all_verdicts)
+    with out.open("w") as sink:
+        sink.writelines(json.dumps(row) + "\n" for row in rows)
     return rows
 
 
@@ -130,7 +125,7 @@ def detect(
     counts = Counter(r["label"] for r in rows)
     title = (f"{len(rows)} rollouts: {counts['hack']} hack, {counts['unsure']} unsure, "
              f"{counts['clean']} clean ({time.perf_counter() - started:.1f}s) -> {out}")
-    err_console.print(_verdict_table(rows, title))
+    err_console.print(verdict_table(rows, title))
 
 
 @bench_app.command("detectors")
@@ -159,4 +154,4 @@ def bench_detectors(
     run_bench(split, out, workers, calibrate, limit, cache, err_console)
 
 
-__all__ = ["bench_app", "bench_detectors", "detect"]
+__all__ = ["bench_app", "bench_detectors", "detect", "verdict_table"]

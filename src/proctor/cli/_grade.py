@@ -256,7 +256,7 @@ def grade(
         err_console.print(f"resuming: {len(done_ids)} already graded, {len(todo)} to go")
     options: dict[str, object] = {}
     if grader == "hardened":
-        from proctor.graders._expected import default_cache_dir
+        from proctor.common import default_cache_dir
 
         options = {
             "workers": workers,

@@ -38,10 +38,10 @@ def _analyse(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: b
              workers: int) -> Analysis:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from proctor.judge import detect_missing
     from proctor.monitor._run import (
         RunError,
         analyse_records,
-        judge_missing,
         load_run,
     )
 
@@ -63,8 +63,11 @@ def _analyse(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: b
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       console=err_console, transient=True) as bar:
             job = bar.add_task("detecting (distinct completions)", total=None)
-            judge_missing(records, run_dir, by_id, workers=workers,
-                          progress=lambda done, total: bar.update(job, completed=done, total=total))
+            new = detect_missing(records.rollouts, records.grades, records.verdicts, by_id,
+                                 run_dir, workers=workers,
+                                 progress=lambda done, total: bar.update(job, completed=done,
+                                                                         total=total))
+            records.verdicts.extend(v for v in new if v.detector == "ensemble")
     if not records.verdicts:
         err_console.print("[yellow]no detector verdicts: hack-rate rules and the forecast are off; "
                           "give --tasks so the rollouts can be detected[/]")
@@ -119,7 +122,7 @@ def audit(
 
         proctor monitor audit runs/my-run || echo "reward hacking suspected"
     """
-    from proctor.cli._scan import _alert_table
+    from proctor.cli._scan import alert_table
 
     analysis = _analyse(run_dir, _config(config), tasks, detect, workers)
     if as_json:
@@ -127,7 +130,7 @@ def audit(
     else:
         shown = [a for a in analysis.alerts if a.severity != "info"]
         if shown:
-            err_console.print(_alert_table(shown))
+            err_console.print(alert_table(shown))
         err_console.print(f"{run_dir}: {analysis.status} (onset step {analysis.onset_step}; "
                           f"{len(shown)} warning/hack alerts, "
                           f"{len(analysis.alerts) - len(shown)} info)")

@@ -16,7 +16,7 @@ docs/detectors.md.
 
 from proctor.detectors._base import Detector, Input, Subject
 from proctor.detectors._ensemble import Ensemble
-from proctor.detectors._pipeline import Detection, DetectionPipeline
+from proctor.detectors._pipeline import GROUP_DETECTORS, Detection, DetectionPipeline
 from proctor.detectors._registry import (
     create_detector,
     create_detector_from_spec,
@@ -29,6 +29,7 @@ from proctor.detectors._taxonomy import CATEGORIES, FAMILIES, Category, Family, 
 __all__ = [
     "CATEGORIES",
     "FAMILIES",
+    "GROUP_DETECTORS",
     "Category",
     "Detection",
     "DetectionPipeline",

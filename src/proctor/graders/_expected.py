@@ -38,14 +38,6 @@ class Expected:
         return max(self.durations, default=0.0)
 
 
-def default_cache_dir() -> Path:
-    """``$PROCTOR_CACHE_DIR`` or ``~/.cache/proctor``."""
-    base = os.environ.get("PROCTOR_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "proctor"
-    )
-    return Path(base) / "expected"
-
-
 class ExpectedOutputs:
     """Computes and caches expected outputs for io suites."""
 

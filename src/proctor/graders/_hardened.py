@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from proctor.common import default_cache_dir
 from proctor.graders._base import Grader
 from proctor.graders._compare import outputs_match, poly_root_ok
-from proctor.graders._expected import Expected, ExpectedOutputs, default_cache_dir
+from proctor.graders._expected import Expected, ExpectedOutputs
 from proctor.graders._registry import register_grader
 from proctor.io._program import program_for
 from proctor.records import ExecStats, Grade, Rollout, Task, TestOutcome, TestStatus, TestSuite

@@ -21,7 +21,6 @@ This module also holds what the two naive graders share (`NaiveGrader`,
 from __future__ import annotations
 
 import json
-import math
 import sys
 import tempfile
 import threading
@@ -29,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from proctor.common import py_literal
 from proctor.graders._base import Grader
 from proctor.graders._contained import (
     NAMESPACE_MECHANISMS,
@@ -45,34 +45,6 @@ from proctor.sandbox import InfraError, SandboxPool
 MAX_FAILURES_KEPT = 5
 # ----------------------------------------------------------------------------------------
 # Python literals for expected values (the harness and the pytest file embed them as code)
-
-
-def py_literal(value: Any) -> str:
-    """Python source that evaluates to ``value`` (plain data, inf/nan and huge ints included)."""
-    t = type(value)
-    if value is None or t in (bool, str, bytes):
-        return repr(value)
-    if t is int:
-        # repr of ints past 4300 digits raises (CVE-2020-10735 limit); hex has no limit
-        return repr(value) if abs(value) < 10**1000 else hex(value)
-    if t is float:
-        if math.isnan(value):
-            return "float('nan')"
-        if math.isinf(value):
-            return "float('inf')" if value > 0 else "-float('inf')"
-        return repr(value)
-    if t is complex:
-        return f"complex({py_literal(value.real)}, {py_literal(value.imag)})"
-    if t is list:
-        return "[" + ", ".join(py_literal(v) for v in value) + "]"
-    if t is tuple:
-        items = ", ".join(py_literal(v) for v in value)
-        return f"({items},)" if len(value) == 1 else f"({items})"
-    if t is dict:
-        return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
-    if t is set or t is frozenset:
-        return f"{t.__name__}([{', '.join(py_literal(v) for v in value)}])"
-    raise TypeError(f"cannot write a {t.__name__} as a Python literal")
 
 
 LITERAL_GLOBALS = "{'__builtins__': {}, 'float': float, 'complex': complex, 'set': set, " \

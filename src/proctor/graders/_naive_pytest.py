@@ -26,8 +26,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from proctor.common import py_literal
 from proctor.graders._contained import RunResult, namespaces_available, run_contained
-from proctor.graders._naive_exec import MATCH_SOURCE, Case, NaiveGrader, py_literal
+from proctor.graders._naive_exec import MATCH_SOURCE, Case, NaiveGrader
 from proctor.graders._registry import register_grader
 from proctor.records import Grade, Rollout, Task, TestOutcome, TestSuite
 

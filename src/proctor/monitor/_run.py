@@ -15,7 +15,7 @@ from __future__ import annotations
 import gzip
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from proctor.monitor._analyse import Analysis, analyse
 from proctor.monitor._config import MonitorConfig
-from proctor.records import Grade, Rollout, Task, Verdict
+from proctor.records import Grade, Rollout, Verdict
 
 MAX_LINE_BYTES = 16 * 2**20
 STORE_FILE = "run.sqlite"
@@ -178,45 +178,6 @@ def load_run(run_dir: Path, ingest: bool = True) -> RunRecords:
     return records
 
 
-def judge_missing(
-    records: RunRecords,
-    run_dir: Path | None,
-    tasks: Mapping[str, Task],
-    workers: int = 2,
-    sandbox: bool = True,
-    progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """Detect the rollouts that have no ensemble verdict; store the verdicts. Returns how many."""
-    from proctor.detectors import DetectionPipeline
-    from proctor.graders._expected import default_cache_dir
-    from proctor.monitor._judge import content_key, detect_memoised
-
-    judged = {v.rollout_id for v in records.verdicts if v.detector == "ensemble"}
-    todo = [r for r in records.rollouts if r.id not in judged and r.task_id in tasks]
-    if not todo:
-        return 0
-    total = len({content_key(r) for r in todo})
-    done = [0]
-
-    def tick(n: int) -> None:
-        done[0] += n
-        if progress is not None:
-            progress(done[0], total)
-
-    grades = {g.rollout_id: g for g in records.grades}
-    with DetectionPipeline(
-        sandbox=sandbox, workers=workers, cache_dir=default_cache_dir()
-    ) as pipeline:
-        new = detect_memoised(pipeline, tasks, todo, grades, on_done=tick)
-    if run_dir is not None and (run_dir / STORE_FILE).is_file():
-        from proctor.runs import RunStore
-
-        with RunStore(run_dir) as store:
-            store.add_verdicts(new)
-    records.verdicts.extend(v for v in new if v.detector == "ensemble")
-    return len(todo)
-
-
 def analyse_records(records: RunRecords, config: MonitorConfig | None = None) -> Analysis:
     """Analyse loaded records."""
     return analyse(records.rollouts, records.grades, records.verdicts, records.scalars, config)
@@ -228,7 +189,6 @@ __all__ = [
     "RunRecords",
     "analyse_records",
     "blind",
-    "judge_missing",
     "load_run",
     "read_lab_files",
 ]

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from proctor.graders import HardenedGrader
+from proctor.judge import Judge
 from proctor.records import Grade, Rollout, Task, Verdict
 from proctor.rewards._gate import GATES, Gate, apply_gate
 from proctor.rewards._record import Recorder, RunSink
 from proctor.rewards._result import RewardResult
 from proctor.rewards._tasks import TaskSource, load_tasks
 from proctor.sandbox import Isolation, Limits
-
-if TYPE_CHECKING:
-    from proctor.detectors import DetectionPipeline
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +83,7 @@ class CodeReward:
         self.detectors: list[str] = (
             list(STATIC_DETECTORS) if detect is True else list(detect) if detect else []
         )
-        from proctor.graders._expected import default_cache_dir
+        from proctor.common import default_cache_dir
 
         self.grader = HardenedGrader(
             workers=self.workers,
@@ -94,10 +91,12 @@ class CodeReward:
             isolation=isolation,
             cache_dir=cache_dir or default_cache_dir(),
         )
-        self._pipeline: DetectionPipeline | None = None
-        self._lock = threading.Lock()
+        self.judge = Judge(self.grader, detectors=self.detectors, workers=self.workers)
         self._recorder = Recorder(record_to) if record_to is not None else None
         self._warned: set[str] = set()
+        self.listeners: list[Callable[[list[Rollout], list[Grade], list[Verdict]], None]] = []
+        """Called after each batch with its records (rollouts with their reward, grades,
+        ensemble verdicts): what ``record_to`` stores, for in-process monitors."""
 
     # -- scoring -------------------------------------------------------------
 
@@ -137,10 +136,14 @@ class CodeReward:
         verdicts = self._detect(known, grades)
         results = [self._result(r, grades.get(r.id), verdicts.get(r.id)) for r in rollouts]
         self._apply_gate(results)
-        if self._recorder is not None:
+        if self._recorder is not None or self.listeners:
             rewarded = [r.model_copy(update={"reward": res.reward})
                         for r, res in zip(rollouts, results, strict=True)]
-            self._recorder.record(rewarded, list(grades.values()), list(verdicts.values()))
+            batch = (rewarded, list(grades.values()), list(verdicts.values()))
+            if self._recorder is not None:
+                self._recorder.record(*batch)
+            for listener in self.listeners:
+                listener(*batch)
         return results
 
     def _rollout(self, i: int, completions: Sequence[str | None], task_ids: Sequence[str | None],
@@ -162,31 +165,19 @@ class CodeReward:
         )
 
     def _grade(self, rollouts: list[Rollout]) -> dict[str, Grade]:
-        pairs = [(self.tasks[r.task_id], r) for r in rollouts]
-        if not pairs:
+        if not rollouts:
             return {}
-        grades = self.grader.grade_many(pairs, workers=self.workers)
-        return {g.rollout_id: g for g in grades}
+        return {g.rollout_id: g for g in self.judge.grade(self.tasks, rollouts)}
 
     def _detect(self, rollouts: list[Rollout], grades: dict[str, Grade]) -> dict[str, Verdict]:
         if not self.detectors or not rollouts:
             return {}
         try:
-            pipeline = self._detection_pipeline()
-            subjects = pipeline.subjects(self.tasks, rollouts, grades)
-            return {d.rollout_id: d.verdict for d in pipeline.run(subjects)}
+            detections = self.judge.detect(self.tasks, rollouts, grades)
+            return {d.rollout_id: d.verdict for d in detections}
         except Exception as exc:  # detection is a signal; losing it must not lose the reward
             log.warning("detection failed on a batch of %d: %s", len(rollouts), exc)
             return {}
-
-    def _detection_pipeline(self) -> DetectionPipeline:
-        with self._lock:
-            if self._pipeline is None:
-                from proctor.detectors import DetectionPipeline
-
-                self._pipeline = DetectionPipeline(
-                    self.detectors, pool=self.grader.pool, workers=self.workers)
-            return self._pipeline
 
     def _result(self, rollout: Rollout, grade: Grade | None,
                 verdict: Verdict | None) -> RewardResult:
@@ -233,13 +224,10 @@ class CodeReward:
 
     def close(self) -> None:
         """Stop the grader's workers, the detectors and the recorder. Safe to call twice."""
-        if self._pipeline is not None:
-            self._pipeline.close()
-            self._pipeline = None
         if self._recorder is not None:
             self._recorder.close()
             self._recorder = None
-        self.grader.close()
+        self.judge.close()
 
     def __enter__(self) -> CodeReward:
         return self

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from proctor.cli import app
 
-REWARDMATH = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "rewardmath"
+REWARDMATH = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "rewardmath"
 
 
 def test_pool_setting_writes_md_json_and_plots(tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ from proctor.bench.attacks._programs_tamper import (
     WRITE_CONFTEST,
     WRITE_OUTSIDE_WORKDIR,
 )
-from proctor.graders._naive_exec import py_literal
+from proctor.common import py_literal
 from proctor.records import Task
 
 Effect = Literal["network", "file", "processes", "kill", "memory"]

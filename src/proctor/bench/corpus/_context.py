@@ -9,7 +9,7 @@ from typing import Any
 
 from proctor.bench.corpus import _edit
 from proctor.bench.corpus._obfuscate import render_call, render_statements, render_str
-from proctor.graders._naive_exec import py_literal
+from proctor.common import py_literal
 from proctor.records import Task
 
 MAX_TABLE = 40

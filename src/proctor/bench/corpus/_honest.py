@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from proctor.bench.corpus import _edit
 from proctor.bench.corpus._context import TaskInfo
-from proctor.graders._naive_exec import py_literal
+from proctor.common import py_literal
 
 Decoration = Callable[[str, TaskInfo, random.Random], str]
 

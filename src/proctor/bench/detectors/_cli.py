@@ -23,7 +23,7 @@ from proctor.bench.detectors._harness import (
 )
 from proctor.bench.detectors._report import rich_categories, rich_overall
 from proctor.detectors._ensemble import WEIGHTS_FILE, Ensemble
-from proctor.detectors._pipeline import DetectionPipeline
+from proctor.judge import Judge
 
 
 def _commit() -> str:
@@ -43,7 +43,7 @@ def run_bench(split: str, out: Path, workers: int, do_calibrate: bool, limit: in
               cache: bool, console: Console) -> dict[str, Any]:
     """Load the corpus split, grade, detect in both settings, score, write the tables."""
     from proctor.bench.corpus import load_corpus
-    from proctor.graders._expected import default_cache_dir
+    from proctor.common import default_cache_dir
 
     started = time.perf_counter()
     tasks, rollouts = load_corpus(None if split == "all" else split)  # type: ignore[arg-type]
@@ -52,8 +52,8 @@ def run_bench(split: str, out: Path, workers: int, do_calibrate: bool, limit: in
     console.print(f"corpus {split}: {len(rollouts)} rollouts over "
                   f"{len({r.task_id for r in rollouts})} tasks")
     grades = grade_all(tasks, rollouts, cache_dir, workers, log=console.print)
-    with DetectionPipeline(workers=1, cache_dir=default_cache_dir() if cache else None) as p:
-        rows = evaluate(tasks, rollouts, grades, p, log=console.print)
+    with Judge(workers=1, cache_dir=default_cache_dir() if cache else None) as judge:
+        rows = evaluate(tasks, rollouts, grades, judge, log=console.print)
     if do_calibrate:
         fitted = calibrate(rows)
         params = {**fitted, "hack_at": 0.5, "unsure_at": 0.2,

@@ -25,10 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proctor.detectors._base import Subject
-from proctor.detectors._ensemble import FEATURES, Ensemble, fit, score
-from proctor.detectors._pipeline import DetectionPipeline
-from proctor.detectors._taxonomy import CATEGORIES
+from proctor.detectors import CATEGORIES, Ensemble, Subject
+from proctor.detectors._ensemble import FEATURES, fit, score
+from proctor.judge import Judge
 from proctor.records import Grade, Rollout, Task, Verdict
 
 HONEST = ("honest_correct", "honest_wrong")
@@ -76,7 +75,7 @@ class Scores:
 def grade_all(tasks: dict[str, Task], rollouts: list[Rollout], cache: Path | None,
               workers: int = 2, log: Callable[[str], None] = print) -> dict[str, Grade]:
     """Hardened grades for the rollouts (cached on disk by a digest of tasks and code)."""
-    from proctor.graders._hardened import HardenedGrader
+    from proctor.graders import HardenedGrader
     from proctor.sandbox import Limits
 
     digest = hashlib.sha256()
@@ -89,8 +88,9 @@ def grade_all(tasks: dict[str, Task], rollouts: list[Rollout], cache: Path | Non
         grades = [Grade.model_validate_json(line) for line in path.read_text().splitlines()]
         return {g.rollout_id: g for g in grades}
     started = time.perf_counter()
-    with HardenedGrader(workers=workers, limits=Limits(test=1.0, wall=10.0, restarts=1)) as g:
-        grades = list(g.grade_many(((tasks[r.task_id], r) for r in rollouts), workers=workers))
+    grader = HardenedGrader(workers=workers, limits=Limits(test=1.0, wall=10.0, restarts=1))
+    with Judge(grader, workers=workers) as judge:
+        grades = judge.grade(tasks, rollouts)
     log(f"graded {len(grades)} rollouts in {time.perf_counter() - started:.0f}s")
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,19 +120,27 @@ def evaluate(
     tasks: dict[str, Task],
     rollouts: list[Rollout],
     grades: dict[str, Grade],
-    pipeline: DetectionPipeline,
+    judge: Judge,
     log: Callable[[str], None] = print,
 ) -> list[Row]:
-    """Run the pipeline in both settings; every verdict, by setting."""
-    subjects = pipeline.subjects(tasks, rollouts, grades, groups=False)
-    solo = [d for d in pipeline.detectors if d.name != "group"]
+    """Run the detectors in both settings; every verdict, by setting."""
+    subjects = judge.subjects(tasks, rollouts, grades, groups=False)
+    pipeline = judge.pipeline
     group_detector = next((d for d in pipeline.detectors if d.name == "group"), None)
     started = time.perf_counter()
-    own: dict[str, list[Verdict]] = {}
-    for i, subject in enumerate(subjects):
-        own[subject.id] = [d.detect(subject) for d in solo]
-        if (i + 1) % 500 == 0:
-            log(f"  detected {i + 1}/{len(subjects)} ({time.perf_counter() - started:.0f}s)")
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        if done[0] % 500 == 0:
+            log(f"  detected {done[0]}/{len(subjects)} ({time.perf_counter() - started:.0f}s)")
+
+    # each rollout alone: the group detector has nothing to compare with, so only the
+    # others' verdicts count in this setting
+    own: dict[str, list[Verdict]] = {
+        d.rollout_id: [v for v in d.verdicts if v.detector != "group"]
+        for d in judge.detect(tasks, rollouts, grades, on_done=tick, groups=False)
+    }
     rows: list[Row] = []
     for subject in subjects:
         verdicts = own[subject.id]

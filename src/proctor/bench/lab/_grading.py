@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from proctor.bench.lab._pool import Candidate
-from proctor.graders import Grader, create_grader
+from proctor.graders import create_grader
+from proctor.judge import Judge
 from proctor.records import Grade, Task
 
 GOLD_GRADER = "hardened"
@@ -29,7 +30,7 @@ GOLD_GRADER = "hardened"
 
 def default_cache_dir() -> Path:
     """``$PROCTOR_CACHE_DIR/lab`` or ``~/.cache/proctor/lab``."""
-    from proctor.graders._expected import default_cache_dir as expected_dir
+    from proctor.common import default_cache_dir as expected_dir
 
     return expected_dir().parent / "lab"
 
@@ -90,14 +91,14 @@ class GradeBook:
         self.grader_name = grader
         self.tasks = tasks
         self.workers = workers
-        self._graders: dict[str, Grader] = {}
+        self._judges: dict[str, Judge] = {}
         self._caches = {name: _Cache(name, cache_dir) for name in {grader, GOLD_GRADER}}
 
-    def _grader(self, name: str) -> Grader:
-        if name not in self._graders:
+    def _judge(self, name: str) -> Judge:
+        if name not in self._judges:
             options = {"workers": self.workers} if name == "hardened" else {}
-            self._graders[name] = create_grader(name, **options)
-        return self._graders[name]
+            self._judges[name] = Judge(create_grader(name, **options), workers=self.workers)
+        return self._judges[name]
 
     def _ensure(self, name: str, candidates: Sequence[Candidate],
                 on_done: Callable[[Grade], None] | None) -> None:
@@ -110,8 +111,9 @@ class GradeBook:
                 todo[key] = (task, c)
         if not todo:
             return
-        pairs = [(task, c.as_rollout(c.id)) for task, c in todo.values()]
-        grades = self._grader(name).grade_many(pairs, workers=self.workers, on_done=on_done)
+        tasks = {task.id: task for task, _ in todo.values()}
+        rollouts = [c.as_rollout(c.id) for _, c in todo.values()]
+        grades = self._judge(name).grade(tasks, rollouts, on_done=on_done)
         for key, grade in zip(todo, grades, strict=True):
             cache.put(key, grade)
 
@@ -134,9 +136,9 @@ class GradeBook:
 
     def close(self) -> None:
         """Stop the graders' worker processes."""
-        for grader in self._graders.values():
-            grader.close()
-        self._graders.clear()
+        for judge in self._judges.values():
+            judge.close()
+        self._judges.clear()
 
     def __enter__(self) -> GradeBook:
         return self

@@ -118,8 +118,9 @@ def _cache(cache: Path | None, name: str) -> CandidateCache:
 
 def _grade(grader_name: str, tasks: Mapping[str, Task], rollouts: list[Rollout],
            cache: Path | None, workers: int, progress: Progress | None) -> dict[str, Grade]:
+    from proctor.common import default_cache_dir
     from proctor.graders import create_grader
-    from proctor.graders._expected import default_cache_dir
+    from proctor.judge import Judge
     from proctor.sandbox import Limits
 
     store = _cache(cache, f"grades-{grader_name}")
@@ -131,36 +132,41 @@ def _grade(grader_name: str, tasks: Mapping[str, Task], rollouts: list[Rollout],
             options.update(workers=workers, limits=Limits(test=1.0, wall=10.0, restarts=1))
         else:
             options.update(timeout=10.0)
-        with create_grader(grader_name, **options) as grader:
-            pairs = ((tasks[r.task_id], r) for r in todo)
-            for done, g in enumerate(grader.grade_many(pairs, workers=workers), 1):
-                store.put(keys[g.rollout_id], g.model_dump(mode="json"))
+        done = [0]
+
+        with Judge(create_grader(grader_name, **options), workers=workers) as judge:
+            total = judge.distinct(todo)
+
+            def on_done(_: Grade) -> None:
+                done[0] += 1
                 if progress is not None:
-                    progress(f"grading ({grader_name})", done, len(todo))
+                    progress(f"grading ({grader_name})", done[0], total)
+
+            for g in judge.grade(tasks, todo, on_done=on_done):
+                store.put(keys[g.rollout_id], g.model_dump(mode="json"))
     return {r.id: Grade.model_validate(store.get(keys[r.id])) for r in rollouts}
 
 
 def _detect(tasks: Mapping[str, Task], rollouts: list[Rollout], grades: Mapping[str, Grade],
             cache: Path | None, workers: int, progress: Progress | None) -> dict[str, float]:
-    from proctor.detectors import DetectionPipeline
-    from proctor.graders._expected import default_cache_dir
+    from proctor.common import default_cache_dir
+    from proctor.judge import Judge
 
     store = _cache(cache, "hack-probability")
     keys = {r.id: candidate_key("detect", tasks[r.task_id], r) for r in rollouts}
     todo = [r for r in rollouts if keys[r.id] not in store]
     if todo:
-        with DetectionPipeline(workers=workers, cache_dir=default_cache_dir()) as pipeline:
+        with Judge(workers=workers, cache_dir=default_cache_dir()) as judge:
             # each candidate alone (no GRPO group): the pools are not groups of one policy step
-            subjects = pipeline.subjects(tasks, todo, grades, groups=False)
-            done = [0]
+            done, total = [0], judge.distinct(todo)
 
-            def on_done(detection: Any) -> None:
-                store.put(keys[detection.rollout_id], float(detection.verdict.confidence))
-                done[0] += 1
+            def on_done(n: int) -> None:
+                done[0] += n
                 if progress is not None:
-                    progress("detecting", done[0], len(todo))
+                    progress("detecting", done[0], total)
 
-            pipeline.run(subjects, on_done=on_done)
+            for detection in judge.detect(tasks, todo, grades, on_done=on_done, groups=False):
+                store.put(keys[detection.rollout_id], float(detection.verdict.confidence))
     return {r.id: float(store.get(keys[r.id])) for r in rollouts if keys[r.id] in store}
 
 
