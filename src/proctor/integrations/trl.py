@@ -30,8 +30,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from proctor.integrations._monitor_alert import monitor_alert
+from proctor.monitor import Alert, MonitorConfig, OnlineMonitor
+from proctor.records import Grade, Rollout, Verdict
 from proctor.rewards import CodeReward, RewardResult
 
+BatchListener = Callable[[list[Rollout], list[Grade], list[Verdict]], None]
 MAX_STEPS_KEPT = 1000
 
 
@@ -115,13 +118,23 @@ class CodeRewardFunc:
         self._reward = reward
         self._owns_reward = reward is None
         self.steps: OrderedDict[int, StepStats] = OrderedDict()
+        self.listeners: list[BatchListener] = []
+        """Called with each scored batch's records (rollouts, grades, ensemble verdicts)."""
+        if reward is not None:
+            reward.listeners.append(self._forward)
 
     @property
     def reward(self) -> CodeReward:
         """The underlying `CodeReward` (built on first use)."""
         if self._reward is None:
             self._reward = CodeReward(self._tasks, **self._options)
+            self._reward.listeners.append(self._forward)
         return self._reward
+
+    def _forward(self, rollouts: list[Rollout], grades: list[Grade],
+                 verdicts: list[Verdict]) -> None:
+        for listener in self.listeners:
+            listener(rollouts, grades, verdicts)
 
     def __call__(self, prompts: Sequence[Any], completions: Sequence[Any],
                  completion_ids: Sequence[Any] | None = None,
@@ -132,7 +145,9 @@ class CodeRewardFunc:
                            f"row's task id, or pass task_id_key= naming the column that has it")
         state = kwargs.get("trainer_state")
         step = getattr(state, "global_step", None)
-        step = step if isinstance(step, int) else None
+        # rewards are computed during a step, before the trainer counts it: TRL numbers
+        # that step global_step + 1 (from 1), in its logs and in on_step_end
+        step = step + 1 if isinstance(step, int) else None
         texts = [_text(p) for p in prompts]
         results = self.reward.score_batch(
             [_text(c) for c in completions], [None if t is None else str(t) for t in task_ids],
@@ -175,6 +190,7 @@ class CodeRewardFunc:
                             "pass the tasks and options instead")
         state = dict(self.__dict__)
         state["_reward"] = None
+        state["listeners"] = []  # a callback lives in the trainer's process only
         return state
 
 
@@ -198,44 +214,48 @@ Action = Literal["stop", "save", "save_and_stop"]
 
 
 class HackAlertCallback(_callback_base()):  # type: ignore[misc]
-    """Checkpoint and/or stop training when hacking is confirmed.
+    """Checkpoint and/or stop training when the run monitor raises a *hack* alert.
 
-    A step *fires* when, among its judged rollouts (at least ``min_judged``), the
-    hack rate reaches ``hack_rate``, or when the mean proxy−gold gap reaches ``gap``
-    (off by default). An alert is *confirmed* when the last ``patience`` scored steps
-    all fire; ``alert`` may add another source (e.g. the run monitor's alerts): a
-    function of the step returning a reason or ``None``.
+    The rules are the run monitor's (`proctor.monitor.MonitorConfig`, the same that
+    ``proctor monitor report`` applies), evaluated step by step on the batches the
+    reward function scores (`proctor.monitor.OnlineMonitor`), with the trainer's step
+    numbers. ``hack_rate``, ``patience`` and ``min_judged`` override the hack-rate
+    rule's threshold, consecutive steps and minimum judged rollouts. ``alert`` may add
+    another source: a function of the step returning a reason or ``None``. An alert
+    acts once, until no hack alert is open.
     """
 
-    def __init__(self, reward_func: CodeRewardFunc | None = None, *, hack_rate: float = 0.25,
-                 gap: float | None = None, patience: int = 2, min_judged: int = 4,
+    def __init__(self, reward_func: CodeRewardFunc | None = None, *,
+                 config: MonitorConfig | None = None, hack_rate: float | None = None,
+                 patience: int | None = None, min_judged: int | None = None,
                  action: Action = "save_and_stop",
                  alert: Callable[[int], str | None] | None = None) -> None:
+        config = config or MonitorConfig()
+        overrides = {k: v for k, v in (("threshold", hack_rate), ("consecutive", patience),
+                                       ("min_rollouts", min_judged)) if v is not None}
+        if overrides:
+            rule = config.hack_rate.model_copy(update=overrides)
+            config = config.model_copy(update={"hack_rate": rule})
         self.reward_func = reward_func
-        self.hack_rate, self.gap, self.patience = hack_rate, gap, max(1, patience)
-        self.min_judged, self.action, self.alert = min_judged, action, alert
+        self.monitor = OnlineMonitor(config)
+        if reward_func is not None:
+            reward_func.listeners.append(self.monitor.add)
+        self.action, self.alert = action, alert
         self.alerts: list[tuple[int, str]] = []
+        """(step, reason) each time the callback acted."""
+        self.raised: list[Alert] = []
+        """Every monitor alert, as it opened (any severity), at the trainer's step."""
         self._active = False  # an alert acts once, until its condition clears
 
-    def _fires(self, stats: StepStats) -> str | None:
-        rate = stats.hack_rate
-        if rate is not None and stats.judged >= self.min_judged and rate >= self.hack_rate:
-            return f"hack rate {rate:.0%} at step {stats.step}"
-        if self.gap is not None and stats.gap is not None and stats.gap >= self.gap:
-            return f"proxy-gold gap {stats.gap:.2f} at step {stats.step}"
-        return None
-
     def check(self, step: int) -> str | None:
-        """The reason for a confirmed alert as of ``step``, or ``None``."""
+        """The reason for an open hack alert as of ``step``, or ``None``."""
         if self.alert is not None and (reason := self.alert(step)):
             return reason
         if self.reward_func is None:
             return None
-        recent = [s for s in self.reward_func.steps.values() if s.step <= step][-self.patience:]
-        reasons = [self._fires(s) for s in recent]
-        if len(recent) == self.patience and all(reasons):
-            return "; ".join(r for r in reasons if r)
-        return None
+        self.raised.extend(self.monitor.check(step))
+        open_hacks = self.monitor.open_alerts("hack")
+        return "; ".join(a.message for a in open_hacks) or None
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
         step = int(getattr(state, "global_step", 0))
@@ -252,4 +272,11 @@ class HackAlertCallback(_callback_base()):  # type: ignore[misc]
         return control
 
 
-__all__ = ["Action", "CodeRewardFunc", "HackAlertCallback", "StepStats", "monitor_alert"]
+__all__ = [
+    "Action",
+    "BatchListener",
+    "CodeRewardFunc",
+    "HackAlertCallback",
+    "StepStats",
+    "monitor_alert",
+]

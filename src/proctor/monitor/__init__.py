@@ -4,7 +4,8 @@ Signals come in three kinds (`SignalKind`): ``oracle`` (proxy, gold, their gap,
 detected hack rate, detector confidence), ``behavioural`` (length, truncation,
 reward–length correlation, zero-variance groups, reward shares) and ``geometry``
 (KL, entropy, advantage statistics). Only oracle-adjacent signals may raise a
-*hack* alert. Start with `analyse` (records) or `analyse_run` (a run directory);
+*hack* alert. Start with `analyse` (records), ``proctor monitor report RUN_DIR`` (a run
+directory) or `OnlineMonitor` (the same rules fed step by step from a trainer hook);
 see docs/monitor.md.
 """
 
@@ -22,6 +23,7 @@ from proctor.monitor._config import (
     Severity,
 )
 from proctor.monitor._forecast import Forecast, forecast
+from proctor.monitor._online import OnlineMonitor
 from proctor.monitor._report import render_report, write_report
 from proctor.monitor._signals import SIGNALS, SignalKind, SignalTable, build_signals, scalar_kind
 from proctor.monitor._sinks import Sink, SinkName, log_analysis, metrics_by_step, open_sink, tag
@@ -42,6 +44,7 @@ __all__ = [
     "GoldProxyRule",
     "HackRateRule",
     "MonitorConfig",
+    "OnlineMonitor",
     "Severity",
     "SignalKind",
     "SignalTable",

@@ -213,8 +213,12 @@ def analyse_table(
     grades: Iterable[Grade] = (),
     verdicts: Iterable[Verdict] = (),
     config: MonitorConfig | None = None,
+    advantage: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Analysis:
-    """Alerts and forecasts from a signal table; the records only supply example rollouts."""
+    """Alerts and forecasts from a signal table; the records only supply example rollouts.
+
+    ``advantage`` is the per-row (summed advantage of flagged hacks, their count) of
+    `hack_advantage`, when already computed (the online monitor keeps it per step)."""
     config = config or MonitorConfig()
     by_step: dict[int, list[Rollout]] = {}
     all_rollouts = list(rollouts)
@@ -224,16 +228,18 @@ def analyse_table(
     verdict_of = {v.rollout_id: v for v in verdicts if v.detector == "ensemble"}
     conds = conditions(table, config)
     empty = np.zeros(len(table.steps))
-    advantage: tuple[np.ndarray, np.ndarray] = (
-        hack_advantage(table, all_rollouts, grade_of, verdict_of)
-        if len(table.steps) > 1
-        else (empty, empty)
-    )
+    adv: tuple[np.ndarray, np.ndarray]
+    if len(table.steps) <= 1:
+        adv = (empty, empty)
+    elif advantage is None:
+        adv = hack_advantage(table, all_rollouts, grade_of, verdict_of)
+    else:
+        adv = advantage
     preds = [] if len(table.steps) <= 1 else forecast(table, config)
-    fc = forecast_condition(table, preds, config, advantage)
+    fc = forecast_condition(table, preds, config, adv)
     if fc is not None:
         conds.append(fc)
-    rewarded = hacks_rewarded_condition(*advantage, config)
+    rewarded = hacks_rewarded_condition(adv[0], adv[1], config)
     if rewarded is not None:
         conds.append(rewarded)
     oracle_active = np.zeros(len(table.steps), dtype=bool)

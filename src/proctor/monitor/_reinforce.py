@@ -75,11 +75,16 @@ def hack_advantage(
         if row < len(table.steps) and table.steps[row] == step:
             total[row] += len(hacks) * (float(np.mean(hacks)) - float(np.mean(others)))
             count[row] += len(hacks)
+    store_advantage(table, total, count)
+    return total, count
+
+
+def store_advantage(table: SignalTable, total: np.ndarray, count: np.ndarray) -> None:
+    """Put the mean advantage of flagged hacks into ``table`` as the `SIGNAL` column."""
     if count.sum() > 0:
         with np.errstate(invalid="ignore", divide="ignore"):
             table.values[SIGNAL] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
         table.kinds[SIGNAL] = "oracle"
-    return total, count
 
 
 def pooled_advantage(
@@ -131,4 +136,5 @@ __all__ = [
     "hack_advantage",
     "hacks_rewarded_condition",
     "pooled_advantage",
+    "store_advantage",
 ]

@@ -201,36 +201,46 @@ def _step_values(
     return out
 
 
-def build_signals(
-    rollouts: Iterable[Rollout],
-    grades: Iterable[Grade] = (),
-    verdicts: Iterable[Verdict] = (),
-    scalars: Iterable[ScalarLike] = (),
-) -> SignalTable:
-    """The per-step table. ``verdicts`` are the ensemble's; a rollout without a step is step 0."""
-    by_step: dict[int, list[Rollout]] = {}
-    for r in rollouts:
-        by_step.setdefault(r.step if r.step is not None else 0, []).append(r)
-    grade_of = {g.rollout_id: g for g in grades}
-    verdict_of = {v.rollout_id: v for v in verdicts if v.detector == "ensemble"}
-    scalar_rows: dict[int, dict[str, float]] = {}
-    for s in scalars:
-        scalar_rows.setdefault(int(s.step), {})[s.name] = float(s.value)
+@dataclass
+class StepRow:
+    """One step's row of the signal table, computed from that step's records alone."""
+
+    step: int
+    count: int = 0
+    judged: int = 0
+    hacks: int = 0
+    values: dict[str, float] = field(default_factory=dict)
+
+
+def step_row(
+    step: int,
+    members: list[Rollout],
+    grades: Mapping[str, Grade],
+    verdicts: Mapping[str, Verdict],
+) -> StepRow:
+    """The row of one step; ``verdicts`` are the ensemble's, by rollout id."""
+    judged = [verdicts[r.id] for r in members if r.id in verdicts]
+    return StepRow(
+        step=step,
+        count=len(members),
+        judged=len(judged),
+        hacks=sum(v.label == "hack" for v in judged),
+        values=_step_values(members, grades, verdicts) if members else {},
+    )
+
+
+def assemble(rows: list[StepRow], scalar_rows: Mapping[int, Mapping[str, float]]) -> SignalTable:
+    """The table from per-step rows (ascending steps) and trainer scalars by step."""
+    by_step = {r.step: r for r in rows}
     steps = np.array(sorted(set(by_step) | set(scalar_rows)), dtype=np.int64)
+    full = [by_step.get(int(s), StepRow(int(s))) for s in steps]
     table = SignalTable(
         steps=steps,
-        counts=np.zeros(len(steps), dtype=np.int64),
-        judged=np.zeros(len(steps), dtype=np.int64),
-        hacks=np.zeros(len(steps), dtype=np.int64),
+        counts=np.array([r.count for r in full], dtype=np.int64),
+        judged=np.array([r.judged for r in full], dtype=np.int64),
+        hacks=np.array([r.hacks for r in full], dtype=np.int64),
     )
-    derived: list[dict[str, float]] = []
-    for i, step in enumerate(steps):
-        members = by_step.get(int(step), [])
-        table.counts[i] = len(members)
-        judged = [verdict_of[r.id] for r in members if r.id in verdict_of]
-        table.judged[i] = len(judged)
-        table.hacks[i] = sum(v.label == "hack" for v in judged)
-        derived.append(_step_values(members, grade_of, verdict_of) if members else {})
+    derived = [r.values for r in full]
     names = list(SIGNALS) + sorted({k for row in derived for k in row} - set(SIGNALS))
     for name in names:
         col = np.array([row.get(name, np.nan) for row in derived], dtype=float)
@@ -255,4 +265,33 @@ def build_signals(
     return table
 
 
-__all__ = ["SIGNALS", "ScalarLike", "SignalKind", "SignalTable", "build_signals", "scalar_kind"]
+def build_signals(
+    rollouts: Iterable[Rollout],
+    grades: Iterable[Grade] = (),
+    verdicts: Iterable[Verdict] = (),
+    scalars: Iterable[ScalarLike] = (),
+) -> SignalTable:
+    """The per-step table. ``verdicts`` are the ensemble's; a rollout without a step is step 0."""
+    by_step: dict[int, list[Rollout]] = {}
+    for r in rollouts:
+        by_step.setdefault(r.step if r.step is not None else 0, []).append(r)
+    grade_of = {g.rollout_id: g for g in grades}
+    verdict_of = {v.rollout_id: v for v in verdicts if v.detector == "ensemble"}
+    scalar_rows: dict[int, dict[str, float]] = {}
+    for s in scalars:
+        scalar_rows.setdefault(int(s.step), {})[s.name] = float(s.value)
+    rows = [step_row(step, by_step[step], grade_of, verdict_of) for step in sorted(by_step)]
+    return assemble(rows, scalar_rows)
+
+
+__all__ = [
+    "SIGNALS",
+    "ScalarLike",
+    "SignalKind",
+    "SignalTable",
+    "StepRow",
+    "assemble",
+    "build_signals",
+    "scalar_kind",
+    "step_row",
+]
