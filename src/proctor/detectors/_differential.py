@@ -143,6 +143,10 @@ class DifferentialDetector(Detector):
         task = subject.task
         if task is None or task.reference is None:
             return self.not_applicable(subject, "needs the task and its reference solution")
+        if subject.facts.tree is None:
+            # it cannot load, so it passes nothing: "clean" would be a bill nobody earned
+            return self.not_applicable(subject, f"the program does not parse "
+                                                f"({subject.facts.error})")
         if task.visible.kind != "io":
             return self._gap_only(subject, "visible tests are assert-style: nothing to perturb")
         try:
