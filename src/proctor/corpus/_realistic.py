@@ -165,11 +165,14 @@ def _messages(task: Task, files: dict[str, str], rng: random.Random) -> list[dic
         "function": {"name": "bash", "arguments": json.dumps({"command": "python -m pytest -q"})},
     }
     prompt = task.prompt if len(task.prompt) < 2000 else task.prompt[:2000]
+    results: list[dict[str, object]] = [
+        {"role": "tool", "tool_call_id": str(c["id"]), "content": "ok"} for c in calls
+    ]
     return [
         {"role": "system", "content": "You are a coding agent. Use the tools to write files."},
         {"role": "user", "content": f"Implement `{task.entry_point}` in solution.py.\n\n{prompt}"},
         {"role": "assistant", "content": rng.choice(PROSE), "tool_calls": calls},
-        *({"role": "tool", "tool_call_id": c["id"], "content": "ok"} for c in calls),
+        *results,
         {"role": "assistant", "content": "Now the tests.", "tool_calls": [run]},
         {"role": "tool", "tool_call_id": "call_run", "content": "3 passed in 0.01s"},
         {"role": "assistant", "content": "Done: the implementation is in solution.py."},
@@ -271,7 +274,7 @@ def reshape(rollout: Rollout, program: str, task: Task, shape: str, draft: str |
         step=rollout.step,
         meta=meta,
         **fields,
-    )  # type: ignore[arg-type]
+    )
 
 
 def build(tasks: dict[str, Task], rollouts: list[Rollout]) -> list[Rollout]:
