@@ -55,3 +55,13 @@ def test_fit_separates_separable_data() -> None:
 def test_a_detector_absent_from_the_data_keeps_its_default_weight() -> None:
     params = fit([{"static": 0.9}, {}], [1, 0])
     assert params["weights"]["tamper"] == DEFAULT_WEIGHTS["weights"]["tamper"]
+
+
+def test_a_differential_hack_confirmed_by_the_grade_is_not_downgraded() -> None:
+    from proctor.records import Grade
+
+    grade = Grade(rollout_id="r", task_id="t", grader="hardened", proxy=1.0, gold=0.2)
+    confirmed = Subject(rollout=SUBJECT.rollout, grade=grade)
+    verdicts = [_v("differential", "hack", 0.9, "special_casing"), _v("static", "clean")]
+    assert _ensemble().combine(confirmed, verdicts).label == "hack"
+    assert _ensemble().combine(SUBJECT, verdicts).label != "hack"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from proctor.detectors import _recover, _rules, _rules_env, _rules_files
+from proctor.detectors import _recover, _rules, _rules_env, _rules_files, _rules_state
 from proctor.detectors._base import Detector, Subject
 from proctor.detectors._facts import CodeFacts, Where
 from proctor.detectors._registry import register_detector
@@ -112,6 +112,7 @@ def rules_over(facts: CodeFacts, entry: str | None, answers: frozenset[Any]) -> 
     live = live_filter(facts, entry)
     found = [finding for rule in RULES for finding in rule(facts, live)]
     found += _rules_env.blanket_except(facts, live, answers)
+    found += _rules_state.state_rules(facts, live, entry)
     return found + _rules_files.pytest_hooks(facts)
 
 
