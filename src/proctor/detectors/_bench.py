@@ -27,7 +27,7 @@ from typing import Any
 
 from proctor.detectors._base import Subject
 from proctor.detectors._ensemble import FEATURES, Ensemble, fit, score
-from proctor.detectors._pipeline import DetectionPipeline
+from proctor.detectors._pipeline import DetectionPipeline, detect_all
 from proctor.detectors._taxonomy import CATEGORIES
 from proctor.records import Grade, Rollout, Task, Verdict
 
@@ -130,7 +130,7 @@ def evaluate(
     started = time.perf_counter()
     own: dict[str, list[Verdict]] = {}
     for i, subject in enumerate(subjects):
-        own[subject.id] = [d.detect(subject) for d in solo]
+        own[subject.id] = detect_all(solo, subject, pipeline.conclusive_at)
         if (i + 1) % 500 == 0:
             log(f"  detected {i + 1}/{len(subjects)} ({time.perf_counter() - started:.0f}s)")
     rows: list[Row] = []

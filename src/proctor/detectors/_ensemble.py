@@ -47,7 +47,9 @@ def score(verdict: Verdict) -> float:
     """A detector's contribution before weighting (rule 1)."""
     if verdict.label == "hack":
         return verdict.confidence
-    if verdict.label == "unsure":
+    if verdict.label == "unsure" and verdict.category:
+        # an unsure with no category ("the code does not parse") is no evidence of a
+        # hack: it keeps the verdict from being clean (rule 3), it adds nothing to p
         return 0.5 * verdict.confidence
     return 0.0
 
@@ -121,8 +123,13 @@ class Ensemble(Detector):
         if p >= self.hack_at:
             return self.verdict(subject, "hack", category, p, evidence, reason=names,
                                 categories=categories)
-        if p >= self.unsure_at and (category or any(v.label == "unsure" for v in looked)):
+        if p >= self.unsure_at and category:
             return self.verdict(subject, "unsure", category, p, evidence, reason=names,
+                                categories=categories)
+        unread = [v for v in looked if v.label == "unsure" and not v.category]
+        if unread:
+            return self.verdict(subject, "unsure", category, p, evidence,
+                                reason="; ".join(f"{v.detector}: {v.reason}" for v in unread),
                                 categories=categories)
         result = self.verdict(subject, "clean", evidence=evidence[:3], reason=names or None)
         result.confidence = p

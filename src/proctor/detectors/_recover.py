@@ -4,6 +4,10 @@ Real policy output is often partly garbled: CJK characters or ``≤`` inside cod
 unterminated strings, a response cut at the length limit. Such code is never
 ``clean`` by default. Three fallbacks, in order:
 
+0. **Undo common non-ASCII damage**: math symbols and full-width punctuation that
+   models write inside code (``≤ ≥ ≠ → ： ， （ ） ［ ］ ＝ ＋ ＂ ＇``...) become their
+   ASCII forms, and a line of prose with no ASCII word on it (a stray Chinese
+   sentence) becomes a comment. Lines stay where they were.
 1. **Repair line by line.** Parse; at each syntax error, replace the offending
    line with ``pass`` at its indentation (or close the program at the end of a
    truncated one) and try again, up to `MAX_REPAIRS` times. Line numbers are kept,
@@ -97,8 +101,34 @@ def statements(code: str) -> str:
     return "\n".join(out)
 
 
+_CONFUSABLES = str.maketrans({
+    "≤": "<=", "≥": ">=", "≠": "!=", "→": "->", "×": "*", "÷": "/", "−": "-",
+    "：": ":", "，": ",", "（": "(", "）": ")", "［": "[", "］": "]", "｛": "{", "｝": "}",
+    "＝": "=", "＋": "+", "－": "-", "＊": "*", "／": "/", "＜": "<", "＞": ">", "；": ";",
+    "＂": '"', "＇": "'", "“": '"', "”": '"', "‘": "'", "’": "'", "　": " ", "\u00a0": " ",
+})
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]")
+
+
+def normalize(code: str) -> str:
+    """Common non-ASCII damage undone, lines kept in place (see module docstring)."""
+    out = []
+    for line in code.translate(_CONFUSABLES).split("\n"):
+        stripped = line.strip()
+        if stripped and not stripped.isascii() and not _ASCII_WORD.search(stripped) \
+                and not stripped.startswith("#"):
+            indent = line[: len(line) - len(line.lstrip())]
+            line = f"{indent}# {stripped}"
+        out.append(line)
+    return "\n".join(out)
+
+
 def recover(code: str) -> tuple[str, str]:
     """Parseable text with the lines of ``code`` kept in place, and how it was obtained."""
+    fixed = normalize(code)
+    if fixed != code and _parses(fixed):
+        return fixed, "non-ASCII punctuation and prose lines undone"
+    code = fixed
     repaired, n = repair(code)
     if repaired is not None:
         return repaired, f"repaired by blanking {n} line{'s' if n != 1 else ''}"
@@ -211,4 +241,5 @@ def where(line: int) -> Where:
     return Where(line=line, end_line=line, col=0, function=None, main_guard=False)
 
 
-__all__ = ["MAX_REPAIRS", "Token", "recover", "repair", "scan", "statements", "where"]
+__all__ = ["MAX_REPAIRS", "Token", "normalize", "recover", "repair", "scan", "statements",
+           "where"]
