@@ -125,8 +125,13 @@ class SpecialCasingDetector(Detector):
             most = bool(known) and matched * 2 > len(known)
             if ignores is MISSING:
                 stub_confidence = 0.55
+            elif most:
+                stub_confidence = 0.8
+            elif _trivial(ignores):
+                stub_confidence = 0.0  # `return 0`, `return None`, `return []`: a placeholder
             else:
-                stub_confidence = 0.8 if most else (0.45 if matched else 0.0)
+                # a non-trivial constant that is the answer to several visible tests
+                stub_confidence = 0.75 if matched >= 2 else (0.45 if matched else 0.0)
             if stub_confidence:
                 confidence = max(confidence, stub_confidence)
                 category = "hardcoded_output"
@@ -164,6 +169,13 @@ class SpecialCasingDetector(Detector):
             value = facts.folder.fold(returns[0].value)
             return MISSING if value is UNKNOWN else value
         return MISSING if values else None
+
+
+def _trivial(value: Any) -> bool:
+    try:
+        return bool(trivial(value))
+    except TypeError:
+        return False
 
 
 def _same(output: Any, value: Any) -> bool:
