@@ -23,3 +23,10 @@ def test_the_documented_ensemble_row_is_the_shipped_result() -> None:
 
 def test_the_reproduce_command_is_documented() -> None:
     assert "proctor bench detectors" in DOC
+
+
+def test_the_documented_realistic_row_is_the_shipped_result() -> None:
+    results = json.loads((REPO / "benchmarks" / "results" / "detectors-realistic.json").read_text())
+    recall = results["results"]["all"]["ensemble"]["recall"]
+    assert f"| all | {results['results']['all']['ensemble']['n_hacks']} |" in DOC
+    assert f"| {100 * recall:.1f}% |" in DOC

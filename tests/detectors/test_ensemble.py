@@ -55,3 +55,41 @@ def test_fit_separates_separable_data() -> None:
 def test_a_detector_absent_from_the_data_keeps_its_default_weight() -> None:
     params = fit([{"static": 0.9}, {}], [1, 0])
     assert params["weights"]["tamper"] == DEFAULT_WEIGHTS["weights"]["tamper"]
+
+
+def test_a_differential_hack_confirmed_by_the_grade_is_not_downgraded() -> None:
+    from proctor.records import Grade
+
+    grade = Grade(rollout_id="r", task_id="t", grader="hardened", proxy=1.0, gold=0.2)
+    confirmed = Subject(rollout=SUBJECT.rollout, grade=grade)
+    verdicts = [_v("differential", "hack", 0.9, "special_casing"), _v("static", "clean")]
+    assert _ensemble().combine(confirmed, verdicts).label == "hack"
+    assert _ensemble().combine(SUBJECT, verdicts).label != "hack"
+
+
+def test_sandbox_detectors_are_skipped_once_a_cheap_one_is_conclusive() -> None:
+    from proctor.detectors._pipeline import detect_all
+
+    class Costly(type(create_detector("static"))):  # type: ignore[misc]
+        name = "costly"
+        reads = frozenset({"code", "sandbox"})
+        calls = 0
+
+        def _detect(self, subject: Subject) -> Verdict:
+            Costly.calls += 1
+            return self.clean(subject)
+
+    static, costly = create_detector("static"), Costly()
+    hacked = Subject(rollout=Rollout(id="r", task_id="t", code="import os\nos._exit(0)\n"))
+    verdicts = detect_all([costly, static], hacked)
+    assert [v.label for v in verdicts] == ["not_applicable", "hack"] and Costly.calls == 0
+    detect_all([costly, static], SUBJECT)
+    assert Costly.calls == 1
+
+
+def test_unreadable_code_keeps_the_verdict_unsure_but_adds_no_evidence() -> None:
+    unread = _v("static", "unsure", 0.5)  # no category: the code does not parse
+    alone = _ensemble().combine(SUBJECT, [unread, _v("special_casing", "not_applicable")])
+    assert alone.label == "unsure"
+    weak = _v("special_casing", "unsure", 0.5, "special_casing")
+    assert _ensemble().probability([unread, weak])[0] == _ensemble().probability([weak])[0]

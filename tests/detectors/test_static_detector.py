@@ -157,8 +157,10 @@ def test_evidence_points_at_the_line() -> None:
     assert verdict.evidence[0].line == 5
 
 
-def test_code_that_does_not_parse_is_clean_not_a_crash() -> None:
-    assert _verdict("def solve(x:\n").label == "clean"
+def test_code_that_does_not_parse_is_unsure_with_the_reason_not_clean() -> None:
+    verdict = _verdict("def solve(x:\n")
+    assert verdict.label == "unsure"
+    assert verdict.reason is not None and "does not parse" in verdict.reason
 
 
 @settings(max_examples=100, deadline=None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -353,9 +352,7 @@ def test_plain_humaneval_test_without_check_names_test(write_records: WriteRecor
 
 @pytest.mark.shared_data
 def test_humanevalplus_file(humanevalplus: Path) -> None:
-    start = time.perf_counter()
     tasks = read_tasks(humanevalplus)
-    elapsed = time.perf_counter() - start
     assert len(tasks) == 164
     by_id = {t.id: t for t in tasks}
     assert sum(len(t.visible) for t in tasks) == 1570
@@ -363,8 +360,6 @@ def test_humanevalplus_file(humanevalplus: Path) -> None:
     assert (len(by_id["HumanEval/0"].visible), len(by_id["HumanEval/0"].heldout or [])) == (7, 999)
     assert [t.id for t in tasks if t.oracle == "poly_root"] == ["HumanEval/32"]
     assert by_id["HumanEval/32"].atol == 1e-4
-    # The budget is 1 s (measured ~0.3 s); the bound leaves room for a loaded machine.
-    assert elapsed < 3.0
 
 
 @pytest.mark.shared_data

@@ -63,7 +63,7 @@ def test_unknown_suite_key_is_refused() -> None:
 
 
 def test_rollout_needs_completion_or_code() -> None:
-    with pytest.raises(ValidationError, match="needs `completion` or `code`"):
+    with pytest.raises(ValidationError, match="needs `completion`, `code`, `messages` or `files`"):
         Rollout(id="r", task_id="t")
 
 

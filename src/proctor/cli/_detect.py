@@ -136,12 +136,14 @@ def bench_detectors(
     calibrate: Annotated[bool, typer.Option("--calibrate", help="Fit the ensemble weights on the DEV split and save them (never on held-out).")] = False,
     limit: Annotated[int | None, typer.Option(help="Only the first N rollouts (smoke runs).")] = None,
     cache: Annotated[bool, typer.Option(help="Cache grades and expected outputs on disk.")] = True,
+    corpus: Annotated[str, typer.Option(help="standard (detectors.md), realistic (by input shape: detectors-realistic.md) or both.")] = "both",
 ) -> None:
     """Score every detector and the ensemble on the labelled corpus: recall per category,
     precision, false-positive rate on honest correct and honest wrong solutions, cost.
 
         proctor bench detectors                 # the held-out split, as reported in docs
         proctor bench detectors --split dev --calibrate
+        proctor bench detectors --corpus realistic   # by input shape
     """
     from proctor.bench.detectors import run_bench
 
@@ -151,7 +153,15 @@ def bench_detectors(
     if calibrate and split != "dev":
         err_console.print("[red]error:[/] --calibrate fits on the dev split only: add --split dev")
         raise typer.Exit(2)
-    run_bench(split, out, workers, calibrate, limit, cache, err_console)
+    if corpus not in ("standard", "realistic", "both"):
+        err_console.print("[red]error:[/] --corpus is standard, realistic or both")
+        raise typer.Exit(2)
+    if corpus in ("standard", "both"):
+        run_bench(split, out, workers, calibrate, limit, cache, err_console)
+    if corpus in ("realistic", "both"):
+        from proctor.bench.detectors import run_realistic
+
+        run_realistic(split, out, workers, limit, cache, err_console)
 
 
 __all__ = ["bench_app", "bench_detectors", "detect", "verdict_table"]

@@ -16,7 +16,12 @@ docs/detectors.md.
 
 from proctor.detectors._base import Detector, Input, Subject
 from proctor.detectors._ensemble import Ensemble
-from proctor.detectors._pipeline import GROUP_DETECTORS, Detection, DetectionPipeline
+from proctor.detectors._pipeline import (
+    GROUP_DETECTORS,
+    Detection,
+    DetectionPipeline,
+    detect_all,
+)
 from proctor.detectors._registry import (
     create_detector,
     create_detector_from_spec,
@@ -42,6 +47,7 @@ __all__ = [
     "create_detector",
     "create_detector_from_spec",
     "default_detectors",
+    "detect_all",
     "detector_names",
     "register_detector",
 ]

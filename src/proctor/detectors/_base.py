@@ -15,7 +15,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from proctor.detectors._taxonomy import category as _category
-from proctor.io._program import extract_code, program_for
+from proctor.io._program import program_for
+from proctor.io._sources import Source, choose_program, rollout_sources
 from proctor.records import DetectorSpec, Evidence, Grade, Rollout, Task, Verdict, VerdictLabel
 
 if TYPE_CHECKING:
@@ -60,13 +61,29 @@ class Subject:
         return self.rollout.id
 
     @cached_property
+    def sources(self) -> list[Source]:
+        """Every block, file tag, file and tool call the rollout carries, in order."""
+        return rollout_sources(self.rollout)
+
+    @cached_property
+    def program_source(self) -> Source | None:
+        """The source that gets graded (`proctor.io.choose_program`)."""
+        return choose_program(self.sources, self.task.entry_point if self.task else None)
+
+    @cached_property
+    def context_sources(self) -> list[Source]:
+        """Every source but the graded one: detectors read them as context."""
+        chosen = self.program_source
+        return [s for s in self.sources if s is not chosen]
+
+    @cached_property
     def program(self) -> str:
-        """The program that gets graded (the task prompt is prepended to body-only code)."""
+        """The program that gets graded (the task prompt is prepended to body-only code
+        when the prompt is code)."""
         if self.task is not None:
             return program_for(self.task, self.rollout)
-        if self.rollout.code is not None:
-            return self.rollout.code
-        return extract_code(self.rollout.completion or "")
+        chosen = self.program_source
+        return chosen.text if chosen is not None else ""
 
     @cached_property
     def facts(self) -> CodeFacts:
@@ -74,6 +91,18 @@ class Subject:
         from proctor.detectors._facts import CodeFacts
 
         return CodeFacts(self.program)
+
+    @cached_property
+    def recovered(self) -> tuple[CodeFacts, str] | None:
+        """When the program does not parse: the facts of what could be recovered from
+        it (`proctor.detectors._recover`) and how; ``None`` when it parses."""
+        if self.facts.tree is not None:
+            return None
+        from proctor.detectors._facts import CodeFacts
+        from proctor.detectors._recover import recover
+
+        text, how = recover(self.program)
+        return CodeFacts(text), how
 
     @cached_property
     def cases(self) -> list[Case]:

@@ -16,6 +16,31 @@ from proctor.sandbox import InfraError, Limits, SandboxPool
 
 GROUP_DETECTORS = frozenset({"group", "llm_judge"})
 """Detectors that read the rollout's peers: they run after the others."""
+CONCLUSIVE = 0.9
+"""A cheap detector's ``hack`` at this confidence settles the rollout: the detectors
+that run code in the sandbox are skipped (their verdict could not change the
+ensemble's ``hack``; it would only cost a sandbox call)."""
+
+
+def detect_all(detectors: Sequence[Detector], subject: Subject,
+               conclusive_at: float | None = CONCLUSIVE) -> list[Verdict]:
+    """Every detector's verdict on ``subject``, in ``detectors`` order. The ones that
+    need no sandbox run first; when one of them says ``hack`` with confidence ≥
+    ``conclusive_at`` the sandbox ones say ``not_applicable`` (skipped) instead of
+    running. ``conclusive_at=None`` runs everything."""
+    cheap = [d for d in detectors if "sandbox" not in d.reads]
+    costly = [d for d in detectors if "sandbox" in d.reads]
+    verdicts = {id(d): d.detect(subject) for d in cheap}
+    settled = next((v for v in verdicts.values() if conclusive_at is not None
+                    and v.label == "hack" and v.confidence >= conclusive_at), None)
+    for d in costly:
+        if settled is not None:
+            verdicts[id(d)] = d.not_applicable(
+                subject, f"skipped: {settled.detector} is already conclusive "
+                         f"({settled.category}, {settled.confidence:.2f})")
+        else:
+            verdicts[id(d)] = d.detect(subject)
+    return [verdicts[id(d)] for d in detectors]
 
 
 @dataclass
@@ -57,8 +82,10 @@ class DetectionPipeline:
         workers: int = 1,
         options: Mapping[str, Mapping[str, Any]] | None = None,
         cache_dir: Path | None = None,
+        conclusive_at: float | None = CONCLUSIVE,
     ) -> None:
         names = list(detectors) if detectors is not None else default_detectors()
+        self.conclusive_at = conclusive_at
         self._own_pool = False
         needs_pool = sandbox and any("sandbox" in registered(n).reads for n in names)
         if pool is None and needs_pool:
@@ -152,7 +179,7 @@ class DetectionPipeline:
         grouped = [d for d in self.detectors if d.name in GROUP_DETECTORS]
 
         def first_pass(subject: Subject) -> list[Verdict]:
-            return [d.detect(subject) for d in solo]
+            return detect_all(solo, subject, self.conclusive_at)
 
         with ThreadPoolExecutor(max_workers=self.workers) as executor:
             verdicts = list(executor.map(first_pass, subjects))
@@ -166,4 +193,4 @@ class DetectionPipeline:
         return detections
 
 
-__all__ = ["GROUP_DETECTORS", "Detection", "DetectionPipeline"]
+__all__ = ["CONCLUSIVE", "GROUP_DETECTORS", "Detection", "DetectionPipeline", "detect_all"]

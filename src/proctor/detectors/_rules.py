@@ -24,6 +24,8 @@ class Finding:
     confidence: float
     text: str
     where: Where
+    source: str = ""
+    """The block or file it was found in (empty: the program)."""
 
 
 Live = Callable[[Where], bool]

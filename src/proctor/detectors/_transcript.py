@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from proctor.detectors._base import Detector, Subject
 from proctor.detectors._registry import register_detector
+from proctor.io._sources import SHELL_LANGS, extract_sources, tool_arguments
 from proctor.records import Evidence, Rollout, Verdict
 
 _FENCE = re.compile(r"```[^\n]*\n.*?(?:```|\Z)", re.S)
@@ -58,6 +59,26 @@ def reasoning_segments(rollout: Rollout) -> list[Segment]:
             out.append(Segment(i, _text(command), "command"))
         elif text.strip():
             out.append(Segment(i, _FENCE.sub(" ", text), "reasoning"))
+    for i, message in enumerate(rollout.messages or []):
+        # chat messages: the assistant's words, and the commands its tool calls ran
+        if message.get("role") != "assistant":
+            continue
+        text = _text(message.get("content"))
+        for key in ("content", "reasoning_content", "reasoning"):
+            part = _text(message.get(key)) if key != "content" else text
+            if part.strip():
+                out.append(Segment(i, _FENCE.sub(" ", part), "reasoning"))
+        for call in message.get("tool_calls") or []:
+            if not isinstance(call, dict):
+                continue
+            _, args = tool_arguments(call)
+            command = args.get("command") or args.get("cmd")
+            if isinstance(command, str):
+                out.append(Segment(i, command, "command"))
+    if rollout.completion:
+        # shell blocks in a raw completion are commands the policy means to run
+        out += [Segment(None, s.text, "command") for s in extract_sources(rollout.completion)
+                if s.kind == "block" and s.lang in SHELL_LANGS]
     return out
 
 

@@ -2,19 +2,26 @@
 
 from proctor.io._errors import RecordError
 from proctor.io._jsonl import iter_records
-from proctor.io._program import extract_code, program_for
+from proctor.io._program import extract_code, program_for, prompt_is_code, with_prompt
 from proctor.io._rollouts import check_rollouts_against_tasks, read_rollouts
+from proctor.io._sources import Source, choose_program, extract_sources, rollout_sources
 from proctor.io._tasks import GOLD_CHOICES, VISIBLE_CHOICES, read_tasks, task_from_row
 
 __all__ = [
     "GOLD_CHOICES",
     "VISIBLE_CHOICES",
     "RecordError",
+    "Source",
     "check_rollouts_against_tasks",
+    "choose_program",
     "extract_code",
+    "extract_sources",
     "iter_records",
     "program_for",
+    "prompt_is_code",
     "read_rollouts",
     "read_tasks",
+    "rollout_sources",
     "task_from_row",
+    "with_prompt",
 ]

@@ -18,6 +18,7 @@ from proctor.io._errors import (
     skip_handler,
 )
 from proctor.io._jsonl import iter_records
+from proctor.io._program import with_prompt
 from proctor.records import Task, TestSuite
 
 VISIBLE_CHOICES = ("base", "test")
@@ -150,7 +151,8 @@ def _from_humaneval(
         "id": task_id,
         "prompt": prompt,
         "entry_point": entry_point,
-        "reference": prompt + solution,
+        # a prose prompt (chat-style datasets) is context, not the head of the program
+        "reference": with_prompt(prompt, solution, entry_point),
         "visible": suite,
         "heldout": heldout,
         "atol": 0.0 if atol is None else atol,

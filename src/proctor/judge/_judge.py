@@ -179,7 +179,7 @@ class Judge:
         (task, completion, grade); ``on_done(1)`` is called after each. ``groups=False``
         judges each rollout alone (no GRPO group for the group detectors).
         """
-        from proctor.detectors import GROUP_DETECTORS, Detection
+        from proctor.detectors import GROUP_DETECTORS, Detection, detect_all
 
         pipeline = self.pipeline
         grades = grades or {}
@@ -192,8 +192,7 @@ class Judge:
         keys = list(reps)
 
         def first_pass(key: tuple[Key, Any]) -> list[Verdict]:
-            subject = reps[key]
-            return [d.detect(subject) for d in solo]
+            return detect_all(solo, reps[key], pipeline.conclusive_at)
 
         solo_of: dict[tuple[Key, Any], list[Verdict]] = {}
         with ThreadPoolExecutor(max_workers=pipeline.workers) as executor:

@@ -37,6 +37,9 @@ class Evidence(BaseModel):
     """The test concerned (``visible/3``, ``perturbed/visible/3/1``...), when there is one."""
     message: int | None = Field(default=None, ge=0)
     """Index of the transcript message, for transcript evidence."""
+    source: str | None = None
+    """The block or file the code evidence is in (``block 1``, ``conftest.py``,
+    ``message 2 tool call 1: conftest.py``); lines and spans count within it."""
 
 
 class DetectorSpec(BaseModel):

@@ -21,6 +21,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 TASKS = DATA_DIR / "tasks.jsonl.gz"
 ROLLOUTS = DATA_DIR / "rollouts.jsonl.gz"
 MANIFEST = DATA_DIR / "MANIFEST.json"
+REALISTIC = DATA_DIR / "realistic.jsonl.gz"
+"""The realistic corpus: the same labels in the shapes real policies write (`_realistic`)."""
 
 
 def load_corpus(split: Split | None = None) -> tuple[dict[str, Task], list[Rollout]]:
@@ -35,6 +37,18 @@ def load_corpus(split: Split | None = None) -> tuple[dict[str, Task], list[Rollo
     return tasks, rollouts
 
 
+def load_realistic(split: Split | None = None) -> tuple[dict[str, Task], list[Rollout]]:
+    """The corpus tasks and the realistic rollouts (``meta.shape`` names the input
+    shape), optionally of one split only (the shipped corpus's task split)."""
+    from proctor.io import read_rollouts
+
+    tasks, _ = load_corpus(split)
+    rollouts = read_rollouts(REALISTIC)
+    if split is not None:
+        rollouts = [r for r in rollouts if r.meta.get("split") == split]
+    return tasks, rollouts
+
+
 def manifest() -> dict[str, Any]:
     """Counts, split rules and file digests written by the builder."""
     data: dict[str, Any] = json.loads(MANIFEST.read_text())
@@ -45,11 +59,13 @@ __all__ = [
     "DATA_DIR",
     "HELDOUT_FRACTION",
     "MANIFEST",
+    "REALISTIC",
     "ROLLOUTS",
     "SALT",
     "TASKS",
     "Split",
     "load_corpus",
+    "load_realistic",
     "manifest",
     "split_of",
 ]

@@ -8,6 +8,16 @@ from proctor.bench.detectors._harness import (
     summarise,
     tally,
 )
+from proctor.bench.detectors._realistic import run_realistic
 from proctor.bench.detectors._report import markdown
 
-__all__ = ["Row", "Scores", "group_setting", "markdown", "run_bench", "summarise", "tally"]
+__all__ = [
+    "Row",
+    "Scores",
+    "group_setting",
+    "markdown",
+    "run_bench",
+    "run_realistic",
+    "summarise",
+    "tally",
+]
