@@ -13,7 +13,7 @@ from proctor.audit._calibrate import prefix_examples
 
 
 def test_prefix_targets_turn_zero_at_the_first_error() -> None:
-    _, y, owner, k = prefix_examples([np.array([0.9, 0.8, 0.1, 0.7])], np.array([2]))
+    _, y, _, k = prefix_examples([np.array([0.9, 0.8, 0.1, 0.7])], np.array([2]))
     assert y.tolist() == [1.0, 1.0, 0.0, 0.0] and k.tolist() == [0, 1, 2, 3]
 
 

@@ -24,8 +24,7 @@ def test_rewardmath_tables_read_every_kind(tmp_path: Path) -> None:
 
 
 def test_pairwise_conversion_follows_rewardmath(tmp_path: Path) -> None:
-    judge = next(t for t in rewardmath_tables(write_rewardmath(tmp_path))
-                 if t.kind == "pairwise")
+    judge = next(t for t in rewardmath_tables(write_rewardmath(tmp_path)) if t.kind == "pairwise")
     # the correct solution won 8 of 9: score 9; the one incorrect winner scores 9 + 2
     first = judge.score[:10]
     assert first[0] == 9 and sorted(first[1:]).count(11) == 1
@@ -39,8 +38,9 @@ def test_mitigations_read_through_the_same_reader(tmp_path: Path) -> None:
 
 def test_bad_rewardmath_file_names_file_and_problem(tmp_path: Path) -> None:
     bad = tmp_path / "x_reward.json"
-    bad.write_text(json.dumps([{"problem": "p", "solution_reference": ["a"] * 10,
-                                "score": [1, 2]}]))
+    bad.write_text(
+        json.dumps([{"problem": "p", "solution_reference": ["a"] * 10, "score": [1, 2]}])
+    )
     with pytest.raises(ValueError, match=r"x_reward.json: problem 0: 'score' must list 10"):
         read_rewardmath_file(bad)
 
@@ -54,7 +54,11 @@ def test_processbench_reader_finds_score_columns_only(tmp_path: Path) -> None:
 
 def test_processbench_label_out_of_range_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
-    path.write_text(json.dumps({"problem": "p", "steps": ["a"], "label": 3,
-                                "final_answer_correct": False, "s": [0.5]}) + "\n")
+    path.write_text(
+        json.dumps(
+            {"problem": "p", "steps": ["a"], "label": 3, "final_answer_correct": False, "s": [0.5]}
+        )
+        + "\n"
+    )
     with pytest.raises(ValueError, match="label 3 outside"):
         processbench_tables(path)

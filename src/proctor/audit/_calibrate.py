@@ -8,7 +8,10 @@ first-error label is -1 or above k). Three calibrators:
 - ``isotonic``: a monotone map of the step score alone (scikit-learn);
 - ``platt``: logistic regression on the step score's logit (temperature and bias);
 - ``platt+prefix``: logistic regression on the step score's logit, the running
-  minimum's logit and log(1+k), so a dip earlier in the trajectory still counts.
+  minimum's logit and log(1+k), so a dip earlier in the trajectory still counts;
+- ``isotonic by split``: one isotonic map per ``split`` (dataset or domain, known
+  when a trajectory is scored), so one probability threshold means the same risk in
+  every domain where one raw threshold does not.
 
 Folds are `GroupKFold` by problem: no problem's trajectories are both fitted and
 scored. First-error detection flags the first step whose value drops below a
@@ -30,7 +33,7 @@ from proctor.audit._prm import first_below, first_error_scores
 from proctor.audit._stats import ece
 from proctor.audit._table import Floats, ScoreTable
 
-METHODS = ("isotonic", "platt", "platt+prefix")
+METHODS = ("isotonic", "platt", "platt+prefix", "isotonic by split")
 _EPS = 1e-4
 
 
@@ -66,7 +69,22 @@ def _design(x: Floats, method: str) -> Floats:
     return np.column_stack([_logit(x[:, 0]), _logit(x[:, 1]), np.log1p(x[:, 2])])
 
 
-def _fit_predict(method: str, x_train: Floats, y_train: Floats, x_test: Floats) -> Floats:
+def _fit_predict(
+    method: str,
+    x_train: Floats,
+    y_train: Floats,
+    x_test: Floats,
+    domain_train: NDArray[np.int64] | None = None,
+    domain_test: NDArray[np.int64] | None = None,
+) -> Floats:
+    if method == "isotonic by split":
+        assert domain_train is not None and domain_test is not None
+        out = _fit_predict("isotonic", x_train, y_train, x_test)  # unseen domains: pooled
+        for d in np.unique(domain_test):
+            train, test = domain_train == d, domain_test == d
+            if train.sum() > 20:
+                out[test] = _fit_predict("isotonic", x_train[train], y_train[train], x_test[test])
+        return out
     if method == "isotonic":
         from sklearn.isotonic import IsotonicRegression
 
@@ -112,6 +130,13 @@ def calibrate_prefixes(table: ScoreTable, folds: int = 5, seed: int = 0) -> dict
 
     x, y, owner, _ = prefix_examples(table.steps, table.first_error)
     label = table.first_error
+    split = table.categorical.get("split")
+    domain = (
+        np.unique(split, return_inverse=True)[1][owner]
+        if split is not None
+        else np.zeros(owner.size, dtype=np.int64)
+    )
+    methods = METHODS if split is not None else METHODS[:-1]
     n = len(table.steps)
     held: dict[str, Floats] = {m: np.full(y.shape, np.nan) for m in METHODS}
     pred: dict[str, NDArray[np.int64]] = {
@@ -131,9 +156,12 @@ def calibrate_prefixes(table: ScoreTable, folds: int = 5, seed: int = 0) -> dict
         thresholds["raw tuned"].append(t)
         pred["raw tuned"][test_t] = first_below(raw_test, t)
         pred["raw 0.5"][test_t] = first_below(raw_test, 0.5)
-        for method in METHODS:
-            fitted_train = _fit_predict(method, x[train_rows], y[train_rows], x[train_rows])
-            fitted_test = _fit_predict(method, x[train_rows], y[train_rows], x[test_rows])
+        for method in methods:
+            dtr, dte = domain[train_rows], domain[test_rows]
+            fitted_train = _fit_predict(
+                method, x[train_rows], y[train_rows], x[train_rows], dtr, dtr
+            )
+            fitted_test = _fit_predict(method, x[train_rows], y[train_rows], x[test_rows], dtr, dte)
             held[method][test_rows] = fitted_test
             values_train = _split_by_owner(fitted_train, owner[train_rows], train_t)
             values_test = _split_by_owner(fitted_test, owner[test_rows], test_t)
@@ -141,7 +169,6 @@ def calibrate_prefixes(table: ScoreTable, folds: int = 5, seed: int = 0) -> dict
             thresholds[method].append(t)
             pred[method][test_t] = first_below(values_test, t)
     detection = {k: first_error_scores(v, label) for k, v in pred.items()}
-    split = table.categorical.get("split")
     by_split: dict[str, dict[str, float]] = {}
     if split is not None:
         for s in np.unique(split):

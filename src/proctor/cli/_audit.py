@@ -20,13 +20,31 @@ app.add_typer(audit_app, name="audit")
 @audit_app.command("scores")
 def audit_scores_cmd(
     source: Annotated[str, typer.Argument(help="rewardmath, processbench or runstore.")],
-    path: Annotated[Path, typer.Argument(help="RewardMATH folder (with scores/), a ProcessBench-style .parquet/.jsonl, or a run directory.")],
-    out: Annotated[Path, typer.Option(help="Directory for <scorer>.json/.html, index.html, summary.json.")] = Path("audit"),
-    scorer: Annotated[list[str] | None, typer.Option(help="Only this scorer (repeatable); default every scorer in the source.")] = None,
-    aggregate: Annotated[str, typer.Option(help="PRM step aggregate used as the score: min, mean, last, sum.")] = "min",
-    reps: Annotated[int, typer.Option(min=10, help="Bootstrap replicates for the bias intervals.")] = 300,
-    calibrate: Annotated[bool, typer.Option(help="Fit cross-fitted calibrated prefix values (step-labelled PRMs).")] = True,
-    mitigate: Annotated[bool, typer.Option(help="Apply each suggested transform to the same scores, before/after.")] = True,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="RewardMATH folder (with scores/), a ProcessBench-style .parquet/.jsonl, or a run directory."
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option(help="Directory for <scorer>.json/.html, index.html, summary.json.")
+    ] = Path("audit"),
+    scorer: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this scorer (repeatable); default every scorer in the source."),
+    ] = None,
+    aggregate: Annotated[
+        str, typer.Option(help="PRM step aggregate used as the score: min, mean, last, sum.")
+    ] = "min",
+    reps: Annotated[
+        int, typer.Option(min=10, help="Bootstrap replicates for the bias intervals.")
+    ] = 300,
+    calibrate: Annotated[
+        bool, typer.Option(help="Fit cross-fitted calibrated prefix values (step-labelled PRMs).")
+    ] = True,
+    mitigate: Annotated[
+        bool, typer.Option(help="Apply each suggested transform to the same scores, before/after.")
+    ] = True,
 ) -> None:
     """A report card per scorer: 1-vs-rest accuracy, best-of-n with over-optimisation, bias
     probes with intervals, PRM first-error F1, calibrated prefix values, suggested transforms.
@@ -43,8 +61,17 @@ def audit_scores_cmd(
         err_console.print(f"[red]error:[/] {path} does not exist")
         raise typer.Exit(2)
     try:
-        cards = audit_scores(source, path, out, scorer, aggregate, reps, calibrate, mitigate,
-                             log=lambda m: err_console.print(m))
+        cards = audit_scores(
+            source,
+            path,
+            out,
+            scorer,
+            aggregate,
+            reps,
+            calibrate,
+            mitigate,
+            log=lambda m: err_console.print(m),
+        )
     except (ValueError, FileNotFoundError, ImportError) as exc:
         err_console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
@@ -53,17 +80,35 @@ def audit_scores_cmd(
 
 @audit_app.command("live")
 def audit_live_cmd(
-    kind: Annotated[str, typer.Argument(help="reward-model, prm, implicit, logprob-judge or openai-judge.")],
-    model: Annotated[str, typer.Argument(help="Local model folder or .gguf file (the policy for implicit), or the judge's model name.")],
-    reference: Annotated[Path | None, typer.Option(help="implicit: the reference model (default: the policy itself, reference prompt empty: β·PMI).")] = None,
-    base_url: Annotated[str | None, typer.Option(help="openai-judge: the endpoint, e.g. a local server's /v1.")] = None,
-    api_key_env: Annotated[str, typer.Option(help="openai-judge: environment variable holding the API key.")] = "OPENAI_API_KEY",
+    kind: Annotated[
+        str, typer.Argument(help="reward-model, prm, implicit, logprob-judge or openai-judge.")
+    ],
+    model: Annotated[
+        str,
+        typer.Argument(
+            help="Local model folder or .gguf file (the policy for implicit), or the judge's model name."
+        ),
+    ],
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            help="implicit: the reference model (default: the policy itself, reference prompt empty: β·PMI)."
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="openai-judge: the endpoint, e.g. a local server's /v1.")
+    ] = None,
+    api_key_env: Annotated[
+        str, typer.Option(help="openai-judge: environment variable holding the API key.")
+    ] = "OPENAI_API_KEY",
     good: Annotated[str, typer.Option(help="prm: the token meaning a good step.")] = "+",
     bad: Annotated[str, typer.Option(help="prm: the token meaning a bad step.")] = "-",
     beta: Annotated[float, typer.Option(help="implicit: β.")] = 0.1,
     items: Annotated[int, typer.Option(min=2, help="Synthetic word problems to perturb.")] = 30,
     seed: Annotated[int, typer.Option(help="Seed for items and perturbations.")] = 0,
-    out: Annotated[Path | None, typer.Option(help="Write the report here (.json, and .md beside it).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the report here (.json, and .md beside it).")
+    ] = None,
 ) -> None:
     """Stress-test a scorer you can call: perturbations that should not change its score
     (restatement, "I am confident this is correct", reformatting, reordering, answer box)
@@ -105,14 +150,22 @@ def audit_live_cmd(
                 scorer = LogprobJudgeScorer(lm, tok, name=Path(model).name)
             else:
                 ref = load_causal_lm(reference)[0] if reference else lm
-                scorer = ImplicitRewardScorer(lm, ref, tok, beta, name=Path(model).name,
-                                              reference_prompt=None if reference else "")
+                scorer = ImplicitRewardScorer(
+                    lm,
+                    ref,
+                    tok,
+                    beta,
+                    name=Path(model).name,
+                    reference_prompt=None if reference else "",
+                )
         else:
             err_console.print(f"[red]error:[/] unknown kind {kind!r}")
             raise typer.Exit(2)
     except (ImportError, OSError, ValueError) as exc:
-        err_console.print(f"[red]error:[/] cannot load {model}: {exc} "
-                          "(install the extra: pip install 'proctor[audit]')")
+        err_console.print(
+            f"[red]error:[/] cannot load {model}: {exc} "
+            "(install the extra: pip install 'proctor[audit]')"
+        )
         raise typer.Exit(1) from exc
     report = run_live(scorer, arithmetic_items(items, seed), seed=seed)  # type: ignore[arg-type]
     text = live_markdown(report)
