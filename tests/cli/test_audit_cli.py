@@ -38,3 +38,11 @@ def test_audit_scores_processbench_includes_calibration(tmp_path: Path) -> None:
 def test_audit_scores_rejects_an_unknown_source(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["audit", "scores", "nope", str(tmp_path)])
     assert result.exit_code == 2 and "unknown source" in result.output
+
+
+def test_audit_mitigate_runs_a_named_transform(tmp_path: Path) -> None:
+    root = write_rewardmath(tmp_path / "rm")
+    result = CliRunner().invoke(app, ["audit", "mitigate", "rewardmath", str(root), "--scorer",
+                                      "steppy", "--transform", "min_form_credit"])
+    assert result.exit_code == 0, result.output
+    assert "min_form_credit" in result.output and "bon_gold_max_n" in result.output

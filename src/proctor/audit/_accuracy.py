@@ -72,8 +72,8 @@ def pairwise_accuracy(table: ScoreTable) -> float:
 def agreement(table: ScoreTable) -> dict[str, float]:
     """AUROC and Spearman ρ of score against binary gold over all candidates, and the
     within-problem pairwise accuracy (which ignores between-problem score offsets)."""
-    from scipy.stats import spearmanr
-    from sklearn.metrics import roc_auc_score
+    from scipy.stats import spearmanr  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    from sklearn.metrics import roc_auc_score  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     keep = ~np.isnan(table.score) & ~np.isnan(table.gold)
     s, g = table.score[keep], table.gold[keep]

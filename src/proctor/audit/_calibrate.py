@@ -86,12 +86,12 @@ def _fit_predict(
                 out[test] = _fit_predict("isotonic", x_train[train], y_train[train], x_test[test])
         return out
     if method == "isotonic":
-        from sklearn.isotonic import IsotonicRegression
+        from sklearn.isotonic import IsotonicRegression  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
         iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
         iso.fit(x_train[:, 0], y_train)
         return np.asarray(iso.predict(x_test[:, 0]), dtype=np.float64)
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     model = LogisticRegression(C=1.0, max_iter=1000)
     model.fit(_design(x_train, method), y_train)
@@ -126,7 +126,7 @@ def calibrate_prefixes(table: ScoreTable, folds: int = 5, seed: int = 0) -> dict
     and calibrated values on held-out problems (every trajectory is held out once)."""
     if table.steps is None or table.first_error is None:
         raise ValueError(f"{table.scorer}: calibration needs step scores and first-error labels")
-    from sklearn.model_selection import GroupKFold
+    from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     x, y, owner, _ = prefix_examples(table.steps, table.first_error)
     label = table.first_error

@@ -118,7 +118,7 @@ def aggregations(table: ScoreTable) -> dict[str, dict[str, float]] | None:
     the correlation of the aggregate with the number of steps (sum grows with length)."""
     if table.steps is None:
         return None
-    from sklearn.metrics import roc_auc_score
+    from sklearn.metrics import roc_auc_score  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     steps_n = np.array([float(np.sum(~np.isnan(s))) for s in table.steps])
     binary = table.gold >= 0.5

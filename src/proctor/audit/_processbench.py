@@ -33,7 +33,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     """Rows of a ``.parquet`` (needs pyarrow) or ``.jsonl`` file, checked."""
     if path.suffix == ".parquet":
         try:
-            import pyarrow.parquet as pq
+            import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ImportError(
                 "reading parquet needs pyarrow: pip install 'proctor[audit]'"
@@ -111,7 +111,7 @@ def processbench_tables(
         "steps": np.array([float(len(r["steps"])) for r in rows]),
     }
     flags = {name: np.array([bool(p.search(t)) for t in texts]) for name, p in FORMATS.items()}
-    categorical = {
+    categorical: dict[str, np.ndarray] = {
         k: np.array([str(r.get(k, "")) for r in rows], dtype=np.str_)
         for k in ("generator", "split")
         if k in rows[0]

@@ -264,7 +264,7 @@ def load_causal_lm(path: Path) -> tuple[Any, Any]:
     else:
         tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         model = AutoModelForCausalLM.from_pretrained(str(path), local_files_only=True)
-    model.eval()
+    model.eval()  # type: ignore[no-untyped-call,unused-ignore]
     return model, tok
 
 

@@ -80,7 +80,7 @@ def ece(prob: Floats, outcome: Floats, bins: int = 10) -> float:
 
 def rank_z(values: Floats) -> Floats:
     """Ranks scaled to zero mean and unit variance (ties share a rank); NaN stays NaN."""
-    from scipy.stats import rankdata
+    from scipy.stats import rankdata  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     v = np.asarray(values, dtype=np.float64)
     out = np.full(v.shape, np.nan)

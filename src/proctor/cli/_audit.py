@@ -78,6 +78,39 @@ def audit_scores_cmd(
     err_console.print(f"wrote {len(cards)} card(s), index.html and summary.json in {out}")
 
 
+@audit_app.command("mitigate")
+def audit_mitigate_cmd(
+    source: Annotated[str, typer.Argument(help="rewardmath, processbench or runstore.")],
+    path: Annotated[Path, typer.Argument(help="The scores, as for `proctor audit scores`.")],
+    scorer: Annotated[str, typer.Option(help="The scorer whose scores the transform rewrites.")],
+    transform: Annotated[list[str] | None, typer.Option(help="soft_overlong, ensemble_uwo, par, min_form_credit, hard_gate (repeatable); default: what its card suggests.")] = None,
+) -> None:
+    """Run the transforms the card suggests (or the ones named) on the same scores and
+    print the card's read-outs before and after.
+
+        proctor audit mitigate rewardmath ../shared/data/rewardmath --scorer gpt4o
+    """
+    from proctor.audit import build_card, load_tables, run_suggestion
+
+    try:
+        (table,) = load_tables(source, path, [scorer])
+        others = load_tables(source, path) if source == "rewardmath" else []
+        chosen = transform or sorted({s["transform"] for s in build_card(table, reps=50)
+                                      ["suggestions"]})
+        results = [run_suggestion(table, t, others) for t in chosen]
+    except (ValueError, FileNotFoundError, ImportError) as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    if not results:
+        err_console.print("the card suggests no transform for this scorer")
+    for r in results:
+        print(f"{r['transform']} ({r['name']}): {r['note']}")
+        for k, before in r["before"].items():
+            after = r["after"][k]
+            fmt = (lambda v: "–" if v is None else f"{v:.4f}")  # noqa: E731
+            print(f"  {k}: {fmt(before)} -> {fmt(after)}")
+
+
 @audit_app.command("live")
 def audit_live_cmd(
     kind: Annotated[
@@ -167,7 +200,7 @@ def audit_live_cmd(
             "(install the extra: pip install 'proctor[audit]')"
         )
         raise typer.Exit(1) from exc
-    report = run_live(scorer, arithmetic_items(items, seed), seed=seed)  # type: ignore[arg-type]
+    report = run_live(scorer, arithmetic_items(items, seed), seed=seed)
     text = live_markdown(report)
     print(text)
     if out is not None:
