@@ -8,6 +8,7 @@ from __future__ import annotations
 # importing a module registers its subcommands on `app`
 from proctor.cli import (  # noqa: F401
     _attack,
+    _audit,
     _bench_mitigations,
     _demo,
     _detect,

@@ -13,8 +13,8 @@ The estimators are reusable: `best_of_n` (exact, by order statistics), `kl_polic
 and `kl_curve` (the KL-regularised optimum over a pool), `tabular_grpo`.
 """
 
+from proctor.audit import best_of_n, best_of_n_pools
 from proctor.bench.mitigations._bench import SETTINGS, BenchConfig, run_bench
-from proctor.bench.mitigations._bestofn import best_of_n, best_of_n_pools
 from proctor.bench.mitigations._code import (
     GRADERS,
     REWARDS,

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from proctor.bench.mitigations._bestofn import best_of_n_pools
+from proctor.audit import best_of_n_pools
 from proctor.bench.mitigations._code import REWARDS, Candidate, pools_by_task, rewards
 from proctor.bench.mitigations._grpo import GRPOConfig, pad_pools, tabular_grpo
 

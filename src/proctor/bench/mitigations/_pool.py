@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from proctor.bench.mitigations._bestofn import best_of_n_pools
+from proctor.audit import best_of_n_pools
 from proctor.bench.mitigations._grpo import GRPOConfig, tabular_grpo
 from proctor.bench.mitigations._kl import kl_curve
 from proctor.transforms import ensemble_mean, ensemble_uwo, ensemble_wco, log_sigmoid, par

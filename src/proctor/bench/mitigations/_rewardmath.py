@@ -15,14 +15,21 @@ solution, computed exactly (`best_of_n`), averaged over problems.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from proctor.bench.mitigations._bestofn import best_of_n_pools
+from proctor.audit import (
+    SOLUTIONS,
+    best_of_n_pools,
+    pad_steps,
+    read_rewardmath_file,
+    scorer_files,
+    step_lists,
+)
+from proctor.audit import rewardmath_dir as default_dir
 from proctor.transforms import (
     ensemble_mean,
     ensemble_uwo,
@@ -32,7 +39,6 @@ from proctor.transforms import (
     trajectory_return,
 )
 
-SOLUTIONS = 10
 AGGREGATES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "min": lambda s: np.nanmin(s, axis=1),
     "sum": lambda s: np.nansum(s, axis=1),
@@ -42,54 +48,27 @@ AGGREGATES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def default_dir() -> Path:
-    """``../shared/data/rewardmath`` next to the repository checkout."""
-    return Path(__file__).resolve().parents[4].parent / "shared" / "data" / "rewardmath"
-
-
-def _pad(steps: list[list[float]]) -> np.ndarray:
-    width = max((len(s) for s in steps), default=1) or 1
-    out = np.full((len(steps), width), np.nan)
-    for i, s in enumerate(steps):
-        out[i, : len(s)] = s
-    return out
-
-
 def load_scores(root: Path) -> tuple[dict[str, np.ndarray], dict[str, list[np.ndarray]], int]:
     """Pointwise scores ``{model: (problems, 10)}``, PRM step scores ``{model: [per problem
     (10, steps)]}``, and the number of pairwise files left out. Problems are aligned by
     their text (some judge files repeat a problem: the first copy counts) and only
-    problems every scorer has are kept."""
-    raw: dict[str, dict[str, list[Any]]] = {}
-    pairwise = 0
-    for path in sorted((root / "scores").glob("*_reward.json")):
-        data = json.loads(path.read_text())
-        if not isinstance(data, list):
-            raise ValueError(f"{path}: expected a JSON list of problems")
-        name = path.name.removesuffix("_reward.json")
-        if name.endswith("_pairwise"):
-            pairwise += 1
-            continue
-        by_problem: dict[str, list[Any]] = {}
-        for n, item in enumerate(data):
-            score = item.get("score") if isinstance(item, dict) else None
-            if not isinstance(score, list) or len(score) != SOLUTIONS:
-                raise ValueError(f"{path}: problem {n}: 'score' must list {SOLUTIONS} scores")
-            by_problem.setdefault(str(item.get("problem")), score)
-        raw[name] = by_problem
-    if not raw:
+    problems every scorer has are kept. The files are read by `proctor.audit`'s reader."""
+    files = [read_rewardmath_file(p) for p in scorer_files(root)]
+    pairwise = sum(f.kind == "pairwise" for f in files)
+    files = [f for f in files if f.kind != "pairwise"]
+    if not files:
         return {}, {}, pairwise
-    common = sorted(set.intersection(*(set(v) for v in raw.values())))
+    common = sorted(set.intersection(*(set(f.problems) for f in files)))
     point: dict[str, np.ndarray] = {}
     steps: dict[str, list[np.ndarray]] = {}
-    for name, by_problem in raw.items():
-        rows = [by_problem[p] for p in common]
-        if any(isinstance(s, list) for s in rows[0]):
-            steps[name] = [_pad([[float(x) for x in s] if s else [np.nan] for s in row])
-                           for row in rows]
+    for f in files:
+        index = {p: i for i, p in enumerate(f.problems)}
+        if f.kind == "prm":
+            per = step_lists(f)
+            steps[f.name] = [pad_steps(per[index[p]]) for p in common]
         else:
-            point[name] = np.array([[np.nan if s is None else float(s) for s in row]
-                                    for row in rows])
+            point[f.name] = np.array([[np.nan if s is None else float(s)
+                                       for s in f.scores[index[p]]] for p in common])
     return point, steps, pairwise
 
 
