@@ -136,7 +136,8 @@ def scan(
     analysis = analyse(todo, grades, verdicts)
     summary = analysis.summary() | _batch_summary(rows, grades, time.perf_counter() - started)
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
-    write_report(analysis, out / "report.html", name=str(rollouts or "demo suite"))
+    write_report(analysis, out / "report.html", name=str(rollouts or "demo suite"),
+                 rollouts=todo, grades=grades, verdicts=verdicts)
     from proctor.cli._detect import _verdict_table
 
     counts = summary["labels"]
