@@ -125,3 +125,17 @@ def test_benign_report_says_ok(make_run) -> None:
 def test_report_without_records_still_renders(make_run) -> None:
     html = render_report(analyse(*make_run(10, steps=24)))
     assert "No rollout records were embedded" in html and 'id="alert-0"' in html
+
+
+def test_code_view_shows_the_program_the_detectors_read() -> None:
+    from _add_task import ADD
+
+    body = Rollout(id="b", task_id=ADD.id, step=0, code="    return 3\n", reward=1.0)
+    whole = Rollout(id="w", task_id=ADD.id, step=0, code="def add(a, b):\n    return a + b\n")
+    payload = run_payload(
+        ReportRun(analyse([body, whole]), "r", [body, whole], tasks={ADD.id: ADD})
+    )
+    codes, cols = payload["tables"]["code"], payload["rollouts"]
+    # a body-only completion gets its prompt, so a detector's "line 3" is the return
+    assert codes[cols["code"][0]].splitlines()[2] == "    return 3"
+    assert codes[cols["code"][1]] == whole.code

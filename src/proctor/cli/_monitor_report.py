@@ -14,6 +14,7 @@ from proctor.cli._monitor import monitor_app
 if TYPE_CHECKING:
     from proctor.monitor import Analysis, MonitorConfig, ReportRun
     from proctor.monitor._run import RunRecords
+    from proctor.records import Task
 
 _RUN = typer.Argument(help="Run directory: run.sqlite (from `proctor monitor ingest` or `proctor scan`) "
                            "or the lab's files (rollouts.jsonl.gz, grades.jsonl.gz, scalars.jsonl.gz).")
@@ -41,7 +42,7 @@ def _analyse(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: b
 
 
 def _analyse_records(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: bool,
-                     workers: int) -> tuple[Analysis, RunRecords]:
+                     workers: int) -> tuple[Analysis, RunRecords, dict[str, Task]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from proctor.monitor._run import (
@@ -57,6 +58,7 @@ def _analyse_records(run_dir: Path, config: MonitorConfig, tasks: Path | None, d
     except RunError as exc:
         err_console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(3) from exc
+    by_id: dict[str, Task] = {}
     if detect:
         if tasks is not None:
             from proctor.io import read_tasks
@@ -72,18 +74,19 @@ def _analyse_records(run_dir: Path, config: MonitorConfig, tasks: Path | None, d
     if not records.verdicts:
         err_console.print("[yellow]no detector verdicts: hack-rate rules and the forecast are off; "
                           "give --tasks so the rollouts can be detected[/]")
-    return analyse_records(records, config), records
+    return analyse_records(records, config), records, by_id
 
 
 def _report_run(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: bool,
                 workers: int) -> ReportRun:
-    """A run for the report: its analysis and records, with every detector's stored verdict."""
+    """A run for the report: its analysis and records, every detector's stored verdict, and
+    the tasks (the code view shows the program the detectors read: prompt + body)."""
     from proctor.monitor import ReportRun
     from proctor.monitor._report_data import stored_verdicts
 
-    analysis, records = _analyse_records(run_dir, config, tasks, detect, workers)
+    analysis, records, by_id = _analyse_records(run_dir, config, tasks, detect, workers)
     verdicts = stored_verdicts(run_dir) or records.verdicts
-    return ReportRun(analysis, run_dir.name, records.rollouts, records.grades, verdicts)
+    return ReportRun(analysis, run_dir.name, records.rollouts, records.grades, verdicts, by_id)
 
 
 @monitor_app.command("report")
@@ -114,7 +117,7 @@ def report(
     analysis = run.analysis
     path = write_report(analysis, out or run_dir / "report.html", name=run_dir.name,
                         rollouts=run.rollouts, grades=run.grades, verdicts=run.verdicts,
-                        compare=other)
+                        tasks=run.tasks, compare=other)
     if out is None:
         (run_dir / "summary.json").write_text(json.dumps(analysis.summary(), indent=1) + "\n")
     if sink is not None:

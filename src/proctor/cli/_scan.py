@@ -137,7 +137,7 @@ def scan(
     summary = analysis.summary() | _batch_summary(rows, grades, time.perf_counter() - started)
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     write_report(analysis, out / "report.html", name=str(rollouts or "demo suite"),
-                 rollouts=todo, grades=grades, verdicts=verdicts)
+                 rollouts=todo, grades=grades, verdicts=verdicts, tasks=by_id)
     from proctor.cli._detect import _verdict_table
 
     counts = summary["labels"]

@@ -91,6 +91,7 @@ def render_report(
     rollouts: Any = (),
     grades: Any = (),
     verdicts: Any = (),
+    tasks: Any = None,
     compare: ReportRun | None = None,
     compress_above: int = COMPRESS_ABOVE,
 ) -> str:
@@ -98,12 +99,13 @@ def render_report(
 
     ``rollouts``, ``grades`` and ``verdicts`` (every detector's, or only the ensemble's)
     fill the rollout browser; without them it is empty and the alerts' example
-    rollouts are the only ones shown. ``compare`` adds a second run, overlaid on the
-    first in the comparison charts and summarised beside it.
+    rollouts are the only ones shown. ``tasks`` (id -> `Task`) lets the code view show
+    the program the detectors read, so evidence line numbers match. ``compare`` adds a
+    second run, overlaid on the first in the comparison charts and summarised beside it.
     """
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    runs = [ReportRun(analysis, name, rollouts, grades, verdicts)]
+    runs = [ReportRun(analysis, name, rollouts, grades, verdicts, tasks)]
     if compare is not None:
         runs.append(compare)
     payloads = [run_payload(r) for r in runs]
@@ -169,12 +171,19 @@ def write_report(
     rollouts: Any = (),
     grades: Any = (),
     verdicts: Any = (),
+    tasks: Any = None,
     compare: ReportRun | None = None,
 ) -> Path:
     """Write the report to ``path`` (parents created); returns the path. See `render_report`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     html = render_report(
-        analysis, name, rollouts=rollouts, grades=grades, verdicts=verdicts, compare=compare
+        analysis,
+        name,
+        rollouts=rollouts,
+        grades=grades,
+        verdicts=verdicts,
+        tasks=tasks,
+        compare=compare,
     )
     path.write_text(html, encoding="utf-8")
     return path

@@ -9,7 +9,7 @@ puts it on screen as text, never as markup.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from proctor.monitor._analyse import Analysis
-from proctor.records import Grade, Rollout, Verdict
+from proctor.records import Grade, Rollout, Task, Verdict
 
 CODE_CHARS = 20_000
 """A program longer than this is cut in the report (the run's files keep all of it)."""
@@ -40,6 +40,10 @@ class ReportRun:
     rollouts: Iterable[Rollout] = ()
     grades: Iterable[Grade] = ()
     verdicts: Iterable[Verdict] = ()
+    tasks: Mapping[str, Task] | None = None
+    """The run's tasks, when known: the code view then shows the program the grader and
+    detectors read (a body-only completion gets its task's prompt prepended), so the
+    evidence's line numbers point at the right lines."""
 
 
 @dataclass
@@ -124,6 +128,25 @@ def _series(analysis: Analysis) -> dict[str, Any]:
     }
 
 
+def _program(rollout: Rollout, task: Task | None) -> str:
+    """What the detectors read: the graded program when the task is known; the completion
+    as written follows it when it holds more than the code (prose, other blocks)."""
+    from proctor.io import extract_code, program_for
+
+    if task is not None:
+        code = program_for(task, rollout)
+    elif rollout.code is not None:
+        code = rollout.code
+    else:
+        code = extract_code(rollout.completion or "")
+    if len(code) > CODE_CHARS:
+        code = code[:CODE_CHARS] + f"\n… ({len(code) - CODE_CHARS:,} more characters cut)"
+    written = rollout.completion
+    if written and written.strip() != code.strip() and rollout.code is None:
+        code += "\n\n# ── the completion as written ──\n" + written[:CODE_CHARS]
+    return code
+
+
 def _rollout_columns(run: ReportRun) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
     grade_of = {g.rollout_id: g for g in run.grades}
     ensemble: dict[str, Verdict] = {}
@@ -148,11 +171,13 @@ def _rollout_columns(run: ReportRun) -> tuple[dict[str, list[Any]], dict[str, li
         "grade",
     )
     cols: dict[str, list[Any]] = {k: [] for k in names}
+    programs: dict[tuple[str, str | None, str | None], str] = {}
     for r in run.rollouts:
         v, g = ensemble.get(r.id), grade_of.get(r.id)
-        code = r.code if r.code is not None else (r.completion or "")
-        if len(code) > CODE_CHARS:
-            code = code[:CODE_CHARS] + f"\n… ({len(code) - CODE_CHARS:,} more characters cut)"
+        key = (r.task_id, r.code, r.completion)
+        code = programs.get(key)
+        if code is None:
+            code = programs[key] = _program(r, (run.tasks or {}).get(r.task_id))
         cols["id"].append(r.id)
         cols["step"].append(r.step or 0)
         cols["task"].append(tables["task"].add(r.task_id))

@@ -161,7 +161,7 @@
       spec[2].forEach(function (p) {
         runs.forEach(function (run, ri) {
           var vals = p[0] === "forecast" ? run.signals.forecast : (run.signals.series[p[0]] || {}).values;
-          ss.push(line("ABCD"[ri] + ": " + p[0], aligned(run, vals), p[1], { dash: ri ? [6, 4] : undefined, width: ri ? 1.6 : 2 }));
+          ss.push(line("ABCD"[ri] + ": " + p[0], aligned(run, vals), ri ? p[1] + "99" : p[1], { dash: ri ? [6, 4] : undefined, width: ri ? 1.6 : 2 }));
         });
       });
       makeChart("compare", spec[0], spec[1], xs, ss, runs, { note: "A: " + runs[0].name + " (solid) · B: " + runs[1].name + " (dashed)" }, area);
@@ -200,10 +200,10 @@
     root.appendChild(el("div", { cls: "rb-main" }, el("div", null, table, el("div", { cls: "pager" }, prev, pageInfo, next)), detail));
 
     var COLS = [["step", "step"], ["id", "rollout"], ["task", "task"], ["label", "label"], ["cat", "category"],
-      ["conf", "conf."], ["proxy", "proxy"], ["gold", "gold"], ["gap", "proxy − gold"]];
+      ["conf", "conf"], ["proxy", "proxy"], ["gold", "gold"], ["gap", "p − g"]];
     var hr = el("tr");
     COLS.forEach(function (c) {
-      var th = el("th", { "data-sort": c[0], text: c[1] });
+      var th = el("th", { "data-sort": c[0], text: c[1], title: c[0] === "gap" ? "proxy − gold: what the reward paid above the held-out score" : "sort by " + c[1] });
       th.addEventListener("click", function () {
         if (st.sort === c[0]) st.dir = -st.dir; else { st.sort = c[0]; st.dir = c[0] === "gap" || c[0] === "conf" ? -1 : 1; }
         st.page = 0; self.render();
@@ -425,6 +425,7 @@
       });
     });
     R.ready = true;
+    R.readyAt = performance.now();
     document.body.setAttribute("data-ready", "1");
   }
 
