@@ -7,6 +7,7 @@
     "#6e7781", "#953800", "#4d2d00", "#0550ae", "#116329"];
   var SEV = { hack: "#cf222e", warning: "#bc4c00" };
   var PAGE = 50;
+  var STEP_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000];  // whole steps only
 
   function el(tag, attrs) {
     var node = document.createElement(tag);
@@ -69,7 +70,7 @@
     var cfg = {
       title: title, width: width, height: 250,
       scales: { x: { time: false }, y: opts.y || {} },
-      axes: [{ label: "step" }, { label: opts.ylabel || "", size: 52 }],
+      axes: [{ label: "step", incrs: STEP_INCRS }, { label: opts.ylabel || "", size: 52 }],
       cursor: { sync: { key: "proctor-" + group }, drag: { x: true, y: false } },
       legend: { live: true },
       plugins: [markerPlugin(runs)],
