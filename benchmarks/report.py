@@ -202,8 +202,9 @@ def _screenshots(path: Path, out: Path) -> list[str]:
         page.click("#rewarded-table button.open >> nth=0")
         page.wait_for_timeout(200)
         shot("rollouts", "#rollouts")
-        page.evaluate("document.getElementById('compare').scrollIntoView()")
         shot("compare", "#compare")
+        page.evaluate("document.getElementById('compare-signals').scrollIntoView()")
+        shot("compare-charts", "#compare-charts")
         browser.close()
     return shots
 

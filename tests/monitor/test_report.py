@@ -139,3 +139,11 @@ def test_code_view_shows_the_program_the_detectors_read() -> None:
     # a body-only completion gets its prompt, so a detector's "line 3" is the return
     assert codes[cols["code"][0]].splitlines()[2] == "    return 3"
     assert codes[cols["code"][1]] == whole.code
+
+
+def test_alerts_are_listed_worst_first(make_run) -> None:
+    analysis = analyse(*make_run(10, steps=24))
+    html = render_report(analysis)
+    first = re.search(r'id="alert-0".*?<span class="sev-(\w+)">', html, re.S)
+    assert first is not None and first.group(1) == "hack"
+    assert analysis.alerts[0].severity != "hack"  # fired order starts elsewhere

@@ -113,6 +113,7 @@ def test_page_starts_offline_and_status_and_alerts_come_first(page: Any) -> None
         for s in ("#status", "#alerts", "#rewarded", "#chart-area", "#rollouts")
     }
     assert y["#status"] < y["#alerts"] < y["#rewarded"] < y["#chart-area"] < y["#rollouts"]
+    assert y["#alerts"] < page.locator("#compare-charts").bounding_box()["y"]
 
 
 def test_paging_and_step_filters_reach_every_rollout(page: Any, runs: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from proctor.monitor._analyse import Analysis
+from proctor.monitor._config import SEVERITY_RANK
 from proctor.monitor._report_data import REWARDED_SHOWN, ReportRun, run_payload
 
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(//)")
@@ -117,7 +118,8 @@ def render_report(
     html = env.get_template("report.html.j2").render(
         name=name,
         summary=analysis.summary(),
-        alerts=analysis.alerts,
+        # the worst first: hack, then warning, then info; each in the order they fired
+        alerts=sorted(analysis.alerts, key=lambda a: (-SEVERITY_RANK[a.severity], a.first_step)),
         rollouts=int(analysis.table.counts.sum()),
         embedded=len(first["rollouts"]["id"]),
         config=json.dumps(analysis.config.model_dump(), separators=(",", ":")),

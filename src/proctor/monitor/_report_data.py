@@ -134,7 +134,9 @@ def _program(rollout: Rollout, task: Task | None) -> str:
     from proctor.io import extract_code, program_for
 
     if task is not None:
-        code = program_for(task, rollout)
+        text = rollout.code if rollout.code is not None else extract_code(rollout.completion or "")
+        # a program that never names the entry point cannot define it: skip the parse
+        code = program_for(task, rollout) if task.entry_point in text else task.prompt + text
     elif rollout.code is not None:
         code = rollout.code
     else:
