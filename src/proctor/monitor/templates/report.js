@@ -396,8 +396,6 @@
       vt.appendChild(el("tr", { "data-detector": v[0] }, el("td", null, v[0] === "ensemble" ? el("b", { text: v[0] }) : v[0]),
         el("td", { cls: "lab-" + v[1], text: v[1] + (v[2] ? " / " + v[2] : "") }), el("td", { cls: "num", text: fmt(v[3]) }), evs));
     });
-    if (!verdicts.length) box.appendChild(el("p", { cls: "hint", text: "Not judged by any detector." }));
-    else box.appendChild(vt);
     var view = el("div", { cls: "code", id: "rb-code" });
     lines.forEach(function (src, k) {
       var n = k + 1, row = el("div", { cls: marks[n] ? "ln hl" : "ln", "data-line": n },
@@ -405,7 +403,9 @@
       if (marks[n]) row.title = marks[n].join("\n");
       view.appendChild(row);
     });
-    box.appendChild(view);
+    box.appendChild(view);  // the program first, the verdicts that cite its lines below it
+    if (!verdicts.length) box.appendChild(el("p", { cls: "hint", text: "Not judged by any detector." }));
+    else box.appendChild(vt);
     var first = view.querySelector(".ln.hl");
     if (first) view.scrollTop = Math.max(0, first.offsetTop - 60);
   }
