@@ -143,7 +143,7 @@ def _browser_times(path: Path, repeats: int, query: str) -> dict[str, float]:
                 "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
             )
             page.goto(path.as_uri())
-            page.wait_for_function("document.body.dataset.ready === '1'", timeout=120_000)
+            page.wait_for_selector('body[data-ready="1"]', state="attached", timeout=120_000)
             load.append(page.evaluate("window.proctorReport.readyAt") / 1000)
             search.append(
                 page.evaluate(
@@ -169,7 +169,7 @@ def _screenshots(path: Path, out: Path) -> list[str]:
             "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
         )
         page.goto(path.as_uri())
-        page.wait_for_function("document.body.dataset.ready === '1'", timeout=120_000)
+        page.wait_for_selector('body[data-ready="1"]', state="attached", timeout=120_000)
 
         # the sticky navigation bar would cover the top of each section's picture
         page.evaluate("document.getElementById('nav').style.position = 'static'")

@@ -90,7 +90,8 @@ def page(browser: Any, runs: dict[str, Any]) -> Iterator[Any]:
 
     page.route("**/*", gate)
     page.goto(runs["path"].as_uri())
-    page.wait_for_function("document.body.dataset.ready")
+    # a DOM wait: a polled JS predicate would need eval, which the page's CSP forbids
+    page.wait_for_selector("body[data-ready]", state="attached")
     yield page
     assert [u for u in requests if not u.startswith("file:")] == []
     assert errors == []
