@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from proctor.monitor import ReportRun, analyse, write_report
+from proctor.monitor import ReportRun, analyse, render_report, write_report
 from proctor.records import Evidence, Rollout, Verdict
 from proctor.records._verdict import DetectorSpec
 
@@ -230,3 +230,34 @@ def test_compare_view_shows_both_runs(page: Any, runs: dict[str, Any]) -> None:
         page.inner_text("#rb-count")
         == f"{len(runs['benign'][0])} of {len(runs['benign'][0])} rollouts"
     )
+
+
+def test_clicking_a_step_on_a_chart_lists_its_rollouts(page: Any, runs: dict[str, Any]) -> None:
+    box = _over(page, "proxy_gold")
+    step = page.evaluate(
+        "(() => { const u = window.proctorReport.charts.proxy_gold;"
+        " return u.data[0][u.posToIdx(u.over.clientWidth / 2)]; })()"
+    )
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    chosen = page.input_value("#rb-step-from")
+    assert chosen == page.input_value("#rb-step-to")
+    assert abs(int(chosen) - step) <= 1  # the cursor snaps to the nearest step
+    assert sorted(_ids_on_all_pages(page)) == sorted(
+        r.id for r in runs["hacking"][0] if r.step == int(chosen)
+    )
+
+
+def test_a_gzipped_data_block_opens_too(browser: Any, runs: dict[str, Any], tmp_path: Path) -> None:
+    rs, gs, vs = runs["hacking"]
+    path = tmp_path / "packed.html"
+    path.write_text(
+        render_report(analyse(rs, gs, vs), rollouts=rs, grades=gs, verdicts=vs, compress_above=0)
+    )
+    assert 'data-encoding="gzip+base64"' in path.read_text()
+    page = browser.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready]", state="attached")
+    assert page.evaluate("document.body.dataset.ready") == "1"
+    assert page.inner_text("#rb-count") == f"{len(rs)} of {len(rs)} rollouts"
+    page.close()
