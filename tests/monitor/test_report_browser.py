@@ -261,3 +261,38 @@ def test_a_gzipped_data_block_opens_too(browser: Any, runs: dict[str, Any], tmp_
     assert page.evaluate("document.body.dataset.ready") == "1"
     assert page.inner_text("#rb-count") == f"{len(rs)} of {len(rs)} rollouts"
     page.close()
+
+
+def test_a_single_step_batch_opens_without_errors(
+    browser: Any, make_run: Any, tmp_path: Path
+) -> None:
+    rs, gs, vs = make_run(0, steps=1)
+    path = write_report(
+        analyse(rs, gs, vs), tmp_path / "batch.html", rollouts=rs, grades=gs, verdicts=vs
+    )
+    errors: list[str] = []
+    page = browser.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-ready]", state="attached")
+    assert page.evaluate("document.body.dataset.ready") == "1" and errors == []
+    assert page.inner_text("#rb-count") == f"{len(rs)} of {len(rs)} rollouts"
+    page.close()
+
+
+def test_keys_step_through_the_filtered_rollouts(page: Any, runs: dict[str, Any]) -> None:
+    rs = runs["hacking"][0]
+    page.fill("#rb-step-from", "3")
+    page.fill("#rb-step-to", "4")
+    page.click("#rb-table tbody tr >> nth=0")
+    page.locator("#rb-detail").click()  # focus leaves the filter inputs
+    seen = [page.inner_text("#rb-detail h3")]
+    for _ in range(len([r for r in rs if r.step in (3, 4)])):
+        page.keyboard.press("j")
+        seen.append(page.inner_text("#rb-detail h3"))
+    assert seen[-1] == seen[-2]  # stops at the last one
+    assert sorted(set(seen)) == sorted(r.id for r in rs if r.step in (3, 4))
+    page.keyboard.press("k")
+    assert page.inner_text("#rb-detail h3") == seen[-3]

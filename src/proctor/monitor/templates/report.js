@@ -196,7 +196,7 @@
     var prev = el("button", { id: "rb-prev", type: "button", text: "‹ prev" });
     var next = el("button", { id: "rb-next", type: "button", text: "next ›" });
     var pageInfo = el("span", { id: "rb-page" });
-    var detail = el("div", { id: "rb-detail" }, el("p", { cls: "hint", text: "Click a rollout to see its code, grade and verdicts." }));
+    var detail = el("div", { id: "rb-detail" }, el("p", { cls: "hint", text: "Click a rollout to see its code, grade and verdicts; then j / k (or ↓ / ↑) step through the list." }));
     root.appendChild(controls); root.appendChild(count);
     root.appendChild(el("div", { cls: "rb-main" }, el("div", null, table, el("div", { cls: "pager" }, prev, pageInfo, next)), detail));
 
@@ -344,6 +344,17 @@
       st.run = +runSel.value; st.label = st.cat = st.task = ""; st.selected = null; st.page = 0; fillOptions(); self.set({});
     });
     reset.addEventListener("click", function () { self.set({ from: "", to: "", label: "", cat: "", task: "", q: "", rewarded: false, page: 0 }); });
+    // j / k (or ↓ / ↑) step through the filtered rollouts, across pages
+    document.addEventListener("keydown", function (e) {
+      var tag = (e.target && e.target.tagName) || "";
+      if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || e.ctrlKey || e.metaKey || e.altKey) return;
+      var step = e.key === "j" || e.key === "ArrowDown" ? 1 : e.key === "k" || e.key === "ArrowUp" ? -1 : 0;
+      if (!step || st.selected === null) return;
+      var rows = self.filtered(), at = rows.indexOf(st.selected) + step;
+      if (at < 0 || at >= rows.length) return;
+      e.preventDefault();
+      st.page = Math.floor(at / PAGE); self.render(); self.select(rows[at]);
+    });
     prev.addEventListener("click", function () { st.page--; self.render(); });
     next.addEventListener("click", function () { st.page++; self.render(); });
     fillOptions();
