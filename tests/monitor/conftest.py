@@ -45,7 +45,7 @@ def synthetic_run(onset: int | None, steps: int = 30, n: int = 16, seed: int = 0
     return rollouts, grades, verdicts
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def make_run() -> Callable[..., Any]:
     """`synthetic_run`."""
     return synthetic_run

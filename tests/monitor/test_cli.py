@@ -38,6 +38,10 @@ def test_scan_on_the_demo_suite_writes_summary_report_and_exits_2(tmp_path: Path
     assert (tmp_path / "report.html").stat().st_size > 10_000
     with RunStore(tmp_path, readonly=True) as store:
         assert store.counts()["rollouts"] == summary["rollouts"]
+        ids = [r.id for r in store.rollouts()]
+    # the same explorable report as `monitor report`: every rollout is in its browser
+    html = (tmp_path / "report.html").read_text()
+    assert f'data-embedded="{len(ids)}"' in html and 'id="rewarded"' in html
 
 
 def test_audit_exit_codes(tmp_path: Path, make_run, make_verdict) -> None:

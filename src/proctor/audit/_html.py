@@ -1,6 +1,6 @@
 """The card as one self-contained HTML file, with the monitor report's machinery:
 matplotlib charts inlined as SVG with every URL-bearing part stripped
-(`proctor.monitor._charts`), jinja2 autoescape, and any ``scheme://`` left in text
+(`proctor.audit._svg`), jinja2 autoescape, and any ``scheme://`` left in text
 defanged, so the file opens with no network and names no URL."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from proctor.monitor._charts import _svg
+from proctor.audit._svg import svg_of as _svg
 from proctor.monitor._report import _URL
 
 

@@ -12,7 +12,9 @@ from proctor.cli._app import err_console
 from proctor.cli._monitor import monitor_app
 
 if TYPE_CHECKING:
-    from proctor.monitor import Analysis, MonitorConfig
+    from proctor.monitor import Analysis, MonitorConfig, ReportRun
+    from proctor.monitor._run import RunRecords
+    from proctor.records import Task
 
 _RUN = typer.Argument(help="Run directory: run.sqlite (from `proctor monitor ingest` or `proctor scan`) "
                            "or the lab's files (rollouts.jsonl.gz, grades.jsonl.gz, scalars.jsonl.gz).")
@@ -36,6 +38,11 @@ def _config(path: Path | None) -> MonitorConfig:
 
 def _analyse(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: bool,
              workers: int) -> Analysis:
+    return _analyse_records(run_dir, config, tasks, detect, workers)[0]
+
+
+def _analyse_records(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: bool,
+                     workers: int) -> tuple[Analysis, RunRecords, dict[str, Task]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from proctor.judge import detect_missing
@@ -50,6 +57,7 @@ def _analyse(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: b
     except RunError as exc:
         err_console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(3) from exc
+    by_id: dict[str, Task] = {}
     if detect:
         if tasks is not None:
             from proctor.io import read_tasks
@@ -71,7 +79,19 @@ def _analyse(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: b
     if not records.verdicts:
         err_console.print("[yellow]no detector verdicts: hack-rate rules and the forecast are off; "
                           "give --tasks so the rollouts can be detected[/]")
-    return analyse_records(records, config)
+    return analyse_records(records, config), records, by_id
+
+
+def _report_run(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: bool,
+                workers: int) -> ReportRun:
+    """A run for the report: its analysis and records, every detector's stored verdict, and
+    the tasks (the code view shows the program the detectors read: prompt + body)."""
+    from proctor.monitor import ReportRun
+    from proctor.monitor._report_data import stored_verdicts
+
+    analysis, records, by_id = _analyse_records(run_dir, config, tasks, detect, workers)
+    verdicts = stored_verdicts(run_dir) or records.verdicts
+    return ReportRun(analysis, run_dir.name, records.rollouts, records.grades, verdicts, by_id)
 
 
 @monitor_app.command("report")
@@ -84,17 +104,25 @@ def report(
     workers: Annotated[int, typer.Option(min=1, help="Sandbox workers for detection.")] = 2,
     sink: Annotated[str | None, typer.Option(help="Also log every signal to a tracker: tensorboard, wandb, mlflow or trackio.")] = None,
     logdir: Annotated[Path, typer.Option(help="TensorBoard log directory for --sink tensorboard.")] = Path("runs/proctor"),
+    compare: Annotated[Path | None, typer.Option("--compare", help="A second run directory: its signals overlaid on this run's, summaries and alerts side by side.")] = None,
 ) -> None:
-    """Write a self-contained HTML report of a run (opens offline): signal timeline with
-    onset and alert markers, hack rate by category, proxy vs gold, alerts with example rollouts.
+    """Write a self-contained HTML report of a run (opens offline, loads nothing): status and
+    alerts, rewarded hacks ranked by proxy − gold, interactive charts, and a browser over
+    every rollout with its code, grade and each detector's verdict.
 
         proctor monitor report runs/my-run --out my-run.html
+        proctor monitor report runs/my-run --compare runs/baseline      # two runs side by side
         proctor monitor report runs/my-run --sink tensorboard --logdir tb/   # proctor/<kind>/<signal>
     """
     from proctor.monitor import log_analysis, open_sink, write_report
 
-    analysis = _analyse(run_dir, _config(config), tasks, detect, workers)
-    path = write_report(analysis, out or run_dir / "report.html", name=run_dir.name)
+    cfg = _config(config)
+    run = _report_run(run_dir, cfg, tasks, detect, workers)
+    other = _report_run(compare, cfg, tasks, detect, workers) if compare is not None else None
+    analysis = run.analysis
+    path = write_report(analysis, out or run_dir / "report.html", name=run_dir.name,
+                        rollouts=run.rollouts, grades=run.grades, verdicts=run.verdicts,
+                        tasks=run.tasks, compare=other)
     if out is None:
         (run_dir / "summary.json").write_text(json.dumps(analysis.summary(), indent=1) + "\n")
     if sink is not None:

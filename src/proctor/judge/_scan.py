@@ -137,7 +137,8 @@ def scan(
     analysis = analyse(todo, grades, verdicts)
     summary = analysis.summary() | batch_summary(rows, grades, time.perf_counter() - started)
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
-    write_report(analysis, out / "report.html", name=name)
+    write_report(analysis, out / "report.html", name=name, rollouts=todo, grades=grades,
+                 verdicts=verdicts, tasks=tasks)
     return ScanResult(out, judged, grades, verdicts, rows, analysis, summary, distinct, sandboxed)
 
 

@@ -25,6 +25,7 @@ from proctor.monitor._config import (
 from proctor.monitor._forecast import Forecast, forecast
 from proctor.monitor._online import OnlineMonitor
 from proctor.monitor._report import render_report, write_report
+from proctor.monitor._report_data import ReportRun
 from proctor.monitor._signals import SIGNALS, SignalKind, SignalTable, build_signals, scalar_kind
 from proctor.monitor._sinks import Sink, SinkName, log_analysis, metrics_by_step, open_sink, tag
 
@@ -45,6 +46,7 @@ __all__ = [
     "HackRateRule",
     "MonitorConfig",
     "OnlineMonitor",
+    "ReportRun",
     "Severity",
     "SignalKind",
     "SignalTable",
