@@ -23,14 +23,19 @@ The callback follows ``transformers.TrainerCallback`` (checked against transform
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
 from typing import Any, Literal
 
 from proctor.integrations._monitor_alert import monitor_alert
 from proctor.rewards import CodeReward, RewardResult
+
+log = logging.getLogger(__name__)
 
 MAX_STEPS_KEPT = 1000
 
@@ -105,16 +110,24 @@ class CodeRewardFunc:
     """
 
     def __init__(self, tasks: Any = None, *, task_id_key: str = "task_id",
-                 name: str = "proctor_code", reward: CodeReward | None = None,
+                 name: str = "code_reward", reward: CodeReward | None = None,
                  **options: Any) -> None:
         if tasks is None and reward is None:
             raise ValueError("pass the tasks (a task file or Task records) or a CodeReward")
+        if name.startswith("proctor_"):
+            raise ValueError(f"name {name!r}: proctor_* columns are monitor-only signals, and "
+                             "`proctor monitor ingest --from trl` never counts them as a reward")
         self.__name__ = name  # TRL names the reward column after it
         self.task_id_key = task_id_key
         self._tasks, self._options = tasks, options
         self._reward = reward
         self._owns_reward = reward is None
         self.steps: OrderedDict[int, StepStats] = OrderedDict()
+
+    @property
+    def record_to(self) -> Any:
+        """Where the reward records rollouts (``record_to=`` option), if anywhere."""
+        return self._options.get("record_to")
 
     @property
     def reward(self) -> CodeReward:
@@ -132,7 +145,10 @@ class CodeRewardFunc:
                            f"row's task id, or pass task_id_key= naming the column that has it")
         state = kwargs.get("trainer_state")
         step = getattr(state, "global_step", None)
-        step = step if isinstance(step, int) else None
+        # TRL scores a batch before the optimizer step that trains on it, while
+        # global_step still counts the steps done; its logs, completions_{step}.parquet
+        # and on_step_end all number that step global_step + 1 (from 1). Use theirs.
+        step = step + 1 if isinstance(step, int) and not isinstance(step, bool) else None
         texts = [_text(p) for p in prompts]
         results = self.reward.score_batch(
             [_text(c) for c in completions], [None if t is None else str(t) for t in task_ids],
@@ -205,13 +221,22 @@ class HackAlertCallback(_callback_base()):  # type: ignore[misc]
     (off by default). An alert is *confirmed* when the last ``patience`` scored steps
     all fire; ``alert`` may add another source (e.g. the run monitor's alerts): a
     function of the step returning a reason or ``None``.
+
+    Each action is also written to the run store (``record_to``, by default the
+    reward function's) as an event, so ``proctor monitor report`` / ``audit`` show
+    the stop as a hack alert at that step.
     """
 
     def __init__(self, reward_func: CodeRewardFunc | None = None, *, hack_rate: float = 0.25,
                  gap: float | None = None, patience: int = 2, min_judged: int = 4,
                  action: Action = "save_and_stop",
-                 alert: Callable[[int], str | None] | None = None) -> None:
+                 alert: Callable[[int], str | None] | None = None,
+                 record_to: str | PathLike[str] | None = None) -> None:
         self.reward_func = reward_func
+        if record_to is None and reward_func is not None:
+            target = reward_func.record_to
+            record_to = target if isinstance(target, str | PathLike) else None
+        self.record_to = None if record_to is None else Path(record_to)
         self.hack_rate, self.gap, self.patience = hack_rate, gap, max(1, patience)
         self.min_judged, self.action, self.alert = min_judged, action, alert
         self.alerts: list[tuple[int, str]] = []
@@ -245,11 +270,26 @@ class HackAlertCallback(_callback_base()):  # type: ignore[misc]
             return control
         self._active = True
         self.alerts.append((step, reason))
+        self._record(step, reason)
         if self.action in ("save", "save_and_stop"):
             control.should_save = True
         if self.action in ("stop", "save_and_stop"):
             control.should_training_stop = True
         return control
+
+
+    def _record(self, step: int, reason: str) -> None:
+        if self.record_to is None:
+            return
+        try:
+            from proctor.runs import RunStore
+
+            with RunStore(self.record_to) as store:
+                store.add_event({"step": step, "action": self.action, "reason": reason,
+                                 "source": "HackAlertCallback"})
+        except Exception as exc:  # the stop itself must happen even if the store is gone
+            log.warning("could not record the stop at step %d in %s: %s", step,
+                        self.record_to, exc)
 
 
 __all__ = ["Action", "CodeRewardFunc", "HackAlertCallback", "StepStats", "monitor_alert"]
