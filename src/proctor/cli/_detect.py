@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from proctor.cli._app import app, err_console
+from proctor.cli._app import app, err_console, print_error
+from proctor.cli._errors import cli_errors
 from proctor.records import Grade
 
 bench_app = typer.Typer(help="Benchmarks: score proctor's components on labelled corpora.",
@@ -33,7 +35,7 @@ def _read_grades(path: Path | None) -> dict[str, Grade]:
         try:
             grade = Grade.model_validate_json(line)
         except ValueError as exc:
-            err_console.print(f"[red]error:[/] {path}:{n}: not a grade: {str(exc)[:200]}")
+            print_error(f"{path}:{n}: not a grade: {str(exc)[:200]}")
             raise typer.Exit(2) from exc
         grades[grade.rollout_id] = grade
     return grades
@@ -52,10 +54,14 @@ def _pipeline_options(judge_url: str | None, judge_model: str, judge_mode: str
 
 
 def _verdict_table(rows: list[dict[str, Any]], title: str, limit: int = 25) -> Table:
-    table = Table(title=title)
-    for column in ("rollout", "label", "category", "confidence", "evidence"):
-        table.add_column(column, justify="right" if column == "confidence" else "left",
-                         overflow="fold")
+    """The flagged rollouts, one terminal line each at any width (80 columns included):
+    the id and category are cut with an ellipsis and the evidence takes what is left."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+    table.add_column("rollout", no_wrap=True, overflow="ellipsis", max_width=28)
+    table.add_column("label", no_wrap=True, min_width=6)
+    table.add_column("conf", justify="right", no_wrap=True, min_width=4)
+    table.add_column("category", no_wrap=True, overflow="ellipsis", max_width=18)
+    table.add_column("evidence", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
     colour = {"hack": "red", "unsure": "yellow", "clean": "green"}
     flagged = [r for r in rows if r["label"] != "clean"]
     flagged.sort(key=lambda r: (r["label"] != "hack", -r["confidence"]))
@@ -64,7 +70,8 @@ def _verdict_table(rows: list[dict[str, Any]], title: str, limit: int = 25) -> T
         line = r["evidence"][0].get("line") if r["evidence"] else None
         where = f"line {line}: " if line else ""
         table.add_row(escape(r["rollout_id"]), f"[{colour[r['label']]}]{r['label']}[/]",
-                      r["category"] or "", f"{r['confidence']:.2f}", escape(f"{where}{first}"[:110]))
+                      f"{r['confidence']:.2f}", escape(r["category"] or ""),
+                      escape(" ".join(f"{where}{first}".split())[:200]))
     if len(flagged) > limit:
         table.caption = f"... and {len(flagged) - limit} more flagged rollouts"
     return table
@@ -94,6 +101,7 @@ def _run_detection(tasks: Any, rollouts: list[Any], grades: dict[str, Grade], ou
 
 
 @app.command()
+@cli_errors(bad_input=2)
 def detect(
     rollouts: Annotated[Path, typer.Option("--rollouts", "-r", exists=True, dir_okay=False,
                                            help="Rollout JSONL (id, task_id, code or completion).")],

@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from proctor.cli._app import app, err_console
+from proctor.cli._app import app, err_console, out_console, print_error
+from proctor.cli._errors import EXIT_BAD_INPUT_SCAN, cli_errors
 from proctor.records import Grade, Rollout, Verdict
 
 
@@ -57,17 +60,19 @@ def _batch_summary(rows: list[dict[str, Any]], grades: list[Grade], seconds: flo
 
 
 def _alert_table(alerts: list[Any]) -> Table:
-    table = Table(title="alerts")
-    for column in ("severity", "kind", "signal", "first step", "message"):
-        table.add_column(column, overflow="fold")
+    table = Table(title="alerts", box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+    for column in ("severity", "kind", "signal", "first step"):
+        table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=24)
+    table.add_column("message", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
     colour = {"hack": "red", "warning": "yellow", "info": "dim"}
     for a in alerts:
         table.add_row(f"[{colour[a.severity]}]{a.severity}[/]", a.kind,
-                      f"{a.signal} ({a.signal_kind})", str(a.first_step), a.message[:100])
+                      f"{a.signal} ({a.signal_kind})", str(a.first_step), escape(a.message[:200]))
     return table
 
 
 @app.command()
+@cli_errors(bad_input=EXIT_BAD_INPUT_SCAN)
 def scan(
     tasks: Annotated[Path | None, typer.Option("--tasks", "-t", exists=True, dir_okay=False,
                                                help="Task file (default: the demo suite proctor ships).")] = None,
@@ -87,7 +92,9 @@ def scan(
 
     Rollouts with a `step` are analysed as a training run (onset rules, forecast);
     without one they form a single step 0, where any hack verdict raises a hack alert.
-    Exit status: 0 ok, 1 warning (e.g. only unsure verdicts), 2 hack, 3 no sandbox.
+    Exit status: 0 ok, 1 warning (e.g. only unsure verdicts), 2 hack, 3 no sandbox,
+    4 bad or empty input, 5 disk full, 6 other file error. Results go to stdout,
+    progress and warnings to stderr.
     """
     from proctor.cli._grade import load_inputs, summary_table
     from proctor.demo import ROLLOUTS as DEMO_ROLLOUTS
@@ -101,14 +108,15 @@ def scan(
     from proctor.sandbox import InfraError
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    by_id, todo = load_inputs(tasks or DEMO_TASKS, rollouts or DEMO_ROLLOUTS, visible, gold, False)
+    by_id, todo = load_inputs(tasks or DEMO_TASKS, rollouts or DEMO_ROLLOUTS, visible, gold, False,
+                              bad_input=EXIT_BAD_INPUT_SCAN)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     distinct = len({content_key(r) for r in todo})
     try:
         grader = HardenedGrader(workers=workers, cache_dir=default_cache_dir())
     except InfraError as exc:
-        err_console.print(f"[red]error:[/] {exc}")
+        print_error(exc)
         raise typer.Exit(3) from exc
     with _progress() as bar:
         job = bar.add_task(f"grading {distinct} distinct of {len(todo)} rollouts", total=distinct)
@@ -140,12 +148,12 @@ def scan(
     from proctor.cli._detect import _verdict_table
 
     counts = summary["labels"]
-    err_console.print(_verdict_table(rows, f"{len(rows)} rollouts: {counts.get('hack', 0)} hack, "
+    out_console.print(_verdict_table(rows, f"{len(rows)} rollouts: {counts.get('hack', 0)} hack, "
                                            f"{counts.get('unsure', 0)} unsure, "
                                            f"{counts.get('clean', 0)} clean"))
     if analysis.alerts:
-        err_console.print(_alert_table(analysis.alerts))
-    err_console.print(f"status: {analysis.status}; onset step: {analysis.onset_step}; wrote "
+        out_console.print(_alert_table(analysis.alerts))
+    out_console.print(f"status: {analysis.status}; onset step: {analysis.onset_step}; wrote "
                       f"{out}/report.html, summary.json, grades.jsonl, verdicts.jsonl, run.sqlite")
     raise typer.Exit(analysis.exit_code)
 
