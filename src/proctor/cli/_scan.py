@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich import box
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -60,10 +59,14 @@ def _batch_summary(rows: list[dict[str, Any]], grades: list[Grade], seconds: flo
 
 
 def _alert_table(alerts: list[Any]) -> Table:
-    table = Table(title="alerts", box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
-    for column in ("severity", "kind", "signal", "first step"):
-        table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=24)
-    table.add_column("message", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
+    # Widths set here (see _verdict_table): one line per alert at any terminal width.
+    table = Table(title="alerts", box=None, pad_edge=False, padding=(0, 1),
+                  title_justify="left", header_style="bold")
+    widths = {"severity": 8, "kind": 16, "signal": 22, "first step": 10}
+    for column, size in widths.items():
+        table.add_column(column, no_wrap=True, overflow="ellipsis", width=size)
+    message = max(12, out_console.width - sum(widths.values()) - 2 * len(widths) - 1)
+    table.add_column("message", no_wrap=True, overflow="ellipsis", width=message)
     colour = {"hack": "red", "warning": "yellow", "info": "dim"}
     for a in alerts:
         table.add_row(f"[{colour[a.severity]}]{a.severity}[/]", a.kind,
