@@ -153,12 +153,16 @@ class CodeRewardFunc:
         results = self.reward.score_batch(
             [_text(c) for c in completions], [None if t is None else str(t) for t in task_ids],
             prompts=texts, step=step)
-        self._log(results, kwargs.get("log_extra"), kwargs.get("log_metric"))
+        self._log(results, kwargs.get("log_extra"), kwargs.get("log_metric"), task_ids)
         self._remember(-1 if step is None else step, results)
         return [r.reward for r in results]
 
-    def _log(self, results: list[RewardResult], log_extra: Any, log_metric: Any) -> None:
+    def _log(self, results: list[RewardResult], log_extra: Any, log_metric: Any,
+             task_ids: Sequence[Any]) -> None:
         if callable(log_extra):
+            # TRL's completions table keeps no dataset column: the task id rides along so
+            # `proctor monitor ingest --from trl --task-key proctor_task_id` can map rows.
+            log_extra("proctor_task_id", [None if t is None else str(t) for t in task_ids])
             log_extra("proctor_gold", [r.gold for r in results])
             log_extra("proctor_verdict", [r.verdict for r in results])
             log_extra("proctor_category", [r.category for r in results])
