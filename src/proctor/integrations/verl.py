@@ -1,18 +1,25 @@
-"""verl adapter: ``compute_score`` for ``custom_reward_function``, and a batch variant.
+"""verl adapter: ``compute_score`` for verl's custom reward function, and a batch variant.
 
-Checked against volcengine/verl at commit b178a3cd (0.8.0.dev):
+Tested against verl 0.9.1 through its own reward loop
+(``tests/integrations/test_trainer_verl.py``):
 
-- ``verl/workers/reward_manager/naive.py`` (``reward_model.reward_manager=naive``)
-  calls ``compute_score(data_source=..., solution_str=..., ground_truth=...,
-  extra_info=...)`` once per sample; a dict return must have ``"score"`` and every
-  key is appended to ``reward_extra_info[key]``, so every call must return the same
-  keys;
-- ``verl/workers/reward_manager/batch.py`` (``reward_manager=batch``) calls
-  ``compute_score(data_sources=..., solution_strs=..., ground_truths=...,
-  extra_infos=..., **reward_kwargs)`` once per batch and expects one score per sample;
-- ``verl/trainer/ppo/reward.py`` ``get_custom_reward_function`` loads
-  ``custom_reward_function.name`` from the file ``custom_reward_function.path`` and
-  merges ``custom_reward_function.reward_kwargs`` into every call.
+- ``verl/trainer/ppo/reward.py`` ``get_custom_reward_fn`` loads
+  ``reward.custom_reward_function.name`` from the file
+  ``reward.custom_reward_function.path`` and merges
+  ``reward.custom_reward_function.reward_kwargs`` into every call (the top-level
+  ``custom_reward_function.*`` of verl ≤ 0.8 is ignored by ``main_ppo``);
+- ``verl/experimental/reward_loop/reward_manager/naive.py``
+  (``reward.reward_manager.name=naive``, the default; ``remote`` is the same in Ray
+  worker processes) calls ``compute_score(data_source=..., solution_str=...,
+  ground_truth=..., extra_info=...)`` once per sample, from a thread pool; a dict
+  return must have ``"score"``, and every key goes to ``reward_extra_info`` and is
+  stacked per key over the batch, so every call must return the same keys;
+- a ``None`` score fails the batch (``rm_scores`` is a float tensor) and an
+  exception stops the run: proctor returns neither for a sample.
+
+verl ≤ 0.8's ``reward_model.reward_manager=batch`` called ``compute_score(
+data_sources=..., solution_strs=..., ground_truths=..., extra_infos=...)`` once per
+batch: `compute_score_batch` (verl 0.9 has no batch manager).
 
 The score goes into a float tensor: verl has no "no reward", so a grader failure
 scores ``infra_score`` (0.0) and says so in ``proctor_infra_error`` (1.0). Extra keys
@@ -48,7 +55,7 @@ EXTRA_KEYS = ("proctor_status", "proctor_proxy", "proctor_gold", "proctor_gap",
 def _code_reward(tasks: Any, options: dict[str, Any]) -> CodeReward:
     if tasks is None:
         raise ValueError("proctor's compute_score needs the tasks: set "
-                         "custom_reward_function.reward_kwargs.tasks=/path/to/tasks.jsonl")
+                         "+reward.custom_reward_function.reward_kwargs.tasks=/path/to/tasks.jsonl")
     key = json.dumps({"tasks": str(tasks), **options}, sort_keys=True, default=str)
     with _LOCK:
         reward = _REWARDS.get(key)
