@@ -59,6 +59,8 @@ def _config(root: Path) -> Any:
             f"actor_rollout_ref.model.path={root}/model",
             "+reward.custom_reward_function.reward_kwargs.limits.wall=4",
             "+reward.custom_reward_function.reward_kwargs.limits.test=0.5",
+            # this batch has 3 samples of the task, not the docs' rollout.n=8
+            "++reward.custom_reward_function.reward_kwargs.group_size=3",
         ])
 
 
@@ -87,8 +89,15 @@ def _batch(tokenizer: Any, rows: list[tuple[str, str, dict[str, Any]]]) -> Any:
         })
 
 
-def test_verl_reward_loop_scores_with_proctor(tmp_path: Path) -> None:
+def test_verl_reward_loop_scores_with_proctor(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     need("verl.experimental.reward_loop", "verl")
+    from proctor.detectors._group import GroupDetector
+
+    seen: list[int] = []
+    real = GroupDetector._detect
+    monkeypatch.setattr(GroupDetector, "_detect",
+                        lambda self, s: seen.append(len(s.group)) or real(self, s))
     from verl.experimental.reward_loop import RewardLoopWorker
     from verl.experimental.reward_loop.reward_manager import get_reward_manager_cls
 
@@ -112,6 +121,11 @@ def test_verl_reward_loop_scores_with_proctor(tmp_path: Path) -> None:
     assert [i["proctor_gold"] for i in infos[:2]] == [1.0, 0.0]  # ... and fails held-out
     assert infos[3]["proctor_status"] == "not_applicable"  # unknown task: 0, flagged
     assert all(i.keys() == infos[0].keys() for i in infos)  # verl stacks each key
+    from proctor.integrations import verl as adapter
+
+    [pool] = adapter._POOLS.values()
+    assert sorted(pool.sizes) == [1, 3]  # one call per sample, scored as task groups
+    assert seen == [3, 3, 3]  # the group detector compared each with its whole group
 
     # verl's own assembly (RewardLoopManager.compute_rm_score): the score at the last
     # response token, each extra key as one array over the batch.

@@ -1,15 +1,20 @@
 """OpenRLHF adapter: a ``reward_func(queries, prompts, labels)`` file and the remote-RM protocol.
 
-Checked against OpenRLHF/OpenRLHF at commit 3c3be623 (0.11.0),
-``openrlhf/utils/agent.py`` ``SingleTurnAgentExecutor``:
+Tested against OpenRLHF 0.11.2 through its own ``SingleTurnAgentExecutor``
+(``openrlhf/utils/agent.py``; ``tests/integrations/test_trainer_openrlhf.py``):
 
 - a ``--reward.remote_url`` (``--remote_rm_url`` before the dotted options) ending in
   ``.py`` is imported and its ``reward_func`` called as
-  ``reward_func(queries, prompts, labels)`` (positional lists, via
-  ``asyncio.to_thread``); it returns a dict with ``rewards`` (advantages),
-  ``scores`` (dynamic filtering, 0..1) and ``extra_logs`` (logged), tensors or lists;
+  ``reward_func([query], [prompt], [label])``: **one sample per call**, each in a
+  thread (``asyncio.to_thread``) as soon as vLLM finishes it; it returns a dict with
+  ``rewards`` (advantages), ``scores`` (dynamic filtering, 0..1) and ``extra_logs``
+  (per-sample ``info``), tensors or lists;
 - otherwise the URL is POSTed ``{"query": [...], "prompts": [...], "labels": [...]}``
-  and the JSON answer is read the same way (``proctor serve rewards`` answers it).
+  (one sample, retried 5 times on any error) and the JSON answer is read the same
+  way (``proctor serve rewards`` answers it);
+- an exception is caught and logged at INFO; the sample is left without a reward and
+  the step fails later. ``extra_logs`` keys are merged across samples with a length
+  check: a key missing from one answer fails the step.
 
 ``queries[i]`` is the prompt plus the completion, decoded with special tokens;
 ``labels[i]`` is the dataset's ``--data.label_key`` column: here, the task id.
