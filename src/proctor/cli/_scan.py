@@ -62,7 +62,7 @@ def _alert_table(alerts: list[Any]) -> Table:
     # Widths set here (see _verdict_table): one line per alert at any terminal width.
     table = Table(title="alerts", box=None, pad_edge=False, padding=(0, 1),
                   title_justify="left", header_style="bold")
-    widths = {"severity": 8, "kind": 16, "signal": 22, "first step": 10}
+    widths = {"severity": 8, "kind": 14, "signal": 18, "step": 5}
     for column, size in widths.items():
         table.add_column(column, no_wrap=True, overflow="ellipsis", width=size)
     message = max(12, out_console.width - sum(widths.values()) - 2 * len(widths) - 1)
@@ -128,7 +128,7 @@ def scan(
                                     on_done=lambda n: bar.advance(job, n))
     with (out / "grades.jsonl").open("w") as sink:
         sink.writelines(g.model_dump_json() + "\n" for g in grades)
-    err_console.print(summary_table(grades, f"{len(grades)} rollouts graded ({distinct} distinct)"))
+    out_console.print(summary_table(grades, f"{len(grades)} rollouts graded ({distinct} distinct)"))
     with _progress() as bar, DetectionPipeline(sandbox=True, workers=workers,
                                                cache_dir=default_cache_dir()) as pipeline:
         if pipeline.pool is None:
