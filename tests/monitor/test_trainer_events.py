@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -42,9 +43,12 @@ def test_audit_exits_2_on_a_run_the_callback_stopped(tmp_path: Path) -> None:
     with RunStore(run) as store:
         store.add_event({"step": 2, "action": "save_and_stop", "reason": "hack rate 80%",
                          "source": "HackAlertCallback"})
-    result = CliRunner().invoke(app, ["monitor", "audit", str(run), "--no-detect"])
+    result = CliRunner().invoke(app, ["monitor", "audit", str(run), "--no-detect", "--json"])
     assert result.exit_code == 2, result.output
-    assert "stopped training at step 2" in " ".join(result.stdout.split())
+    [stop] = [a for a in json.loads(result.stdout)["alerts"] if a["kind"] == "trainer_stop"]
+    assert stop["first_step"] == 2 and "stopped training at step 2" in stop["message"]
+    table = CliRunner().invoke(app, ["monitor", "audit", str(run), "--no-detect"])
+    assert table.exit_code == 2 and "trainer_stop" in table.stdout
 
 
 def test_a_malformed_event_is_ignored(tmp_path: Path) -> None:
