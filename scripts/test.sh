@@ -21,3 +21,9 @@ install_proctor ".[dev]"
 echo "== ruff" && .venv/bin/ruff check src tests benchmarks
 echo "== mypy" && .venv/bin/mypy
 echo "== pytest" && .venv/bin/pytest -q "$@"
+
+# The optional trainer job (TRL, verl, OpenRLHF driven for real): too heavy for every
+# run (~1.5 GB, ~8 min to install on 2 cores); opt in with PROCTOR_TRAINERS=1.
+if [ "${PROCTOR_TRAINERS:-0}" = 1 ]; then
+  echo "== trainers" && bash scripts/test-trainers.sh
+fi

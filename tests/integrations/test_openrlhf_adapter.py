@@ -11,7 +11,7 @@ import pytest
 from _adapter_cases import BOUND, HANG, HARDCODED, HONEST
 
 from _add_task import ADD, FAST
-from proctor.integrations.openrlhf import completion_from_query, make_reward_func
+from proctor.integrations.openrlhf import EXTRA_LOGS, completion_from_query, make_reward_func
 
 PROMPT = "<|im_start|>user\nWrite add.<|im_end|>\n<|im_start|>assistant\n"
 
@@ -49,9 +49,31 @@ def test_empty_completion_and_hang(reward_func: Callable[..., dict[str, Any]]) -
     assert [list(o["rewards"]) for o in out] == [[0.0], [0.0], [1.0]]
 
 
-def test_unknown_label_is_an_error_not_a_zero(reward_func: Callable[..., dict[str, Any]]) -> None:
-    with pytest.raises(KeyError, match="label_key"):
-        reward_func([PROMPT + HONEST], [PROMPT], ["answer text"])
+def test_unknown_label_is_flagged_and_logged_not_raised(
+        reward_func: Callable[..., dict[str, Any]], caplog: pytest.LogCaptureFixture) -> None:
+    # OpenRLHF swallows a reward_func exception (INFO log) and the step fails later
+    # on a None reward: the label error is logged at ERROR and flagged instead.
+    out = reward_func([PROMPT + HONEST], [PROMPT], ["answer text"])
+    assert list(out["rewards"]) == [0.0]
+    assert list(out["extra_logs"]["proctor_unknown_label"]) == [1.0]
+    assert any(r.levelname == "ERROR" and "label_key" in r.getMessage() for r in caplog.records)
+
+
+def test_unknown_label_raises_when_asked() -> None:
+    func = make_reward_func([ADD], limits=FAST, unknown_label="raise")
+    try:
+        with pytest.raises(KeyError, match="label_key"):
+            func([PROMPT + HONEST], [PROMPT], ["answer text"])
+    finally:
+        func.close()  # type: ignore[attr-defined]
+
+
+def test_every_answer_has_every_extra_log_key(
+        reward_func: Callable[..., dict[str, Any]]) -> None:
+    # OpenRLHF merges single-sample infos key by key: a key missing once breaks the step.
+    out = _as_openrlhf(reward_func, [PROMPT + HONEST, PROMPT, PROMPT + HONEST],
+                       [PROMPT] * 3, [ADD.id, ADD.id, "unknown"])
+    assert all(set(o["extra_logs"]) == set(EXTRA_LOGS) for o in out)
 
 
 @pytest.mark.parametrize(("query", "prompt", "expected"), [

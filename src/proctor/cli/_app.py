@@ -20,3 +20,22 @@ app = typer.Typer(
 # Progress bars and tables go to stderr so stdout stays machine-readable.
 err_console = Console(stderr=True)
 out_console = Console()
+
+
+def print_error(message: object, *, label: str = "error", style: str = "red") -> None:
+    """Print ``label: message`` to stderr, the message escaped.
+
+    Messages carry file paths, user data and install hints such as
+    ``pip install 'proctor[serve]'``; unescaped, rich reads ``[serve]`` as markup
+    and prints ``pip install 'proctor'``.
+    """
+    from rich.markup import escape
+
+    # soft_wrap: one line whatever the width (the terminal wraps it, rich does not cut it)
+    err_console.print(f"[{style}]{label}:[/] {escape(str(message))}", highlight=False,
+                      soft_wrap=True)
+
+
+def install_hint(extra: str) -> str:
+    """The command that installs proctor's optional ``extra`` (print it with `print_error`)."""
+    return f"pip install 'proctor[{extra}]'"

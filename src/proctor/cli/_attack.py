@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from proctor.bench.attacks import ATTACKS, DEFAULT_GRADERS, AttackResult, plan, run_attacks
-from proctor.cli._app import app, err_console, out_console
+from proctor.cli._app import app, err_console, out_console, print_error
 from proctor.graders._registry import grader_names
 from proctor.records import Task
 from proctor.sandbox import InfraError
@@ -32,7 +32,7 @@ def load_tasks(path: Path | None) -> list[Task]:
     try:
         return read_tasks(path)
     except (RecordError, OSError) as exc:
-        err_console.print(f"[red]error:[/] {exc}")
+        print_error(exc)
         raise typer.Exit(2) from exc
 
 
@@ -133,7 +133,7 @@ def attack(
                                   memory_mb=memory_mb, workers=workers,
                                   on_result=lambda _: progress.advance(bar))
         except InfraError as exc:  # a grader could not start at all
-            err_console.print(f"[red]error:[/] {exc}")
+            print_error(exc)
             raise typer.Exit(3) from exc
     err_console.print(matrix(results, graders))
     if json_out is not None:
@@ -178,7 +178,7 @@ def _attack_workspaces(grader: list[str] | None, attack_names: list[str] | None,
     try:
         tasks = [load_task(d) for d in task_dirs] if task_dirs else list(shipped_tasks().values())
     except TaskError as exc:
-        err_console.print(f"[red]error:[/] {exc}")
+        print_error(exc)
         raise typer.Exit(2) from exc
     total = len(tasks) * len(graders) * len(attack_names or WORKSPACE_ATTACKS)
     with Progress(TextColumn("[bold]attacking workspaces[/]"), BarColumn(),
@@ -188,7 +188,7 @@ def _attack_workspaces(grader: list[str] | None, attack_names: list[str] | None,
             results = run_workspace_attacks(tasks, graders, attack_names, workers=workers,
                                             on_result=lambda _: progress.advance(bar))
         except InfraError as exc:
-            err_console.print(f"[red]error:[/] {exc}")
+            print_error(exc)
             raise typer.Exit(3) from exc
     err_console.print(matrix(list(results), graders))
     if json_out is not None:

@@ -13,7 +13,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from proctor.cli._app import app, err_console
+from proctor.cli._app import app, err_console, out_console, print_error
+from proctor.cli._errors import cli_errors
 from proctor.records import Grade
 
 bench_app = typer.Typer(help="Benchmarks: score proctor's components on labelled corpora.",
@@ -33,7 +34,7 @@ def _read_grades(path: Path | None) -> dict[str, Grade]:
         try:
             grade = Grade.model_validate_json(line)
         except ValueError as exc:
-            err_console.print(f"[red]error:[/] {path}:{n}: not a grade: {str(exc)[:200]}")
+            print_error(f"{path}:{n}: not a grade: {str(exc)[:200]}")
             raise typer.Exit(2) from exc
         grades[grade.rollout_id] = grade
     return grades
@@ -51,20 +52,39 @@ def _pipeline_options(judge_url: str | None, judge_model: str, judge_mode: str
     return names, options
 
 
-def verdict_table(rows: list[dict[str, Any]], title: str, limit: int = 25) -> Table:
-    table = Table(title=title)
-    for column in ("rollout", "label", "category", "confidence", "evidence"):
-        table.add_column(column, justify="right" if column == "confidence" else "left",
-                         overflow="fold")
-    colour = {"hack": "red", "unsure": "yellow", "clean": "green"}
+def verdict_table(rows: list[dict[str, Any]], title: str, limit: int = 25,
+                   width: int | None = None) -> Table:
+    """The flagged rollouts, one terminal line each at any width (80 columns included).
+
+    Column widths are set here, not left to rich, which shrinks every no-wrap column
+    in proportion and drops the narrow ones (label, confidence) entirely at 80
+    columns: the id and category are cut with an ellipsis, the evidence gets the rest.
+    """
     flagged = [r for r in rows if r["label"] != "clean"]
     flagged.sort(key=lambda r: (r["label"] != "hack", -r["confidence"]))
-    for r in flagged[:limit]:
+    shown = flagged[:limit]
+    total = width or out_console.width
+    narrow = total < 110  # e.g. 80 columns: shorter id and category, more evidence
+    ids = min(20 if narrow else 28, max([len("rollout"), *(len(r["rollout_id"]) for r in shown)]))
+    cats = min(12 if narrow else 16,
+               max([len("category"), *(len(r["category"] or "") for r in shown)]))
+    fixed = ids + 6 + 4 + cats + 2 * 4  # four gaps of two spaces between five columns
+    evidence = max(12, total - fixed - 1)
+    table = Table(title=title, box=None, pad_edge=False, padding=(0, 1), title_justify="left",
+                  header_style="bold")
+    table.add_column("rollout", no_wrap=True, overflow="ellipsis", width=ids)
+    table.add_column("label", no_wrap=True, width=6)
+    table.add_column("conf", justify="right", no_wrap=True, width=4)
+    table.add_column("category", no_wrap=True, overflow="ellipsis", width=cats)
+    table.add_column("evidence", no_wrap=True, overflow="ellipsis", width=evidence)
+    colour = {"hack": "red", "unsure": "yellow", "clean": "green"}
+    for r in shown:
         first = r["evidence"][0]["text"] if r["evidence"] else ""
         line = r["evidence"][0].get("line") if r["evidence"] else None
         where = f"line {line}: " if line else ""
         table.add_row(escape(r["rollout_id"]), f"[{colour[r['label']]}]{r['label']}[/]",
-                      r["category"] or "", f"{r['confidence']:.2f}", escape(f"{where}{first}"[:110]))
+                      f"{r['confidence']:.2f}", escape(r["category"] or ""),
+                      escape(" ".join(f"{where}{first}".split())[:300]))
     if len(flagged) > limit:
         table.caption = f"... and {len(flagged) - limit} more flagged rollouts"
     return table
@@ -89,6 +109,7 @@ def _run_detection(tasks: Any, rollouts: list[Any], grades: dict[str, Grade], ou
 
 
 @app.command()
+@cli_errors(bad_input=2)
 def detect(
     rollouts: Annotated[Path, typer.Option("--rollouts", "-r", exists=True, dir_okay=False,
                                            help="Rollout JSONL (id, task_id, code or completion).")],

@@ -11,7 +11,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from proctor.cli._app import app, err_console
+from proctor.cli._app import app, err_console, out_console, print_error
+from proctor.cli._errors import cli_errors
+from proctor.cli._inflight import InFlight, SlowestColumn
 from proctor.graders._registry import create_grader, grader_names
 from proctor.records import Grade, Rollout, Task
 from proctor.sandbox import InfraError, Limits
@@ -22,12 +24,15 @@ def _grader_help() -> str:
 
 
 def load_inputs(
-    tasks_path: Path, rollouts_path: Path, visible: str, gold: str, skip_invalid: bool
+    tasks_path: Path, rollouts_path: Path, visible: str, gold: str, skip_invalid: bool,
+    bad_input: int = 2,
 ) -> tuple[dict[str, Task], list[Rollout]]:
-    """Read tasks and rollouts, reporting skipped lines; exit 2 on bad input."""
+    """Read tasks and rollouts, reporting skipped lines; exit ``bad_input`` on bad or
+    empty input (one line: file:line and what was wrong)."""
     from proctor.io import RecordError, check_rollouts_against_tasks, read_rollouts, read_tasks
 
     skipped: list[RecordError] = []
+    lines: dict[str, int] = {}
     try:
         tasks = read_tasks(
             tasks_path,
@@ -36,29 +41,33 @@ def load_inputs(
             skip_invalid=skip_invalid,
             on_skip=skipped.append,
         )
-        rollouts = read_rollouts(rollouts_path, skip_invalid=skip_invalid, on_skip=skipped.append)
-    except (RecordError, OSError) as exc:
-        err_console.print(f"[red]error:[/] {exc}")
-        if isinstance(exc, RecordError):
-            err_console.print("Fix the line, or pass --skip-invalid to grade the other lines.")
-        raise typer.Exit(2) from exc
+        rollouts = read_rollouts(rollouts_path, skip_invalid=skip_invalid, on_skip=skipped.append,
+                                 lines=lines)
+    except RecordError as exc:
+        print_error(f"{exc} (fix it, or pass --skip-invalid to go on without it)"
+                    if exc.line is not None else exc)
+        raise typer.Exit(bad_input) from exc
     for err in skipped[:10]:
-        err_console.print(f"[yellow]skipped[/] {err}")
+        print_error(err, label="skipped", style="yellow")
     if skipped:
         err_console.print(f"[yellow]{len(skipped)} invalid line(s) skipped[/]")
+    for path, found, what in ((tasks_path, tasks, "tasks"), (rollouts_path, rollouts, "rollouts")):
+        if not found:
+            print_error(f"{path}: no {what} in the file (empty{', or every line skipped' if skipped else ''})")
+            raise typer.Exit(bad_input)
     by_id = {task.id: task for task in tasks}
     unknown: list[RecordError] = []
     try:
         rollouts = check_rollouts_against_tasks(
-            rollouts, by_id, skip_invalid=skip_invalid, on_skip=unknown.append
+            rollouts, by_id, skip_invalid=skip_invalid, on_skip=unknown.append,
+            path=rollouts_path, lines=lines,
         )
     except RecordError as exc:
-        err_console.print(f"[red]error:[/] {rollouts_path}: {exc}")
-        raise typer.Exit(2) from exc
+        print_error(exc)
+        raise typer.Exit(bad_input) from exc
     if unknown:
-        err_console.print(
-            f"[yellow]skipped[/] {len(unknown)} rollout(s) for unknown tasks, e.g. {unknown[0]}"
-        )
+        print_error(f"{len(unknown)} rollout(s) for unknown tasks, e.g. {unknown[0]}",
+                    label="skipped", style="yellow")
     return by_id, rollouts
 
 
@@ -108,6 +117,7 @@ def _keep_complete_grades(out: Path) -> set[str]:
 
 
 @app.command()
+@cli_errors(bad_input=2)
 def grade(
     tasks: Annotated[
         Path | None,
@@ -268,10 +278,12 @@ def grade(
     try:
         engine = create_grader(grader, **options)
     except InfraError as exc:
-        err_console.print(f"[red]error:[/] {exc}")
+        print_error(exc)
         raise typer.Exit(3) from exc
     grades: list[Grade] = []
     mode = "a" if resume else "w"
+    in_flight = InFlight()
+    in_flight.track(engine)  # the bar names the slowest task still being graded
     with (
         engine,
         out.open(mode) as sink,
@@ -280,6 +292,7 @@ def grade(
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
+            SlowestColumn(in_flight),
             console=err_console,
             transient=False,
         ) as progress,
@@ -291,7 +304,7 @@ def grade(
             sink.flush()
             grades.append(result)
             progress.advance(bar)
-    err_console.print(summary_table(grades, f"{len(grades)} rollouts graded -> {out}"))
+    out_console.print(summary_table(grades, f"{len(grades)} rollouts graded -> {out}"))
     if any(g.status == "infra_error" for g in grades):
         err_console.print(
             "[red]Some rollouts hit infrastructure errors: their scores are "

@@ -12,7 +12,8 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from proctor.cli._app import err_console
+from proctor.cli._app import err_console, out_console, print_error
+from proctor.cli._errors import cli_errors
 from proctor.cli._monitor import monitor_app
 from proctor.io import RecordError
 from proctor.runs import Ingestor, IngestReport, RunStore, StoreError, watch
@@ -69,25 +70,25 @@ def _ingestor(store: RunStore, source: SourceChoice, tasks: Path | None, task_ke
 
     return Ingestor(store, source.value, tasks=task_list, task_key=task_key,
                     reward_columns=columns, skip_invalid=skip_invalid,
-                    warn=lambda m: err_console.print(f"[yellow]warning:[/] {m}", highlight=False),
+                    warn=lambda m: print_error(m, label="warning", style="yellow"),
                     on_records=advance)
 
 
 @contextmanager
 def _errors_exit(store_dir: Path) -> Iterator[None]:
-    """Turn the errors a user can fix into a message and exit code 2."""
+    """Turn the errors a user can fix into one line and exit code 2 (file errors and a
+    full disk: `cli_errors`)."""
     try:
         yield
     except RecordError as exc:
-        err_console.print(f"[red]error:[/] {exc}", highlight=False)
-        err_console.print("Fix the line, or pass --skip-invalid to ingest the others; rows "
-                          "committed before it are kept and a re-run resumes after them.")
+        print_error(f"{exc} (fix it, or pass --skip-invalid; rows committed before it are "
+                    "kept and a re-run resumes after them)" if exc.line is not None else exc)
         raise typer.Exit(2) from exc
     except StoreError as exc:
-        err_console.print(f"[red]error:[/] {exc}", highlight=False)
+        print_error(exc)
         raise typer.Exit(2) from exc
-    except (OSError, ValueError) as exc:
-        err_console.print(f"[red]error:[/] {store_dir}: {exc}", highlight=False)
+    except ValueError as exc:
+        print_error(f"{store_dir}: {exc}")
         raise typer.Exit(2) from exc
 
 
@@ -106,16 +107,20 @@ def _summary(store: RunStore, report: IngestReport, title: str) -> None:
     for name in ("rollouts", "grades", "verdicts", "scalars"):
         table.add_row(name, f"{report.new[name]:,}", f"{counts[name]:,}")
     table.add_row("steps", "", f"{counts['steps']:,}")
-    err_console.print(table)
-    err_console.print(f"{report.read:,} records read from {report.files} file(s) into "
+    out_console.print(table)
+    out_console.print(f"{report.read:,} records read from {report.files} file(s) into "
                       f"{store.path}", highlight=False)
+    if report.duplicates:
+        print_error(f"{report.duplicates} rollout(s) had an id already in the store and were "
+                    "left out (the first one is kept)", label="warning", style="yellow")
     for err in report.skipped[:10]:
-        err_console.print(f"[yellow]skipped[/] {err}", highlight=False)
+        print_error(err, label="skipped", style="yellow")
     if report.skipped:
         err_console.print(f"[yellow]{len(report.skipped)} invalid line(s) skipped[/]")
 
 
 @monitor_app.command()
+@cli_errors(bad_input=2)
 def ingest(
     run_dir: RunDirArg,
     paths: Annotated[list[Path], typer.Argument(
@@ -145,6 +150,7 @@ def ingest(
 
 
 @monitor_app.command("watch")
+@cli_errors(bad_input=2)
 def watch_command(
     run_dir: RunDirArg,
     paths: Annotated[list[Path], typer.Argument(

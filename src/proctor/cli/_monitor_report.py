@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from proctor.cli._app import err_console
+from proctor.cli._app import err_console, out_console, print_error
+from proctor.cli._errors import EXIT_BAD_INPUT_SCAN, cli_errors
 from proctor.cli._monitor import monitor_app
 
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ def _config(path: Path | None) -> MonitorConfig:
     try:
         return MonitorConfig.model_validate_json(path.read_text())
     except (OSError, ValidationError) as exc:
-        err_console.print(f"[red]error:[/] {path}: not a monitor config: {str(exc)[:400]}\n"
-                          "Write a JSON object with the sections of MonitorConfig "
-                          "(see docs/monitor.md), e.g. {\"hack_rate\": {\"threshold\": 0.3}}.")
+        print_error(f"{path}: not a monitor config: {str(exc)[:400]}\n"
+                    "Write a JSON object with the sections of MonitorConfig "
+                    "(see docs/monitor.md), e.g. {\"hack_rate\": {\"threshold\": 0.3}}.")
         raise typer.Exit(3) from exc
 
 
@@ -55,7 +56,7 @@ def _analyse_records(run_dir: Path, config: MonitorConfig, tasks: Path | None, d
     try:
         records = load_run(run_dir)
     except RunError as exc:
-        err_console.print(f"[red]error:[/] {exc}")
+        print_error(exc)
         raise typer.Exit(3) from exc
     by_id: dict[str, Task] = {}
     if detect:
@@ -95,6 +96,7 @@ def _report_run(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect
 
 
 @monitor_app.command("report")
+@cli_errors(bad_input=3)
 def report(
     run_dir: Annotated[Path, _RUN],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file (default: RUN_DIR/report.html).")] = None,
@@ -129,7 +131,7 @@ def report(
         try:
             tracker = open_sink(sink, logdir)  # type: ignore[arg-type]
         except (ImportError, ValueError) as exc:
-            err_console.print(f"[red]error:[/] {exc}")
+            print_error(exc)
             raise typer.Exit(3) from exc
         logged = log_analysis(analysis, tracker)
         tracker.close()
@@ -138,6 +140,7 @@ def report(
 
 
 @monitor_app.command("audit")
+@cli_errors(bad_input=EXIT_BAD_INPUT_SCAN)
 def audit(
     run_dir: Annotated[Path, _RUN],
     tasks: Annotated[Path | None, typer.Option("--tasks", "-t", exists=True, dir_okay=False, help="Task file for rollouts still to detect (default: proctor's corpus).")] = None,
@@ -146,20 +149,25 @@ def audit(
     workers: Annotated[int, typer.Option(min=1, help="Sandbox workers for detection.")] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
-    """Gate CI on a run: print its alerts; exit 0 ok, 1 warning, 2 hack (3: cannot read the run).
+    """Gate CI on a run: print its alerts; exit 0 ok, 1 warning, 2 hack (3: cannot read the
+    run, 4: no rollouts in it, 5: disk full).
 
         proctor monitor audit runs/my-run || echo "reward hacking suspected"
     """
     from proctor.cli._scan import alert_table
 
     analysis = _analyse(run_dir, _config(config), tasks, detect, workers)
+    if not len(analysis.table.steps):
+        # A CI gate that passes on nothing would hide a broken pipeline.
+        print_error(f"{run_dir}: the run has no rollouts to audit (empty store or files)")
+        raise typer.Exit(EXIT_BAD_INPUT_SCAN)
     if as_json:
         typer.echo(json.dumps(analysis.summary(), indent=1))
     else:
         shown = [a for a in analysis.alerts if a.severity != "info"]
         if shown:
-            err_console.print(alert_table(shown))
-        err_console.print(f"{run_dir}: {analysis.status} (onset step {analysis.onset_step}; "
+            out_console.print(alert_table(shown))
+        out_console.print(f"{run_dir}: {analysis.status} (onset step {analysis.onset_step}; "
                           f"{len(shown)} warning/hack alerts, "
                           f"{len(analysis.alerts) - len(shown)} info)")
     raise typer.Exit(analysis.exit_code)

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from proctor.cli._app import app, err_console
+from proctor.cli._app import app, err_console, out_console, print_error
+from proctor.cli._errors import EXIT_BAD_INPUT_SCAN, cli_errors
 
 
 def _progress() -> Progress:
@@ -19,17 +21,23 @@ def _progress() -> Progress:
 
 
 def alert_table(alerts: list[Any]) -> Table:
-    table = Table(title="alerts")
-    for column in ("severity", "kind", "signal", "first step", "message"):
-        table.add_column(column, overflow="fold")
+    # Widths set here (see verdict_table): one line per alert at any terminal width.
+    table = Table(title="alerts", box=None, pad_edge=False, padding=(0, 1),
+                  title_justify="left", header_style="bold")
+    widths = {"severity": 8, "kind": 14, "signal": 18, "step": 5}
+    for column, size in widths.items():
+        table.add_column(column, no_wrap=True, overflow="ellipsis", width=size)
+    message = max(12, out_console.width - sum(widths.values()) - 2 * len(widths) - 1)
+    table.add_column("message", no_wrap=True, overflow="ellipsis", width=message)
     colour = {"hack": "red", "warning": "yellow", "info": "dim"}
     for a in alerts:
         table.add_row(f"[{colour[a.severity]}]{a.severity}[/]", a.kind,
-                      f"{a.signal} ({a.signal_kind})", str(a.first_step), a.message[:100])
+                      f"{a.signal} ({a.signal_kind})", str(a.first_step), escape(a.message[:200]))
     return table
 
 
 @app.command()
+@cli_errors(bad_input=EXIT_BAD_INPUT_SCAN)
 def scan(
     tasks: Annotated[Path | None, typer.Option("--tasks", "-t", exists=True, dir_okay=False,
                                                help="Task file (default: the demo suite proctor ships).")] = None,
@@ -49,7 +57,9 @@ def scan(
 
     Rollouts with a `step` are analysed as a training run (onset rules, forecast);
     without one they form a single step 0, where any hack verdict raises a hack alert.
-    Exit status: 0 ok, 1 warning (e.g. only unsure verdicts), 2 hack, 3 no sandbox.
+    Exit status: 0 ok, 1 warning (e.g. only unsure verdicts), 2 hack, 3 no sandbox,
+    4 bad or empty input, 5 disk full, 6 other file error. Results go to stdout,
+    progress and warnings to stderr.
     """
     from proctor.bench.demo import ROLLOUTS as DEMO_ROLLOUTS
     from proctor.bench.demo import TASKS as DEMO_TASKS
@@ -60,7 +70,8 @@ def scan(
     from proctor.sandbox import InfraError
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    by_id, todo = load_inputs(tasks or DEMO_TASKS, rollouts or DEMO_ROLLOUTS, visible, gold, False)
+    by_id, todo = load_inputs(tasks or DEMO_TASKS, rollouts or DEMO_ROLLOUTS, visible, gold, False,
+                              bad_input=EXIT_BAD_INPUT_SCAN)
     with _progress() as bar:
         jobs: dict[str, Any] = {}
 
@@ -76,20 +87,20 @@ def scan(
                               name=str(rollouts or "demo suite"), cache_dir=default_cache_dir(),
                               progress=progress)
         except InfraError as exc:
-            err_console.print(f"[red]error:[/] {exc}")
+            print_error(exc)
             raise typer.Exit(3) from exc
     analysis, summary, rows = result.analysis, result.summary, result.rows
-    err_console.print(summary_table(result.grades, f"{len(result.grades)} rollouts graded "
+    out_console.print(summary_table(result.grades, f"{len(result.grades)} rollouts graded "
                                                    f"({result.distinct} distinct)"))
     if not result.sandboxed_detection:
         err_console.print("[yellow]no sandbox: the differential detector is skipped[/]")
     counts = summary["labels"]
-    err_console.print(verdict_table(rows, f"{len(rows)} rollouts: {counts.get('hack', 0)} hack, "
+    out_console.print(verdict_table(rows, f"{len(rows)} rollouts: {counts.get('hack', 0)} hack, "
                                           f"{counts.get('unsure', 0)} unsure, "
                                           f"{counts.get('clean', 0)} clean"))
     if analysis.alerts:
-        err_console.print(alert_table(analysis.alerts))
-    err_console.print(f"status: {analysis.status}; onset step: {analysis.onset_step}; wrote "
+        out_console.print(alert_table(analysis.alerts))
+    out_console.print(f"status: {analysis.status}; onset step: {analysis.onset_step}; wrote "
                       f"{out}/report.html, summary.json, grades.jsonl, verdicts.jsonl, run.sqlite")
     raise typer.Exit(analysis.exit_code)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from proctor.cli._app import app, err_console
+from proctor.cli._app import app, err_console, install_hint, print_error
 
 serve_app = typer.Typer(help="Serve proctor over HTTP: the reward server trainers call.",
                         no_args_is_help=True)
@@ -51,8 +51,8 @@ def rewards(
 
         from proctor.serve import ServeLimits, create_app
     except ImportError as exc:
-        err_console.print(f"[red]error:[/] the server needs fastapi and uvicorn ({exc}). "
-                          "Install them with: pip install 'proctor[serve]'")
+        print_error(f"the server needs fastapi and uvicorn ({exc}). "
+                    f"Install them with: {install_hint('serve')}")
         raise typer.Exit(2) from exc
     from proctor.io import RecordError
     from proctor.rewards import GATES, MODES, CodeReward

@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from proctor.cli._app import err_console
+from proctor.cli._app import err_console, print_error
 from proctor.graders._registry import create_grader
 from proctor.records import Grade
 from proctor.sandbox import InfraError
@@ -37,7 +37,7 @@ GRADER_NAMES = {
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[red]error:[/] {message}")
+    print_error(message)
     return typer.Exit(code)
 
 
@@ -143,7 +143,7 @@ def _many(engine: WorkspaceGrader, task: WorkspaceTask, index: Path, out: Path,
         try:
             rollouts.append(load_rollout(where, task.pristine, rollout_id, transcript))
         except (WorkspaceInputError, OSError) as exc:
-            err_console.print(f"[yellow]skipped[/] {rollout_id}: {exc}")
+            print_error(f"{rollout_id}: {exc}", label="skipped", style="yellow")
     from concurrent.futures import ThreadPoolExecutor
 
     with out.open("w") as sink, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

@@ -23,10 +23,13 @@ The callback follows ``transformers.TrainerCallback`` (checked against transform
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
 from typing import Any, Literal
 
 from proctor.integrations._monitor_alert import monitor_alert
@@ -35,6 +38,8 @@ from proctor.records import Grade, Rollout, Verdict
 from proctor.rewards import CodeReward, RewardResult
 
 BatchListener = Callable[[list[Rollout], list[Grade], list[Verdict]], None]
+
+log = logging.getLogger(__name__)
 MAX_STEPS_KEPT = 1000
 
 
@@ -108,10 +113,13 @@ class CodeRewardFunc:
     """
 
     def __init__(self, tasks: Any = None, *, task_id_key: str = "task_id",
-                 name: str = "proctor_code", reward: CodeReward | None = None,
+                 name: str = "code_reward", reward: CodeReward | None = None,
                  **options: Any) -> None:
         if tasks is None and reward is None:
             raise ValueError("pass the tasks (a task file or Task records) or a CodeReward")
+        if name.startswith("proctor_"):
+            raise ValueError(f"name {name!r}: proctor_* columns are monitor-only signals, and "
+                             "`proctor monitor ingest --from trl` never counts them as a reward")
         self.__name__ = name  # TRL names the reward column after it
         self.task_id_key = task_id_key
         self._tasks, self._options = tasks, options
@@ -122,6 +130,11 @@ class CodeRewardFunc:
         """Called with each scored batch's records (rollouts, grades, ensemble verdicts)."""
         if reward is not None:
             reward.listeners.append(self._forward)
+
+    @property
+    def record_to(self) -> Any:
+        """Where the reward records rollouts (``record_to=`` option), if anywhere."""
+        return self._options.get("record_to")
 
     @property
     def reward(self) -> CodeReward:
@@ -145,19 +158,24 @@ class CodeRewardFunc:
                            f"row's task id, or pass task_id_key= naming the column that has it")
         state = kwargs.get("trainer_state")
         step = getattr(state, "global_step", None)
-        # rewards are computed during a step, before the trainer counts it: TRL numbers
-        # that step global_step + 1 (from 1), in its logs and in on_step_end
-        step = step + 1 if isinstance(step, int) else None
+        # TRL scores a batch before the optimizer step that trains on it, while
+        # global_step still counts the steps done; its logs, completions_{step}.parquet
+        # and on_step_end all number that step global_step + 1 (from 1). Use theirs.
+        step = step + 1 if isinstance(step, int) and not isinstance(step, bool) else None
         texts = [_text(p) for p in prompts]
         results = self.reward.score_batch(
             [_text(c) for c in completions], [None if t is None else str(t) for t in task_ids],
             prompts=texts, step=step)
-        self._log(results, kwargs.get("log_extra"), kwargs.get("log_metric"))
+        self._log(results, kwargs.get("log_extra"), kwargs.get("log_metric"), task_ids)
         self._remember(-1 if step is None else step, results)
         return [r.reward for r in results]
 
-    def _log(self, results: list[RewardResult], log_extra: Any, log_metric: Any) -> None:
+    def _log(self, results: list[RewardResult], log_extra: Any, log_metric: Any,
+             task_ids: Sequence[Any]) -> None:
         if callable(log_extra):
+            # TRL's completions table keeps no dataset column: the task id rides along so
+            # `proctor monitor ingest --from trl --task-key proctor_task_id` can map rows.
+            log_extra("proctor_task_id", [None if t is None else str(t) for t in task_ids])
             log_extra("proctor_gold", [r.gold for r in results])
             log_extra("proctor_verdict", [r.verdict for r in results])
             log_extra("proctor_category", [r.category for r in results])
@@ -223,13 +241,18 @@ class HackAlertCallback(_callback_base()):  # type: ignore[misc]
     rule's threshold, consecutive steps and minimum judged rollouts. ``alert`` may add
     another source: a function of the step returning a reason or ``None``. An alert
     acts once, until no hack alert is open.
+
+    Each action is also written to the run store (``record_to``, by default the
+    reward function's) as an event, so ``proctor monitor report`` / ``audit`` show
+    the stop as a hack alert at that step.
     """
 
     def __init__(self, reward_func: CodeRewardFunc | None = None, *,
                  config: MonitorConfig | None = None, hack_rate: float | None = None,
                  patience: int | None = None, min_judged: int | None = None,
                  action: Action = "save_and_stop",
-                 alert: Callable[[int], str | None] | None = None) -> None:
+                 alert: Callable[[int], str | None] | None = None,
+                 record_to: str | PathLike[str] | None = None) -> None:
         config = config or MonitorConfig()
         overrides = {k: v for k, v in (("threshold", hack_rate), ("consecutive", patience),
                                        ("min_rollouts", min_judged)) if v is not None}
@@ -240,6 +263,10 @@ class HackAlertCallback(_callback_base()):  # type: ignore[misc]
         self.monitor = OnlineMonitor(config)
         if reward_func is not None:
             reward_func.listeners.append(self.monitor.add)
+        if record_to is None and reward_func is not None:
+            target = reward_func.record_to
+            record_to = target if isinstance(target, str | PathLike) else None
+        self.record_to = None if record_to is None else Path(record_to)
         self.action, self.alert = action, alert
         self.alerts: list[tuple[int, str]] = []
         """(step, reason) each time the callback acted."""
@@ -265,11 +292,26 @@ class HackAlertCallback(_callback_base()):  # type: ignore[misc]
             return control
         self._active = True
         self.alerts.append((step, reason))
+        self._record(step, reason)
         if self.action in ("save", "save_and_stop"):
             control.should_save = True
         if self.action in ("stop", "save_and_stop"):
             control.should_training_stop = True
         return control
+
+
+    def _record(self, step: int, reason: str) -> None:
+        if self.record_to is None:
+            return
+        try:
+            from proctor.runs import RunStore
+
+            with RunStore(self.record_to) as store:
+                store.add_event({"step": step, "action": self.action, "reason": reason,
+                                 "source": "HackAlertCallback"})
+        except Exception as exc:  # the stop itself must happen even if the store is gone
+            log.warning("could not record the stop at step %d in %s: %s", step,
+                        self.record_to, exc)
 
 
 __all__ = [

@@ -1,18 +1,25 @@
-"""verl adapter: ``compute_score`` for ``custom_reward_function``, and a batch variant.
+"""verl adapter: ``compute_score`` for verl's custom reward function, and a batch variant.
 
-Checked against volcengine/verl at commit b178a3cd (0.8.0.dev):
+Tested against verl 0.9.1 through its own reward loop
+(``tests/integrations/test_trainer_verl.py``):
 
-- ``verl/workers/reward_manager/naive.py`` (``reward_model.reward_manager=naive``)
-  calls ``compute_score(data_source=..., solution_str=..., ground_truth=...,
-  extra_info=...)`` once per sample; a dict return must have ``"score"`` and every
-  key is appended to ``reward_extra_info[key]``, so every call must return the same
-  keys;
-- ``verl/workers/reward_manager/batch.py`` (``reward_manager=batch``) calls
-  ``compute_score(data_sources=..., solution_strs=..., ground_truths=...,
-  extra_infos=..., **reward_kwargs)`` once per batch and expects one score per sample;
-- ``verl/trainer/ppo/reward.py`` ``get_custom_reward_function`` loads
-  ``custom_reward_function.name`` from the file ``custom_reward_function.path`` and
-  merges ``custom_reward_function.reward_kwargs`` into every call.
+- ``verl/trainer/ppo/reward.py`` ``get_custom_reward_fn`` loads
+  ``reward.custom_reward_function.name`` from the file
+  ``reward.custom_reward_function.path`` and merges
+  ``reward.custom_reward_function.reward_kwargs`` into every call (the top-level
+  ``custom_reward_function.*`` of verl ≤ 0.8 is ignored by ``main_ppo``);
+- ``verl/experimental/reward_loop/reward_manager/naive.py``
+  (``reward.reward_manager.name=naive``, the default; ``remote`` is the same in Ray
+  worker processes) calls ``compute_score(data_source=..., solution_str=...,
+  ground_truth=..., extra_info=...)`` once per sample, from a thread pool; a dict
+  return must have ``"score"``, and every key goes to ``reward_extra_info`` and is
+  stacked per key over the batch, so every call must return the same keys;
+- a ``None`` score fails the batch (``rm_scores`` is a float tensor) and an
+  exception stops the run: proctor returns neither for a sample.
+
+verl ≤ 0.8's ``reward_model.reward_manager=batch`` called ``compute_score(
+data_sources=..., solution_strs=..., ground_truths=..., extra_infos=...)`` once per
+batch: `compute_score_batch` (verl 0.9 has no batch manager).
 
 The score goes into a float tensor: verl has no "no reward", so a grader failure
 scores ``infra_score`` (0.0) and says so in ``proctor_infra_error`` (1.0). Extra keys
@@ -33,6 +40,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from proctor.integrations._grouping import GroupPool
 from proctor.rewards import CodeReward, MathReward, RewardResult
 
 _REWARDS: dict[str, CodeReward] = {}
@@ -48,7 +56,7 @@ EXTRA_KEYS = ("proctor_status", "proctor_proxy", "proctor_gold", "proctor_gap",
 def _code_reward(tasks: Any, options: dict[str, Any]) -> CodeReward:
     if tasks is None:
         raise ValueError("proctor's compute_score needs the tasks: set "
-                         "custom_reward_function.reward_kwargs.tasks=/path/to/tasks.jsonl")
+                         "+reward.custom_reward_function.reward_kwargs.tasks=/path/to/tasks.jsonl")
     key = json.dumps({"tasks": str(tasks), **options}, sort_keys=True, default=str)
     with _LOCK:
         reward = _REWARDS.get(key)
@@ -96,12 +104,14 @@ def compute_score_batch(
     *,
     tasks: Any = None,
     infra_score: float = 0.0,
+    group: str | None = None,
     **options: Any,
 ) -> list[dict[str, Any]]:
-    """Score a batch (``reward_model.reward_manager=batch``): one dict per sample.
+    """Score a batch (verl ≤ 0.8's ``reward_model.reward_manager=batch``): one dict per sample.
 
     ``options`` are `CodeReward` options (``mode``, ``detect``, ``gate``,
-    ``record_to``, ``workers``...), given as ``custom_reward_function.reward_kwargs``.
+    ``record_to``, ``workers``...), given as ``reward.custom_reward_function.reward_kwargs``.
+    ``group`` names the GRPO group of every code sample (default: one per prompt).
     """
     n = len(solution_strs)
     infos = [dict(e or {}) for e in (extra_infos if extra_infos is not None else [None] * n)]
@@ -119,7 +129,8 @@ def compute_score_batch(
                      if isinstance(infos[i].get("global_step"), int)), None)
         scored = reward.score_batch([solution_strs[i] for i in code], task_ids,
                                     prompts=[p if isinstance(p, str) else None for p in prompts],
-                                    step=step)
+                                    step=step,
+                                    groups=None if group is None else [group] * len(code))
         for i, result in zip(code, scored, strict=True):
             results[i] = result
     return [_row(r, infra_score) for r in results if r is not None]
@@ -130,15 +141,46 @@ def compute_score(
     solution_str: str,
     ground_truth: Any,
     extra_info: dict[str, Any] | None = None,
+    *,
+    group_size: int | None = None,
+    group_window: float = 2.0,
     **kwargs: Any,
 ) -> dict[str, Any]:
-    """Score one sample (``reward_model.reward_manager=naive``, verl's default).
+    """Score one sample (verl 0.9's reward managers call it once per sample).
 
     Returns ``{"score": float, "proctor_*": ...}`` (see `EXTRA_KEYS`); keyword
-    arguments are those of `compute_score_batch`.
+    arguments are those of `compute_score_batch`. ``group_size`` (e.g.
+    ``actor_rollout_ref.rollout.n``): samples of one task are pooled for up to
+    ``group_window`` seconds and scored together, so the group detector sees the
+    GRPO group (`GroupPool`; verl calls from a thread pool, so this works with the
+    ``naive`` manager, not with ``remote``'s one-call-at-a-time processes).
     """
-    return compute_score_batch([data_source], [solution_str], [ground_truth], [extra_info],
-                               **kwargs)[0]
+    info = dict(extra_info or {})
+    if group_size is None or _is_math(data_source, info):
+        return compute_score_batch([data_source], [solution_str], [ground_truth], [info],
+                                   **kwargs)[0]
+    pool = _group_pool(group_size, group_window, kwargs)
+    key = (str(data_source), _task_id(ground_truth, info))
+    return pool.submit(key, (data_source, solution_str, ground_truth, info))
+
+
+_Sample = tuple[Any, str, Any, dict[str, Any]]
+_POOLS: dict[str, GroupPool[_Sample, dict[str, Any]]] = {}
+
+
+def _group_pool(size: int, window: float, kwargs: dict[str, Any]
+                ) -> GroupPool[_Sample, dict[str, Any]]:
+    key = json.dumps({"size": size, "window": window, **kwargs}, sort_keys=True, default=str)
+    with _LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            def score(samples: list[_Sample], group: str) -> list[dict[str, Any]]:
+                return compute_score_batch([s[0] for s in samples], [s[1] for s in samples],
+                                           [s[2] for s in samples], [s[3] for s in samples],
+                                           group=group, **kwargs)
+
+            pool = _POOLS[key] = GroupPool(score, group_size=size, window=window)
+        return pool
 
 
 def _task_id(ground_truth: Any, extra_info: dict[str, Any]) -> str | None:
@@ -155,6 +197,7 @@ def close_all() -> None:
         for reward in _REWARDS.values():
             reward.close()
         _REWARDS.clear()
+        _POOLS.clear()
         for m in _MATH:
             m.close()
         _MATH.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import zlib
 from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
@@ -68,8 +69,9 @@ def _json_lines(
     while True:
         try:
             raw = f.readline(max_line_bytes + 1)
-        except (OSError, EOFError) as exc:  # truncated or corrupt gzip stream
-            raise RecordError(f"cannot read the file: {exc}", path=path, line=number + 1) from exc
+        except (OSError, EOFError, zlib.error) as exc:  # truncated or corrupt gzip stream
+            raise RecordError(f"cannot read the file: {_why(exc)}", path=path, line=number + 1,
+                              hint=_GZIP_HINT if _is_gzip_error(exc) else None) from exc
         if not raw:
             return
         number += 1
@@ -86,6 +88,22 @@ def _json_lines(
             report(err, on_error)
             continue
         yield number, record
+
+
+_GZIP_HINT = "the gzip stream is corrupt or cut off: compress the file again, or pass it unpacked"
+
+
+def _is_gzip_error(exc: BaseException) -> bool:
+    return isinstance(exc, EOFError | zlib.error | gzip.BadGzipFile)
+
+
+def _why(exc: BaseException) -> str:
+    """``OSError.strerror`` reads better than its repr; the others as they are."""
+    if isinstance(exc, zlib.error):
+        return f"corrupt gzip data ({exc})"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
 
 
 def _size(n: int) -> str:
@@ -129,7 +147,11 @@ def _parse(raw: bytes, path: str | PathLike[str], line: int) -> dict[str, Any]:
 def _json_list(
     path: str | PathLike[str], f: _Binary, on_error: ErrorCallback | None
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    data = f.read(MAX_JSON_BYTES + 1)
+    try:
+        data = f.read(MAX_JSON_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise RecordError(f"cannot read the file: {_why(exc)}", path=path,
+                          hint=_GZIP_HINT if _is_gzip_error(exc) else None) from exc
     if len(data) > MAX_JSON_BYTES:
         msg = f"file is larger than the {_size(MAX_JSON_BYTES)} limit for .json"
         raise RecordError(msg, path=path, hint="use JSONL (one record per line) for big files")

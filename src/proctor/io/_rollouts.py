@@ -20,6 +20,7 @@ def read_rollouts(
     *,
     skip_invalid: bool = False,
     on_skip: ErrorCallback | None = None,
+    lines: dict[str, int] | None = None,
 ) -> list[Rollout]:
     """Read every rollout in ``path`` (``.jsonl``, ``.jsonl.gz`` or a ``.json`` list).
 
@@ -28,6 +29,8 @@ def read_rollouts(
     keys are strict (an unknown key is an error that names the closest known one),
     and ids must be unique. A bad record raises `RecordError`; with
     ``skip_invalid=True`` it is passed to ``on_skip`` (or logged) and skipped.
+    ``lines``, when given, is filled with each kept rollout's line (by id), for
+    errors found later (`check_rollouts_against_tasks`).
     """
     handler = skip_handler(skip_invalid, on_skip)
     rollouts: list[Rollout] = []
@@ -49,6 +52,8 @@ def read_rollouts(
             continue
         first_line[rollout.id] = line
         rollouts.append(rollout)
+    if lines is not None:
+        lines.update(first_line)
     return rollouts
 
 
@@ -58,11 +63,15 @@ def check_rollouts_against_tasks(
     *,
     skip_invalid: bool = False,
     on_skip: ErrorCallback | None = None,
+    path: str | PathLike[str] | None = None,
+    lines: Mapping[str, int] | None = None,
 ) -> list[Rollout]:
     """The rollouts whose ``task_id`` names one of ``tasks``.
 
-    A rollout for an unknown task raises `RecordError` naming the closest task id;
-    with ``skip_invalid=True`` it is passed to ``on_skip`` (or logged) and left out.
+    A rollout for an unknown task raises `RecordError` naming the closest task id
+    (and its file and line, given the rollouts' ``path`` and the ``lines`` that
+    `read_rollouts` filled); with ``skip_invalid=True`` it is passed to ``on_skip``
+    (or logged) and left out.
     """
     ids = set(tasks) if isinstance(tasks, Mapping) else {task.id for task in tasks}
     handler = skip_handler(skip_invalid, on_skip)
@@ -75,5 +84,6 @@ def check_rollouts_against_tasks(
         close = difflib.get_close_matches(rollout.task_id, ids, n=3, cutoff=0.6)
         hint = f"did you mean {' or '.join(map(repr, close))}?" if close else None
         msg = f"rollout {rollout.id!r} answers task {rollout.task_id!r}, which is not loaded"
-        report(RecordError(msg, field="task_id", hint=hint), handler)
+        line = None if lines is None else lines.get(rollout.id)
+        report(RecordError(msg, path=path, line=line, field="task_id", hint=hint), handler)
     return kept

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from proctor.monitor._alerts import Alert, AlertEvidence
 from proctor.monitor._analyse import Analysis, analyse
 from proctor.monitor._config import MonitorConfig
 from proctor.records import Grade, Rollout, Verdict
@@ -179,8 +180,39 @@ def load_run(run_dir: Path, ingest: bool = True) -> RunRecords:
 
 
 def analyse_records(records: RunRecords, config: MonitorConfig | None = None) -> Analysis:
-    """Analyse loaded records."""
-    return analyse(records.rollouts, records.grades, records.verdicts, records.scalars, config)
+    """Analyse loaded records; the trainer's own stops (``meta["events"]``) become alerts."""
+    analysis = analyse(records.rollouts, records.grades, records.verdicts, records.scalars,
+                       config)
+    analysis.alerts.extend(event_alerts(records.meta.get("events")))
+    analysis.alerts.sort(key=lambda a: a.first_step)
+    return analysis
+
+
+def event_alerts(events: Any) -> list[Alert]:
+    """An alert per trainer event a callback recorded (`RunStore.add_event`).
+
+    ``HackAlertCallback`` acts on the hack rate or the proxy−gold gap (oracle-adjacent
+    signals), so a stop is a ``hack`` alert: a report that says "ok" after the trainer
+    stopped itself for hacking would be wrong.
+    """
+    alerts: list[Alert] = []
+    for event in events if isinstance(events, list) else []:
+        if not isinstance(event, dict) or not isinstance(event.get("step"), int):
+            continue
+        step, action = event["step"], str(event.get("action", "stop"))
+        source = str(event.get("source", "a trainer callback"))
+        reason = str(event.get("reason", ""))[:500]
+        stopped = "stop" in action
+        alerts.append(Alert(
+            kind="trainer_stop" if stopped else "trainer_checkpoint",
+            signal=str(event.get("signal", "hack_rate")), signal_kind="oracle",
+            severity="hack", first_step=step, last_step=step,
+            message=f"{source} {'stopped training' if stopped else 'saved a checkpoint'} "
+                    f"at step {step}: {reason}",
+            action="inspect the rollouts of the steps before it; resume from an earlier "
+                   "checkpoint with a hardened reward",
+            evidence=AlertEvidence(steps=[step], detail=reason)))
+    return alerts
 
 
 __all__ = [

@@ -16,7 +16,13 @@ from proctor.runs._proctor import lab_files, proctor_row, read_manifest
 from proctor.runs._records import Batch, Checkpoint
 from proctor.runs._store import RunStore
 from proctor.runs._tasks import TaskResolver
-from proctor.runs._trl import numeric_columns, read_parquet_rows, step_from_name, trl_row
+from proctor.runs._trl import (
+    MONITOR_PREFIX,
+    numeric_columns,
+    read_parquet_rows,
+    step_from_name,
+    trl_row,
+)
 from proctor.runs._verl import verl_row
 
 Source = Literal["proctor", "trl", "verl", "lab"]
@@ -40,7 +46,10 @@ class IngestReport:
     skipped: list[RecordError] = field(default_factory=list)
     """Invalid lines left out (``skip_invalid``)."""
     warnings: list[str] = field(default_factory=list)
-    """Torn last lines, cut-off gzip streams, rewritten files."""
+    """Torn last lines, cut-off gzip streams, rewritten files, duplicate ids."""
+    duplicates: int = 0
+    """Rollouts left out because their id was already stored or earlier in the batch
+    (the first one is kept); re-reading a rewritten file does not count."""
 
 
 class Ingestor:
@@ -68,6 +77,10 @@ class Ingestor:
     ) -> None:
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
+        monitor_only = [c for c in reward_columns or () if c.startswith(MONITOR_PREFIX)]
+        if monitor_only:
+            raise ValueError(f"{', '.join(monitor_only)}: proctor_* columns are proctor's "
+                             "monitor-only signals (gold, verdicts), never a reward")
         self.store, self.source = store, source
         self.report = IngestReport()
         self._resolver = TaskResolver(key=task_key, tasks=tasks)
@@ -77,6 +90,9 @@ class Ingestor:
         self._batch_size = max(1, batch_size)
         self._warn_to = warn
         self._on_records = on_records
+        self._rereading = False
+        self._lines: list[tuple[str, int]] = []  # (rollout id, line) of the pending batch
+        self._path: Path | None = None
 
     # -- which files ------------------------------------------------------------
 
@@ -128,10 +144,12 @@ class Ingestor:
         start = self.store.checkpoint(key)
         if start is not None and (start.size, start.mtime) == (stat.st_size, stat.st_mtime):
             return 0  # unchanged since it was last read
+        self._rereading = False
         if start is not None and stat.st_size < start.size:
             self._warn(f"{path}: the file shrank since it was last read (rewritten?); "
                        "reading it again from the start — rows already stored are kept")
             start = None
+            self._rereading = True
         if path.name.endswith(".parquet"):
             rows = self._parquet(path, start, final)
         else:
@@ -177,6 +195,7 @@ class Ingestor:
     def _drain(self, path: Path, key: str, stat: os.stat_result,
                rows: Iterator[tuple[int, int, dict[str, Any] | None]]) -> int:
         batch, read, convert = Batch(), 0, None
+        self._path, self._lines = path, []
         last: tuple[int, int] | None = None
         for number, offset, row in rows:
             if convert is None:
@@ -185,12 +204,14 @@ class Ingestor:
             if row is None:
                 continue
             read += 1
+            before = len(batch.rollouts)
             try:
                 convert(row, path, number, batch)
             except RecordError as err:
                 if not self._skip_invalid:
                     raise
                 self.report.skipped.append(err)
+            self._lines.extend((r.id, number) for r in batch.rollouts[before:])
             if len(batch) >= self._batch_size:
                 # size -1: read part-way, so an unchanged file is still not "done"
                 self._flush(batch, Checkpoint(key, offset, number, -1, stat.st_mtime))
@@ -203,10 +224,26 @@ class Ingestor:
         return read
 
     def _flush(self, batch: Batch, checkpoint: Checkpoint) -> None:
+        if not self._rereading:
+            self._check_duplicates()
+        self._lines = []
         for table, count in self.store.add_batch(batch, checkpoint).items():
             self.report.new[table] += count
         if self._on_records is not None:
             self._on_records(len(batch))
+
+    def _check_duplicates(self) -> None:
+        """Warn, with file:line, about each rollout whose id is already taken: the store
+        keeps the first, and a silently dropped record would skew every rate."""
+        stored = self.store.known_rollout_ids(i for i, _ in self._lines)
+        seen: set[str] = set()
+        for rollout_id, line in self._lines:
+            if rollout_id in stored or rollout_id in seen:
+                self.report.duplicates += 1
+                if self.report.duplicates <= 10:
+                    self._warn(f"{self._path}:{line}: duplicate rollout id {rollout_id!r} "
+                               "(already stored); kept the first, left this one out")
+            seen.add(rollout_id)
 
     def _warn(self, message: str) -> None:
         self.report.warnings.append(message)

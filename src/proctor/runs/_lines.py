@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, cast
@@ -28,11 +29,14 @@ def is_gzip(path: Path) -> bool:
 class LineReader:
     """Iterate ``(line_number, object)`` of a JSONL file from a saved position.
 
-    ``final=True`` (``ingest``: the file is complete): a last line that does not
-    parse is a line torn by a crash; it is skipped with a warning naming file and
-    line. A bad line with more lines after it is an error (`RecordError`), or goes
-    to ``on_error`` when invalid lines are skipped. A gzip stream cut off early is
-    read up to the cut, with a warning.
+    ``final=True`` (``ingest``): a last line *with* a newline that does not parse is
+    a line torn by a crash; it is skipped with a warning naming file and line. A last
+    line *without* a newline that does not parse may still be being written: it is
+    left unread (the position stays before it, with a warning), so a later ingest
+    reads it once complete. A bad line with more lines after it is an error
+    (`RecordError`), or goes to ``on_error`` when invalid lines are skipped. A gzip
+    stream cut off early is read up to the cut, with a warning; corrupt gzip data is
+    an error at the line it would have been.
 
     ``final=False`` (``watch``: a writer may still be appending): only lines that
     end in a newline are read; the unfinished tail stays for the next poll, and so
@@ -84,6 +88,14 @@ class LineReader:
                     reason = f"line is longer than {self._max} bytes"
                 else:
                     reason = None
+                if not complete and reason is None and not _parses(raw):
+                    # No newline yet and not a whole record: a writer is mid-line (or
+                    # crashed there). Leave the position before it, so a later ingest
+                    # reads the line once it is complete instead of losing it.
+                    self._warn(f"{self.path}:{number}: the last line has no newline and is not "
+                               "a complete record (still being written?); left for the next "
+                               "ingest")
+                    break
                 self.offset, self.line = f.tell(), number
                 if not raw.strip():
                     continue
@@ -99,9 +111,13 @@ class LineReader:
                         pending = err
                     else:
                         self._fail(err)
-        except (EOFError, OSError) as exc:
+        except (EOFError, OSError, zlib.error) as exc:
             if not compressed:
                 raise RecordError(f"cannot read the file: {exc}", path=self.path) from exc
+            if isinstance(exc, zlib.error | gzip.BadGzipFile):
+                raise RecordError(f"corrupt gzip data ({exc})", path=self.path,
+                                  line=self.line + 1,
+                                  hint="compress the file again, or pass it unpacked") from exc
             if not self.final:
                 return  # a gzip stream still being written: try again at the next poll
             self._warn(f"{self.path}: the gzip stream is cut off after line {self.line} "
@@ -120,6 +136,14 @@ class LineReader:
             part = f.readline(self._max)
             if not part or part.endswith(b"\n"):
                 return
+
+
+def _parses(raw: bytes) -> bool:
+    try:
+        json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def parse_line(raw: bytes, path: Path, line: int) -> dict[str, Any]:

@@ -229,6 +229,30 @@ class RunStore:
         with self._transaction():
             self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, text))
 
+    def known_rollout_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are already stored (to report duplicates instead of dropping them)."""
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(row[0] for row in self._conn.execute(
+                f"SELECT id FROM rollouts WHERE id IN ({marks})", chunk))
+        return found
+
+    def add_event(self, event: dict[str, Any]) -> None:
+        """Append a trainer event (a callback's stop or checkpoint) to ``meta["events"]``.
+
+        Kept in ``meta`` (one JSON list, read-modify-write in one transaction) rather
+        than a table: a run has a handful of them. The monitor shows each as an alert.
+        """
+        with self._transaction():
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'events'").fetchone()
+            events = json.loads(row[0]) if row else []
+            events.append(event)
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('events', ?)",
+                               (json.dumps(events, allow_nan=False),))
+
     def meta(self) -> dict[str, Any]:
         """Every metadata entry, by key."""
         return {k: json.loads(v) for k, v in self._conn.execute("SELECT key, value FROM meta")}

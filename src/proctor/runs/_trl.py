@@ -21,6 +21,15 @@ TRL_KNOWN_COLUMNS = frozenset({"step", "prompt", "completion", "advantage", "mod
 """Columns with a fixed meaning in TRL's table; every other numeric column is a reward
 function's (unless ``reward_columns`` says otherwise) and the rest are ``log_extra`` values."""
 
+MONITOR_PREFIX = "proctor_"
+"""``log_extra`` columns proctor's reward function writes (``proctor_gold``...): monitor-only
+signals, never a reward, whatever their type."""
+
+
+def is_reward_column(name: str) -> bool:
+    """Whether a numeric column of a TRL table may be a reward function's column."""
+    return name not in TRL_KNOWN_COLUMNS and not name.startswith(MONITOR_PREFIX)
+
 _STEP_IN_NAME = re.compile(r"(\d+)")
 
 
@@ -80,7 +89,8 @@ def trl_row(
     """Add one row of a TRL completions table (``line`` is its 1-based row) to ``out``.
 
     Mapping: ``step`` → ``step``; ``prompt`` → ``prompt``; ``completion`` →
-    ``completion``; the reward columns → ``reward`` as their NaN-ignoring **sum**
+    ``completion``; the reward columns (numeric, never ``proctor_*``: those are
+    proctor's monitor-only ``log_extra`` columns) → ``reward`` as their NaN-ignoring **sum**
     (what GRPOTrainer optimises with the default ``reward_weights`` of 1; a row
     with no reward at all gets ``None``) and each one into ``meta["rewards"]``;
     ``advantage`` → ``meta["advantage"]``; the remaining columns (``log_extra``,
@@ -96,7 +106,7 @@ def trl_row(
     task_id = tasks.resolve(row, prompt, path, line)
     names = list(reward_columns) if reward_columns is not None else [
         k for k, v in row.items()
-        if k not in TRL_KNOWN_COLUMNS and k != tasks.key and _number(v) is not None]
+        if is_reward_column(k) and k != tasks.key and _number(v) is not None]
     rewards = {name: _number(row.get(name)) for name in names}
     present = [v for v in rewards.values() if v is not None]
     extra = {k: jsonable(v) for k, v in row.items()
@@ -136,7 +146,7 @@ def numeric_columns(path: Path, *, exclude: Sequence[str | None] = ()) -> list[s
     schema = pq.read_schema(path)
     return [f.name for f in schema
             if (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))
-            and f.name not in TRL_KNOWN_COLUMNS and f.name not in exclude]
+            and is_reward_column(f.name) and f.name not in exclude]
 
 
 def read_parquet_rows(path: Path, *, start: int, batch_rows: int = 2048) -> Iterator[

@@ -81,6 +81,9 @@ def create_app(reward: CodeReward, limits: ServeLimits | None = None,
     app.state.reward, app.state.executor, app.state.admission = reward, executor, admission
 
     def refuse(status: int, message: str, **headers: str) -> JSONResponse:
+        # Logged: OpenRLHF's client retries a refusal, then swallows it at INFO level,
+        # so the server's log is where the cause shows up.
+        log.warning("refused with %d: %s", status, message[:300])
         return JSONResponse({"detail": message}, status_code=status, headers=headers or None)
 
     @app.get("/health")
