@@ -23,7 +23,7 @@ from proctor.graders._registry import register_grader
 from proctor.io._program import program_for
 from proctor.records import ExecStats, Grade, Rollout, Task, TestOutcome, TestStatus, TestSuite
 from proctor.sandbox import CallResult, InfraError, Isolation, Limits, SandboxPool, Session
-from proctor.sandbox._pool import expected_line, line_digest
+from proctor.sandbox._pool import line_digest
 from proctor.sandbox.runtime import codec
 
 _SHORT = reprlib.Repr()
@@ -59,14 +59,23 @@ class _Candidate:
         return result.value
 
 
+def known_line(index: int, encoded: str) -> bytes:
+    """The exact line a sandbox child writes when test ``index`` returns the value whose
+    codec text is ``encoded`` (equal to ``expected_line(index, codec.loads(encoded))``
+    without decoding; a test holds the two together)."""
+    return b'{"i":%d,"v":%s}' % (index, encoded.encode())
+
+
 class _Plan:
-    """Everything about a task that is the same for every rollout: computed once."""
+    """Everything about a task that is the same for every rollout: computed once.
+
+    Expected values stay in codec text: a correct answer is recognised by the digest
+    of its line, and a value is decoded only to judge an answer that did not match.
+    """
 
     def __init__(self, suites: list[tuple[str, TestSuite, Expected]], oracle: str) -> None:
         self.checks = [(name, suite) for name, suite, _ in suites if suite.kind == "assert"]
-        self.slots: list[
-            tuple[str, int, Any, list[Any]]
-        ] = []  # (suite, test index, expected, args)
+        self.slots: list[tuple[str, int, Expected, list[Any]]] = []  # (suite, index, ..., args)
         self.excluded = 0
         durations = 0.0
         slowest = 0.0
@@ -76,10 +85,10 @@ class _Plan:
                 continue
             for i, args in enumerate(suite.inputs):
                 if expected.valid[i]:
-                    self.slots.append((name, i, expected.values[i], args))
+                    self.slots.append((name, i, expected, args))
                 else:
                     self.excluded += 1
-            durations += sum(expected.durations)
+            durations += expected.total
             self.output_bytes += expected.output_bytes
             slowest = max(slowest, expected.slowest)
         self.encoded = codec.dumps([list(args) for _, _, _, args in self.slots])
@@ -87,7 +96,10 @@ class _Plan:
         self.known = (
             None
             if oracle == "poly_root"  # many right answers: every line must be judged
-            else {line_digest(expected_line(k, slot[2])): k for k, slot in enumerate(self.slots)}
+            else {
+                line_digest(known_line(k, expected.encoded[i])): k
+                for k, (_, i, expected, _) in enumerate(self.slots)
+            }
         )
         self.reference_total = durations
         self.reference_slowest = slowest
@@ -195,7 +207,7 @@ class HardenedGrader(Grader):
                 cpu_ms=batch.cpu_s * 1000, max_rss_kb=batch.max_rss_kb, restarts=batch.restarts
             )
             for (name, i, expected, args), result in zip(plan.slots, batch.results, strict=True):
-                status, detail = self._judge(task, args, expected, result, error)
+                status, detail = self._judge(task, args, expected, i, result, error)
                 tally.add(name, f"{name}/{i}", status, detail)
         for suite_name, suite in plan.checks:
             outcome, check_error = self._run_check(task, suite_name, suite, program, limits)
@@ -206,7 +218,12 @@ class HardenedGrader(Grader):
 
     @staticmethod
     def _judge(
-        task: Task, args: list[Any], expected: Any, result: CallResult, load_error: str | None
+        task: Task,
+        args: list[Any],
+        suite_expected: Expected,
+        index: int,
+        result: CallResult,
+        load_error: str | None,
     ) -> tuple[TestStatus, str | None]:
         if result.matched:
             return "pass", None
@@ -215,6 +232,7 @@ class HardenedGrader(Grader):
             if load_error and result.status == "missing":
                 detail = f"program failed to load: {load_error}"
             return result.status, detail
+        expected = suite_expected.value(index)  # decoded only for an answer that differs
         if task.oracle == "poly_root":
             ok = poly_root_ok(args, result.value, task.atol)
         else:
