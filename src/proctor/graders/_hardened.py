@@ -13,6 +13,8 @@ from __future__ import annotations
 import reprlib
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +155,43 @@ class HardenedGrader(Grader):
             with self._plan_lock:
                 self._plans[task.id] = plan
         return plan
+
+    def reference_seconds(self, task: Task) -> float:
+        """Seconds the reference took on all of ``task``'s io tests (its expected-output run,
+        cached with the outputs); 0 when unknown (the task's plan cannot be built)."""
+        try:
+            return self._plan(task).reference_total
+        except (InfraError, ValueError):
+            return 0.0  # grade() reports the failure; the order does not matter for it
+
+    def grade_many(
+        self,
+        pairs: Iterable[tuple[Task, Rollout]],
+        workers: int = 1,
+        on_done: Callable[[Grade], None] | None = None,
+    ) -> Iterator[Grade]:
+        """Grade many rollouts, the slowest tasks first, yielding in input order.
+
+        A batch takes as long as its slowest task started late: the reference run's
+        timing says which tasks are the long poles, so they start first and the short
+        ones fill the gaps. Plans (expected outputs) are built first, in parallel.
+        """
+        pairs = list(pairs)
+        workers = max(1, workers)
+        tasks = {task.id: task for task, _ in pairs}
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="proctor-plan") as ex:
+            cost = dict(zip(tasks, ex.map(self.reference_seconds, tasks.values()), strict=True))
+        order = sorted(range(len(pairs)), key=lambda k: -cost[pairs[k][0].id])  # stable
+        futures: list[Future[Grade] | None] = [None] * len(pairs)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for k in order:
+                futures[k] = pool.submit(self.grade, *pairs[k])
+            for future in futures:
+                assert future is not None
+                grade = future.result()
+                if on_done is not None:
+                    on_done(grade)
+                yield grade
 
     def wall_budget(self, task: Task) -> float:
         """Seconds grading one rollout of ``task`` may take at most, all runs together."""
