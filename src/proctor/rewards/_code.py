@@ -121,19 +121,39 @@ class CodeReward:
         or the whole text); ``None`` counts as an empty completion. ``groups``
         default to one GRPO group per distinct prompt of the step.
         """
+        rollouts = self.rollouts(completions, task_ids, prompts=prompts, ids=ids, step=step,
+                                 groups=groups)
+        known = [r for r in rollouts if r.task_id in self.tasks]
+        return self.results(rollouts, self._grade(known))
+
+    def rollouts(
+        self,
+        completions: Sequence[str | None],
+        task_ids: Sequence[str | None],
+        *,
+        prompts: Sequence[str | None] | None = None,
+        ids: Sequence[str | None] | None = None,
+        step: int | None = None,
+        groups: Sequence[str | None] | None = None,
+    ) -> list[Rollout]:
+        """The rollouts `score_batch` grades (for callers that schedule grading themselves,
+        like the reward server: grade those whose task is in `tasks`, then call `results`)."""
         n = len(completions)
         for name, seq in (("task_ids", task_ids), ("prompts", prompts), ("ids", ids),
                           ("groups", groups)):
             if seq is not None and len(seq) != n:
                 raise ValueError(f"{name} has {len(seq)} entries for {n} completions")
-        rollouts = [
+        return [
             self._rollout(i, completions, task_ids, prompts, ids, step, groups) for i in range(n)
         ]
+
+    def results(self, rollouts: list[Rollout], grades: dict[str, Grade]) -> list[RewardResult]:
+        """Detection, the reward, the gate and the record for graded ``rollouts`` (``grades``
+        by rollout id; a rollout of an unknown task has none)."""
         known = [r for r in rollouts if r.task_id in self.tasks]
         for r in rollouts:
             if r.task_id not in self.tasks:
                 self._warn_unknown(r.task_id)
-        grades = self._grade(known)
         verdicts = self._detect(known, grades)
         results = [self._result(r, grades.get(r.id), verdicts.get(r.id)) for r in rollouts]
         self._apply_gate(results)
