@@ -35,6 +35,8 @@ def rewards(
     visible: Annotated[str, typer.Option(help="Visible tests for HumanEval+ files: base or test.")] = "base",
     gold: Annotated[str, typer.Option(help="Held-out tests for HumanEval+ files: plus or none.")] = "plus",
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    backend: Annotated[str, typer.Option(help="local (a sandbox pool here) or ray (one per node of a Ray cluster; --workers is then per node; needs proctor[ray]).")] = "local",
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join (ray.init's address, e.g. auto); default: start or join a local one.")] = None,
 ) -> None:
     """Serve rewards over HTTP with OpenRLHF's remote reward protocol.
 
@@ -59,22 +61,28 @@ def rewards(
         raise typer.Exit(2) from exc
     from proctor.io import RecordError
     from proctor.rewards import GATES, MODES, CodeReward
+    from proctor.rewards._code import BACKENDS
 
-    for name, value, choices in (("--mode", mode, MODES), ("--gate", gate, GATES)):
+    for name, value, choices in (("--mode", mode, MODES), ("--gate", gate, GATES),
+                                 ("--backend", backend, BACKENDS)):
         if value not in choices:
             err_console.print(f"[red]error:[/] {name} {escape(value)!s} is not one of "
                               f"{', '.join(choices)}")
             raise typer.Exit(2)
     try:
         reward = CodeReward(tasks, mode=mode, workers=workers, detect=detect, gate=gate,  # type: ignore[arg-type]
-                            record_to=record, visible=visible, gold=gold)
+                            record_to=record, visible=visible, gold=gold,
+                            backend=backend, ray_address=ray_address)  # type: ignore[arg-type]
+    except ImportError as exc:  # the ray extra is missing
+        err_console.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
     except RecordError as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
     with reward:
         if warm:
             _warm(reward)
-        queue = max_queue_samples or max(max_samples, 64 * workers)
+        queue = max_queue_samples or max(max_samples, 64 * reward.workers)
         if queue < max_samples:
             err_console.print(f"[red]error:[/] --max-queue-samples {queue} is below "
                               f"--max-samples {max_samples}: such a request could never be admitted")
@@ -83,7 +91,8 @@ def rewards(
                              max_queue_samples=queue, read_timeout=read_timeout)
         _warn_if_exposed(host, token)
         err_console.print(f"serving {len(reward.tasks)} tasks from {escape(str(tasks))} on "
-                          f"http://{host}:{port}/get_reward ({workers} workers, queue of "
+                          f"http://{host}:{port}/get_reward ({reward.workers} workers"
+                          f"{' on Ray' if backend == 'ray' else ''}, queue of "
                           f"{queue} samples, sandbox: "
                           f"{', '.join(reward.grader.mechanisms) or 'none'})")
         uvicorn.run(create_app(reward, limits, token=token), host=host, port=port,
@@ -116,6 +125,10 @@ def _warm(reward: object) -> None:
     from proctor.rewards import CodeReward
 
     assert isinstance(reward, CodeReward)
+    prepare = getattr(reward.grader, "prepare", None)
+    if prepare is not None:  # the Ray backend builds every plan at once across its nodes
+        prepare(list(reward.tasks.values()))
+        return
     with Progress(console=err_console, transient=True) as progress:
         bar = progress.add_task("expected outputs", total=len(reward.tasks))
         for task in reward.tasks.values():

@@ -95,6 +95,8 @@ class ExpectedOutputs:
         self._key_locks: dict[str, threading.Lock] = {}
         self.writes = 0
         """Cache entries written by this instance (a hit writes none)."""
+        self.computed = 0
+        """Suites whose reference this instance ran (neither memory, disk nor shared)."""
 
     def encoded_inputs(self, suite: TestSuite) -> str:
         """The suite's inputs in codec form (what the sandbox receives)."""
@@ -139,6 +141,7 @@ class ExpectedOutputs:
 
     def _compute(self, task: Task, encoded: str, n: int) -> Expected:
         assert task.reference is not None
+        self.computed += 1
         batch = self._pool.run_batch(
             task.reference, task.entry_point, encoded, n=n, limits=_REFERENCE_LIMITS, timing=True
         )

@@ -21,6 +21,7 @@ from proctor.sandbox import Isolation, Limits
 
 if TYPE_CHECKING:
     from proctor.detectors import DetectionPipeline
+    from proctor.graders._ray import RayGrader
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,10 @@ Mode = Literal["fraction", "all_pass"]
 """``fraction``: the fraction of visible tests passed; ``all_pass``: 1 if every
 visible test passed, else 0."""
 MODES: tuple[Mode, ...] = ("fraction", "all_pass")
+
+Backend = Literal["local", "ray"]
+"""``local``: a sandbox pool in this process; ``ray``: one per node of a Ray cluster."""
+BACKENDS: tuple[Backend, ...] = ("local", "ray")
 
 STATIC_DETECTORS = ("static", "special_casing")
 """What ``detect=True`` runs: analysis of the program text only, no extra execution
@@ -71,7 +76,11 @@ class CodeReward:
         cache_dir: Path | None = None,
         visible: str = "base",
         gold: str = "plus",
+        backend: Backend = "local",
+        ray_address: str | None = None,
     ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         if gate not in GATES:
@@ -83,17 +92,30 @@ class CodeReward:
         self.gate: Gate = gate
         self.gate_threshold = gate_threshold
         self.workers = max(1, workers)
+        self.backend: Backend = backend
         self.detectors: list[str] = (
             list(STATIC_DETECTORS) if detect is True else list(detect) if detect else []
         )
         from proctor.graders._expected import default_cache_dir
 
-        self.grader = HardenedGrader(
-            workers=self.workers,
-            limits=Limits.model_validate(limits) if limits is not None else DEFAULT_LIMITS,
-            isolation=isolation,
-            cache_dir=cache_dir or default_cache_dir(),
-        )
+        grader_limits = Limits.model_validate(limits) if limits is not None else DEFAULT_LIMITS
+        self.grader: HardenedGrader | RayGrader
+        if backend == "ray":
+            from proctor.graders._ray import RayGrader
+
+            # ``workers`` per node; the cluster's slots, all nodes together, grade at once
+            self.grader = RayGrader(workers_per_node=self.workers, limits=grader_limits,
+                                    isolation=isolation,
+                                    cache_dir=cache_dir or default_cache_dir(),
+                                    address=ray_address)
+            self.workers = self.grader.workers
+        else:
+            self.grader = HardenedGrader(
+                workers=self.workers,
+                limits=grader_limits,
+                isolation=isolation,
+                cache_dir=cache_dir or default_cache_dir(),
+            )
         self._pipeline: DetectionPipeline | None = None
         self._lock = threading.Lock()
         self._recorder = Recorder(record_to) if record_to is not None else None
@@ -205,7 +227,8 @@ class CodeReward:
                 from proctor.detectors import DetectionPipeline
 
                 self._pipeline = DetectionPipeline(
-                    self.detectors, pool=self.grader.pool, workers=self.workers)
+                    self.detectors, pool=getattr(self.grader, "pool", None),
+                    workers=self.workers)
             return self._pipeline
 
     def _result(self, rollout: Rollout, grade: Grade | None,
@@ -269,4 +292,5 @@ class CodeReward:
         self.close()
 
 
-__all__ = ["DEFAULT_LIMITS", "MODES", "STATIC_DETECTORS", "CodeReward", "Mode"]
+__all__ = ["BACKENDS", "DEFAULT_LIMITS", "MODES", "STATIC_DETECTORS", "Backend", "CodeReward",
+           "Mode"]
