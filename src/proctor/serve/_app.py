@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import threading
 import time
@@ -72,6 +73,42 @@ async def _disconnected(request: Request) -> None:
         pass
 
 
+class _RefuseWhenFull:
+    """Answers ``POST /get_reward`` with 503 while the queue is full, before routing, reading
+    or parsing anything: under overload most requests are refused, and each refusal must
+    cost the server (whose event loop shares the CPU with grading) as little as possible."""
+
+    def __init__(self, app: Any, queue: SampleQueue[Any, Any], metrics: Metrics,
+                 token: bytes | None) -> None:
+        self.app, self.queue, self.metrics, self.token = app, queue, metrics, token
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        queue = self.queue
+        if (scope["type"] == "http" and queue.depth >= queue.capacity
+                and scope["path"] == "/get_reward" and scope["method"] == "POST"
+                and self._authorised(scope)):
+            self.metrics.request(503)
+            body = json.dumps({"detail": f"the grading queue is full ({queue.depth} of "
+                                         f"{queue.capacity} samples); retry"}).encode()
+            await send({"type": "http.response.start", "status": 503, "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(queue.retry_after()).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+    def _authorised(self, scope: Any) -> bool:
+        if self.token is None:
+            return True
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                scheme, _, given = value.partition(b" ")
+                return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(),
+                                                                           self.token)
+        return False  # the route answers 401
+
+
 def create_app(reward: CodeReward, limits: ServeLimits | None = None,
                threads: int | None = None, token: str | None = None) -> FastAPI:
     """The FastAPI app serving ``reward``.
@@ -115,6 +152,7 @@ def create_app(reward: CodeReward, limits: ServeLimits | None = None,
 
     app = FastAPI(title="proctor reward server", docs_url=None, redoc_url=None,
                   openapi_url=None, lifespan=lifespan)
+    app.add_middleware(_RefuseWhenFull, queue=queue, metrics=metrics, token=expected_token)
     app.state.reward, app.state.queue, app.state.metrics = reward, queue, metrics
 
     def answer(status: int, message: str, **headers: str) -> JSONResponse:
