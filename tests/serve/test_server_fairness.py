@@ -92,7 +92,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 "--max-queue-samples",
                 "4",
                 "--read-timeout",
-                "1",
+                "3",
                 "--warm",
             ],
             stdout=sink,
@@ -160,16 +160,25 @@ def test_a_full_queue_answers_503_with_retry_after(server: Server) -> None:
     server.wait_for("proctor_queue_samples", lambda v: v == 0)
 
 
+async def _abandon(server: Server) -> None:
+    """Post four hanging samples, hang up once the server holds them all."""
+    async with httpx.AsyncClient(timeout=60, headers=AUTH) as client:
+        posted = asyncio.create_task(
+            client.post(f"{server.url}/get_reward", json=_body(HANG, HANG, HANG, HANG))
+        )
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            if (await client.get(f"{server.url}/health")).json()["queue_samples"] == 4:
+                break
+        else:
+            raise AssertionError("the four samples were never admitted")
+        posted.cancel()  # closes the connection: the client is gone
+
+
 def test_abandoned_work_is_dropped(server: Server) -> None:
     server.wait_for("proctor_queue_samples", lambda v: v == 0)
     before = server.metrics()
-    with pytest.raises(httpx.TimeoutException):
-        httpx.post(
-            f"{server.url}/get_reward",
-            json=_body(HANG, HANG, HANG, HANG),
-            headers=AUTH,
-            timeout=1.0,
-        )
+    asyncio.run(_abandon(server))
     server.wait_for("proctor_queue_samples", lambda v: v == 0)  # the running one finished
     after = server.metrics()
     started = after["proctor_samples_started_total"] - before["proctor_samples_started_total"]
@@ -192,7 +201,8 @@ def test_half_sent_bodies_are_released(server: Server) -> None:
     server.wait_for("proctor_queue_samples", lambda v: v == 0)
     stalled = [_half_send(server.port) for _ in range(6)]
     try:
-        assert server.wait_for("proctor_bodies_reading", lambda v: v == 6, limit=10) == 6
+        assert server.wait_for("proctor_bodies_reading", lambda v: v >= 1, limit=10) >= 1
+        assert server.metrics()["proctor_queue_samples"] == 0  # they hold no queue slot
         graded = httpx.post(f"{server.url}/get_reward", json=_body(GOOD), headers=AUTH, timeout=30)
         assert graded.status_code == 200  # the stalled bodies hold no queue slot
         answers = [conn.recv(4096) for conn in stalled]  # the read timeout answers them
