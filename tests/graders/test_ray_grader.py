@@ -95,16 +95,19 @@ def test_code_reward_on_ray_gives_the_local_rewards(
 
 def test_a_killed_node_loses_and_duplicates_nothing(cluster: tuple[Any, list[Any]]) -> None:
     c, nodes = cluster
-    pairs = _rollouts([SLOW] * 12)
+    pairs = _rollouts([SLOW] * 18)
     with RayGrader(workers_per_node=1, limits=FAST) as g:
         assert len(g.nodes) == 3
         grades: list[Any] = []
         worker = threading.Thread(target=lambda: grades.extend(g.grade_many(pairs)))
         worker.start()
         deadline = time.monotonic() + 60
-        while g.stats.completed < 2 and time.monotonic() < deadline:
+        busy = None
+        while busy is None and time.monotonic() < deadline:
             time.sleep(0.02)
-        busy = next(a for a in g._actors if a.busy > 0)
+            if g.stats.completed >= 2:  # under way, and a rollout is in flight on a node
+                busy = next((a for a in g._actors if a.busy > 0), None)
+        assert busy is not None, "the batch never got under way"
         victim = next(n for n in nodes if n.node_id == busy.node)
         c.remove_node(victim, allow_graceful=False)  # mid-batch: its rollout is in flight
         worker.join(timeout=120)
