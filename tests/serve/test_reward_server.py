@@ -57,7 +57,8 @@ def server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     proc = subprocess.Popen(
         [sys.executable, "-c", "from proctor.cli import main; main()", "serve", "rewards",
          "--tasks", str(TASKS), "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-         "--max-body-mb", "1", "--max-samples", "64", "--warm"],
+         "--max-body-mb", "1", "--max-samples", "64", "--max-queue-samples", "512",
+         "--warm"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90

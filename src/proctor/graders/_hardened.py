@@ -13,6 +13,8 @@ from __future__ import annotations
 import reprlib
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from proctor.graders._registry import register_grader
 from proctor.io._program import program_for
 from proctor.records import ExecStats, Grade, Rollout, Task, TestOutcome, TestStatus, TestSuite
 from proctor.sandbox import CallResult, InfraError, Isolation, Limits, SandboxPool, Session
-from proctor.sandbox._pool import expected_line, line_digest
+from proctor.sandbox._pool import line_digest
 from proctor.sandbox.runtime import codec
 
 _SHORT = reprlib.Repr()
@@ -60,14 +62,23 @@ class _Candidate:
         return result.value
 
 
+def known_line(index: int, encoded: str) -> bytes:
+    """The exact line a sandbox child writes when test ``index`` returns the value whose
+    codec text is ``encoded`` (equal to ``expected_line(index, codec.loads(encoded))``
+    without decoding; a test holds the two together)."""
+    return b'{"i":%d,"v":%s}' % (index, encoded.encode())
+
+
 class _Plan:
-    """Everything about a task that is the same for every rollout: computed once."""
+    """Everything about a task that is the same for every rollout: computed once.
+
+    Expected values stay in codec text: a correct answer is recognised by the digest
+    of its line, and a value is decoded only to judge an answer that did not match.
+    """
 
     def __init__(self, suites: list[tuple[str, TestSuite, Expected]], oracle: str) -> None:
         self.checks = [(name, suite) for name, suite, _ in suites if suite.kind == "assert"]
-        self.slots: list[
-            tuple[str, int, Any, list[Any]]
-        ] = []  # (suite, test index, expected, args)
+        self.slots: list[tuple[str, int, Expected, list[Any]]] = []  # (suite, index, ..., args)
         self.excluded = 0
         durations = 0.0
         slowest = 0.0
@@ -77,10 +88,10 @@ class _Plan:
                 continue
             for i, args in enumerate(suite.inputs):
                 if expected.valid[i]:
-                    self.slots.append((name, i, expected.values[i], args))
+                    self.slots.append((name, i, expected, args))
                 else:
                     self.excluded += 1
-            durations += sum(expected.durations)
+            durations += expected.total
             self.output_bytes += expected.output_bytes
             slowest = max(slowest, expected.slowest)
         self.encoded = codec.dumps([list(args) for _, _, _, args in self.slots])
@@ -88,7 +99,10 @@ class _Plan:
         self.known = (
             None
             if oracle == "poly_root"  # many right answers: every line must be judged
-            else {line_digest(expected_line(k, slot[2])): k for k, slot in enumerate(self.slots)}
+            else {
+                line_digest(known_line(k, expected.encoded[i])): k
+                for k, (_, i, expected, _) in enumerate(self.slots)
+            }
         )
         self.reference_total = durations
         self.reference_slowest = slowest
@@ -143,6 +157,43 @@ class HardenedGrader(Grader):
                 self._plans[task.id] = plan
         return plan
 
+    def reference_seconds(self, task: Task) -> float:
+        """Seconds the reference took on all of ``task``'s io tests (its expected-output run,
+        cached with the outputs); 0 when unknown (the task's plan cannot be built)."""
+        try:
+            return self._plan(task).reference_total
+        except (InfraError, ValueError):
+            return 0.0  # grade() reports the failure; the order does not matter for it
+
+    def grade_many(
+        self,
+        pairs: Iterable[tuple[Task, Rollout]],
+        workers: int = 1,
+        on_done: Callable[[Grade], None] | None = None,
+    ) -> Iterator[Grade]:
+        """Grade many rollouts, the slowest tasks first, yielding in input order.
+
+        A batch takes as long as its slowest task started late: the reference run's
+        timing says which tasks are the long poles, so they start first and the short
+        ones fill the gaps. Plans (expected outputs) are built first, in parallel.
+        """
+        pairs = list(pairs)
+        workers = max(1, workers)
+        tasks = {task.id: task for task, _ in pairs}
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="proctor-plan") as ex:
+            cost = dict(zip(tasks, ex.map(self.reference_seconds, tasks.values()), strict=True))
+        order = sorted(range(len(pairs)), key=lambda k: -cost[pairs[k][0].id])  # stable
+        futures: list[Future[Grade] | None] = [None] * len(pairs)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for k in order:
+                futures[k] = pool.submit(self.grade, *pairs[k])
+            for future in futures:
+                assert future is not None
+                grade = future.result()
+                if on_done is not None:
+                    on_done(grade)
+                yield grade
+
     def wall_budget(self, task: Task) -> float:
         """Seconds grading one rollout of ``task`` may take at most, all runs together."""
         limits = self._limits_for(self._plan(task))
@@ -196,7 +247,7 @@ class HardenedGrader(Grader):
                 cpu_ms=batch.cpu_s * 1000, max_rss_kb=batch.max_rss_kb, restarts=batch.restarts
             )
             for (name, i, expected, args), result in zip(plan.slots, batch.results, strict=True):
-                status, detail = self._judge(task, args, expected, result, error)
+                status, detail = self._judge(task, args, expected, i, result, error)
                 tally.add(name, f"{name}/{i}", status, detail)
         for suite_name, suite in plan.checks:
             outcome, check_error = self._run_check(task, suite_name, suite, program, limits)
@@ -207,7 +258,12 @@ class HardenedGrader(Grader):
 
     @staticmethod
     def _judge(
-        task: Task, args: list[Any], expected: Any, result: CallResult, load_error: str | None
+        task: Task,
+        args: list[Any],
+        suite_expected: Expected,
+        index: int,
+        result: CallResult,
+        load_error: str | None,
     ) -> tuple[TestStatus, str | None]:
         if result.matched:
             return "pass", None
@@ -216,6 +272,7 @@ class HardenedGrader(Grader):
             if load_error and result.status == "missing":
                 detail = f"program failed to load: {load_error}"
             return result.status, detail
+        expected = suite_expected.value(index)  # decoded only for an answer that differs
         if task.oracle == "poly_root":
             ok = poly_root_ok(args, result.value, task.atol)
         else:

@@ -45,6 +45,6 @@ def create_grader(name: str, **options: Any) -> Grader:
 
 def _load_builtins() -> None:
     # Importing the modules runs their @register_grader decorators.
-    from proctor.graders import _hardened, _naive_exec, _naive_pytest  # noqa: F401
+    from proctor.graders import _hardened, _naive_exec, _naive_pytest, _ray  # noqa: F401
     from proctor.workspace import _hardened as _ws_hardened  # noqa: F401
     from proctor.workspace import _naive as _ws_naive  # noqa: F401

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from proctor.graders import HardenedGrader
 from proctor.judge import Judge
@@ -19,12 +19,19 @@ from proctor.rewards._result import RewardResult
 from proctor.rewards._tasks import TaskSource, load_tasks
 from proctor.sandbox import Isolation, Limits
 
+if TYPE_CHECKING:
+    from proctor.graders._ray import RayGrader
+
 log = logging.getLogger(__name__)
 
 Mode = Literal["fraction", "all_pass"]
 """``fraction``: the fraction of visible tests passed; ``all_pass``: 1 if every
 visible test passed, else 0."""
 MODES: tuple[Mode, ...] = ("fraction", "all_pass")
+
+Backend = Literal["local", "ray"]
+"""``local``: a sandbox pool in this process; ``ray``: one per node of a Ray cluster."""
+BACKENDS: tuple[Backend, ...] = ("local", "ray")
 
 STATIC_DETECTORS = ("static", "special_casing")
 """What ``detect=True`` runs: analysis of the program text only, no extra execution
@@ -68,7 +75,11 @@ class CodeReward:
         cache_dir: Path | None = None,
         visible: str = "base",
         gold: str = "plus",
+        backend: Backend = "local",
+        ray_address: str | None = None,
     ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         if gate not in GATES:
@@ -80,17 +91,30 @@ class CodeReward:
         self.gate: Gate = gate
         self.gate_threshold = gate_threshold
         self.workers = max(1, workers)
+        self.backend: Backend = backend
         self.detectors: list[str] = (
             list(STATIC_DETECTORS) if detect is True else list(detect) if detect else []
         )
         from proctor.common import default_cache_dir
 
-        self.grader = HardenedGrader(
-            workers=self.workers,
-            limits=Limits.model_validate(limits) if limits is not None else DEFAULT_LIMITS,
-            isolation=isolation,
-            cache_dir=cache_dir or default_cache_dir(),
-        )
+        grader_limits = Limits.model_validate(limits) if limits is not None else DEFAULT_LIMITS
+        self.grader: HardenedGrader | RayGrader
+        if backend == "ray":
+            from proctor.graders._ray import RayGrader
+
+            # ``workers`` per node; the cluster's slots, all nodes together, grade at once
+            self.grader = RayGrader(workers_per_node=self.workers, limits=grader_limits,
+                                    isolation=isolation,
+                                    cache_dir=cache_dir or default_cache_dir(),
+                                    address=ray_address)
+            self.workers = self.grader.workers
+        else:
+            self.grader = HardenedGrader(
+                workers=self.workers,
+                limits=grader_limits,
+                isolation=isolation,
+                cache_dir=cache_dir or default_cache_dir(),
+            )
         self.judge = Judge(self.grader, detectors=self.detectors, workers=self.workers)
         self._recorder = Recorder(record_to) if record_to is not None else None
         self._warned: set[str] = set()
@@ -120,19 +144,39 @@ class CodeReward:
         or the whole text); ``None`` counts as an empty completion. ``groups``
         default to one GRPO group per distinct prompt of the step.
         """
+        rollouts = self.rollouts(completions, task_ids, prompts=prompts, ids=ids, step=step,
+                                 groups=groups)
+        known = [r for r in rollouts if r.task_id in self.tasks]
+        return self.results(rollouts, self._grade(known))
+
+    def rollouts(
+        self,
+        completions: Sequence[str | None],
+        task_ids: Sequence[str | None],
+        *,
+        prompts: Sequence[str | None] | None = None,
+        ids: Sequence[str | None] | None = None,
+        step: int | None = None,
+        groups: Sequence[str | None] | None = None,
+    ) -> list[Rollout]:
+        """The rollouts `score_batch` grades (for callers that schedule grading themselves,
+        like the reward server: grade those whose task is in `tasks`, then call `results`)."""
         n = len(completions)
         for name, seq in (("task_ids", task_ids), ("prompts", prompts), ("ids", ids),
                           ("groups", groups)):
             if seq is not None and len(seq) != n:
                 raise ValueError(f"{name} has {len(seq)} entries for {n} completions")
-        rollouts = [
+        return [
             self._rollout(i, completions, task_ids, prompts, ids, step, groups) for i in range(n)
         ]
+
+    def results(self, rollouts: list[Rollout], grades: dict[str, Grade]) -> list[RewardResult]:
+        """Detection, the reward, the gate and the record for graded ``rollouts`` (``grades``
+        by rollout id; a rollout of an unknown task has none)."""
         known = [r for r in rollouts if r.task_id in self.tasks]
         for r in rollouts:
             if r.task_id not in self.tasks:
                 self._warn_unknown(r.task_id)
-        grades = self._grade(known)
         verdicts = self._detect(known, grades)
         results = [self._result(r, grades.get(r.id), verdicts.get(r.id)) for r in rollouts]
         self._apply_gate(results)
@@ -237,4 +281,5 @@ class CodeReward:
         self.close()
 
 
-__all__ = ["DEFAULT_LIMITS", "MODES", "STATIC_DETECTORS", "CodeReward", "Mode"]
+__all__ = ["BACKENDS", "DEFAULT_LIMITS", "MODES", "STATIC_DETECTORS", "Backend", "CodeReward",
+           "Mode"]

@@ -1,10 +1,20 @@
-"""The HTTP reward server: OpenRLHF's ``POST /get_reward`` on a `CodeReward`; ``GET /health``."""
+"""The HTTP reward server: OpenRLHF's ``POST /get_reward`` on a `CodeReward`; ``GET /health``,
+``GET /metrics``.
+
+Fairness under overload: a body is received (with a deadline) before anything is
+reserved, then the request's samples are admitted whole into a queue bounded in
+samples, or refused at once with 503 and ``Retry-After``. Samples of a client that
+hung up are dropped from the queue.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -12,17 +22,21 @@ from typing import Any
 
 # module level, not under TYPE_CHECKING: FastAPI reads the handlers' annotations at run time
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.requests import ClientDisconnect
 
 from proctor.integrations.openrlhf import completion_from_query, rewards_payload
-from proctor.rewards import CodeReward, RewardResult
+from proctor.records import Grade, Rollout, Task
+from proctor.rewards import CodeReward
+from proctor.serve._metrics import Metrics
 from proctor.serve._protocol import RequestError, RewardRequest, ServeLimits, parse_request
+from proctor.serve._queue import SampleQueue
 
 log = logging.getLogger(__name__)
 
 
-class _Admission:
-    """Counts requests in the server; refuses new ones past ``limit`` (no unbounded queue)."""
+class _Readers:
+    """Counts bodies being received; refuses past ``limit``."""
 
     def __init__(self, limit: int) -> None:
         self.limit, self.count = limit, 0
@@ -53,73 +67,196 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _score(reward: CodeReward, request: RewardRequest) -> list[RewardResult]:
-    prompts: list[str | None] = (list(request.prompts) if request.prompts is not None
-                                 else [None] * len(request.query))
-    completions = [completion_from_query(q, p) for q, p in zip(request.query, prompts,
-                                                                strict=True)]
-    return reward.score_batch(completions, request.labels,
-                              prompts=request.prompts if request.prompts is not None else None)
+async def _disconnected(request: Request) -> None:
+    """Returns when the client hangs up (the body has been read: nothing else arrives)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+class _RefuseWhenFull:
+    """Answers ``POST /get_reward`` with 503 while the queue is full, before routing, reading
+    or parsing anything: under overload most requests are refused, and each refusal must
+    cost the server (whose event loop shares the CPU with grading) as little as possible."""
+
+    def __init__(self, app: Any, queue: SampleQueue[Any, Any], metrics: Metrics,
+                 token: bytes | None) -> None:
+        self.app, self.queue, self.metrics, self.token = app, queue, metrics, token
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        queue = self.queue
+        if (scope["type"] == "http" and queue.depth >= queue.capacity
+                and scope["path"] == "/get_reward" and scope["method"] == "POST"
+                and self._authorised(scope)):
+            self.metrics.request(503)
+            body = json.dumps({"detail": f"the grading queue is full ({queue.depth} of "
+                                         f"{queue.capacity} samples); retry"}).encode()
+            await send({"type": "http.response.start", "status": 503, "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(queue.retry_after()).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+    def _authorised(self, scope: Any) -> bool:
+        if self.token is None:
+            return True
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                scheme, _, given = value.partition(b" ")
+                return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(),
+                                                                           self.token)
+        return False  # the route answers 401
 
 
 def create_app(reward: CodeReward, limits: ServeLimits | None = None,
-               threads: int | None = None) -> FastAPI:
-    """The FastAPI app serving ``reward``. Grading runs on a bounded thread pool (never on
-    the event loop); the sandbox pool bounds how much runs at once and replaces dead workers.
+               threads: int | None = None, token: str | None = None) -> FastAPI:
+    """The FastAPI app serving ``reward``.
+
+    Samples are graded on ``threads`` threads (default: the reward's workers, one per
+    sandbox worker, so waiting happens in the bounded queue, not in the sandbox pool).
+    With ``token``, ``/get_reward`` and ``/metrics`` need ``Authorization: Bearer <token>``.
     """
     limits = limits or ServeLimits()
-    executor = ThreadPoolExecutor(max_workers=threads or max(4, 2 * reward.workers),
-                                  thread_name_prefix="proctor-grade")
-    admission = _Admission(limits.max_pending)
+    if limits.max_samples > limits.max_queue_samples:
+        raise ValueError(f"max_samples ({limits.max_samples}) is over max_queue_samples "
+                         f"({limits.max_queue_samples}): such a request could never be admitted")
+
+    def grade(item: tuple[Task, Rollout]) -> Grade:
+        return reward.grader.grade(*item)
+
+    queue: SampleQueue[tuple[Task, Rollout], Grade] = SampleQueue(
+        grade, threads or reward.workers, limits.max_queue_samples)
+    # detection, gate and record after grading: short, but not on the event loop
+    finisher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="proctor-finish")
+    readers = _Readers(limits.max_reading)
+    metrics = Metrics({
+        "proctor_queue_samples": ("gauge", "Samples admitted and not done (waiting or grading).",
+                                  lambda: queue.depth),
+        "proctor_queue_capacity_samples": ("gauge", "Most samples admitted at once.",
+                                           lambda: queue.capacity),
+        "proctor_bodies_reading": ("gauge", "Request bodies being received.",
+                                   lambda: readers.count),
+        "proctor_samples_started_total": ("counter", "Samples whose grading started.",
+                                          lambda: queue.started),
+        "proctor_samples_cancelled_total": ("counter", "Samples dropped unstarted: their "
+                                            "client hung up.", lambda: queue.cancelled),
+    })
+    expected_token = token.encode() if token else None
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        executor.shutdown(wait=False, cancel_futures=True)
+        queue.close()
+        finisher.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(title="proctor reward server", docs_url=None, redoc_url=None,
                   openapi_url=None, lifespan=lifespan)
-    app.state.reward, app.state.executor, app.state.admission = reward, executor, admission
+    app.add_middleware(_RefuseWhenFull, queue=queue, metrics=metrics, token=expected_token)
+    app.state.reward, app.state.queue, app.state.metrics = reward, queue, metrics
 
-    def refuse(status: int, message: str, **headers: str) -> JSONResponse:
+    def answer(status: int, message: str, **headers: str) -> JSONResponse:
+        metrics.request(status)
         # Logged: OpenRLHF's client retries a refusal, then swallows it at INFO level,
         # so the server's log is where the cause shows up.
         log.warning("refused with %d: %s", status, message[:300])
         return JSONResponse({"detail": message}, status_code=status, headers=headers or None)
 
+    def busy(message: str, extra: int = 0) -> JSONResponse:
+        return answer(503, message, **{"Retry-After": str(queue.retry_after(extra))})
+
+    def authorised(request: Request) -> bool:
+        if expected_token is None:
+            return True
+        given = request.headers.get("authorization", "")
+        scheme, _, value = given.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(),
+                                                                  expected_token)
+
+    def unauthorised() -> JSONResponse:
+        return answer(401, "missing or wrong bearer token (Authorization: Bearer <token>)",
+                      **{"WWW-Authenticate": "Bearer"})
+
     @app.get("/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "tasks": len(reward.tasks), "workers": reward.workers,
-                "mode": reward.mode, "gate": reward.gate, "in_flight": admission.count,
-                "sandbox": reward.grader.mechanisms}
+                "mode": reward.mode, "gate": reward.gate, "queue_samples": queue.depth,
+                "queue_capacity": queue.capacity, "sandbox": reward.grader.mechanisms}
+
+    @app.get("/metrics")
+    async def metrics_page(request: Request) -> Response:
+        if not authorised(request):
+            return unauthorised()
+        return PlainTextResponse(metrics.render(),
+                                 media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @app.post("/get_reward")
-    async def get_reward(request: Request) -> JSONResponse:
-        if not admission.enter():
-            return refuse(503, f"{limits.max_pending} requests already in progress; retry",
-                          **{"Retry-After": "1"})
+    async def get_reward(request: Request) -> Response:
+        if not authorised(request):
+            return unauthorised()
+        if not readers.enter():
+            return busy(f"{limits.max_reading} request bodies already arriving; retry")
         try:
-            try:
+            async with asyncio.timeout(limits.read_timeout):
                 body = await _read_body(request, limits.max_body_bytes)
-                parsed = parse_request(body, limits, reward.tasks)
-            except RequestError as exc:
-                return refuse(exc.status, exc.message)
-            loop = asyncio.get_running_loop()
-            try:
-                results = await loop.run_in_executor(executor, _score, reward, parsed)
-            except Exception as exc:  # a bug or a broken sandbox: say so, let the client retry
-                log.exception("grading failed")
-                return refuse(503, f"grading failed: {type(exc).__name__}: {exc}"[:500],
-                              **{"Retry-After": "1"})
-            failed = [r for r in results if r.status == "infra_error"]
-            if failed:
-                # no fake score: the trainer's client retries (OpenRLHF tries 5 times)
-                return refuse(503, f"the grader failed on {len(failed)} sample(s): "
-                                   f"{failed[0].error}"[:500], **{"Retry-After": "1"})
-            payload = rewards_payload(results)
-            payload["proctor"] = [r.model_dump(exclude={"rollout_id"}) for r in results]
-            return JSONResponse(payload)
+            parsed = parse_request(body, limits, reward.tasks)
+        except TimeoutError:
+            return answer(408, f"the body did not arrive within {limits.read_timeout:g} s",
+                          Connection="close")
+        except RequestError as exc:
+            return answer(exc.status, exc.message)
+        except ClientDisconnect:  # the client left mid-body: nobody to answer, nothing to log
+            log.debug("a client hung up while sending its body")
+            metrics.request(499)
+            return Response(status_code=499)
         finally:
-            admission.leave()
+            readers.leave()
+        return await _grade(request, parsed)
+
+    async def _grade(request: Request, parsed: RewardRequest) -> Response:
+        prompts: list[str | None] = (list(parsed.prompts) if parsed.prompts is not None
+                                     else [None] * len(parsed.query))
+        completions = [completion_from_query(q, p)
+                       for q, p in zip(parsed.query, prompts, strict=True)]
+        rollouts = reward.rollouts(completions, parsed.labels, prompts=parsed.prompts)
+        known = [r for r in rollouts if r.task_id in reward.tasks]
+        job = queue.submit([(reward.tasks[r.task_id], r) for r in known])
+        if job is None:
+            return busy(f"the grading queue is full ({queue.depth} of {queue.capacity} "
+                        f"samples); retry", extra=len(known))
+        admitted = time.perf_counter()
+        graded: asyncio.Future[list[Grade]] = asyncio.gather(
+            *(asyncio.wrap_future(f) for f in job.futures))
+        gone: asyncio.Future[None] = asyncio.ensure_future(_disconnected(request))
+        try:
+            watched: set[asyncio.Future[Any]] = {graded, gone}
+            await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+        if not graded.done():
+            dropped = job.cancel()
+            graded.cancel()
+            log.debug("a client hung up: %d unstarted sample(s) dropped", dropped)
+            metrics.request(499)
+            return Response(status_code=499)
+        try:
+            grades = graded.result()
+            loop = asyncio.get_running_loop()
+            results = await loop.run_in_executor(
+                finisher, reward.results, rollouts, {g.rollout_id: g for g in grades})
+        except Exception as exc:  # a bug or a broken sandbox: say so, let the client retry
+            log.exception("grading failed")
+            return busy(f"grading failed: {type(exc).__name__}: {exc}"[:500])
+        metrics.graded(time.perf_counter() - admitted, [r.status for r in results])
+        failed = [r for r in results if r.status == "infra_error"]
+        if failed:
+            # no fake score: the trainer's client retries (OpenRLHF tries 5 times)
+            return busy(f"the grader failed on {len(failed)} sample(s): "
+                        f"{failed[0].error}"[:500])
+        payload = rewards_payload(results)
+        payload["proctor"] = [r.model_dump(exclude={"rollout_id"}) for r in results]
+        metrics.request(200)
+        return JSONResponse(payload)
 
     return app
 

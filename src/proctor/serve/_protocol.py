@@ -19,8 +19,15 @@ class ServeLimits(BaseModel):
     """Most samples in one request (413 beyond)."""
     max_query_chars: int = Field(default=256_000, ge=1)
     """Longest query (prompt + completion) or prompt (413 beyond)."""
-    max_pending: int = Field(default=1024, ge=1)
-    """Requests admitted at once, graded or waiting; 503 with Retry-After beyond."""
+    max_queue_samples: int = Field(default=512, ge=1)
+    """Samples admitted at once, graded or waiting, all requests together: a request that
+    does not fit gets 503 with Retry-After at once (an admitted one waits at most for this
+    many samples ahead of it). At least ``max_samples``."""
+    read_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a client has to send its whole body (408 beyond); no queue slot is held
+    while a body arrives."""
+    max_reading: int = Field(default=256, ge=1)
+    """Bodies being received at once (503 beyond): bounds the memory half-sent bodies hold."""
 
 
 class RewardRequest(BaseModel):
