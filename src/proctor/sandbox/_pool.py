@@ -130,6 +130,7 @@ class SandboxPool:
             "preload": list(preload),
             "tmpfs_mb": 256,
             "hardening": hardening(use_landlock, use_seccomp),
+            **self._extra_config(),
         }
         self._prefix: list[str] = []
         self._idle: queue.Queue[Worker] = queue.Queue()
@@ -144,6 +145,10 @@ class SandboxPool:
             self._idle.put(worker)
         self.mechanisms: list[str] = first.mechanisms
         self.notes: list[str] = first.notes
+
+    def _extra_config(self) -> dict[str, Any]:
+        """More zygote configuration for pools of a special kind (see `WorkspacePool`)."""
+        return {}
 
     def _first_worker(self, isolation: Isolation) -> Worker:
         order: list[Isolation] = ["userns", "bwrap", "none"] if isolation == "auto" else [isolation]
