@@ -161,8 +161,11 @@ class HardenedGrader(Grader):
 
     def grade(self, task: Task, rollout: Rollout) -> Grade:
         started = time.perf_counter()
+        cpu = time.thread_time()  # this thread only: other rollouts grade in parallel
         try:
-            return self._grade(task, rollout, started)
+            grade = self._grade(task, rollout, started)
+            grade.stats.judge_cpu_ms = (time.thread_time() - cpu) * 1000
+            return grade
         except (InfraError, ValueError) as exc:
             return Grade(
                 rollout_id=rollout.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
+from proctor.io._syntax import parse_module
 from proctor.records import Rollout, Task
 
 # A fenced block: ```python ... ``` (language tag optional). Models often emit
@@ -30,7 +31,7 @@ def extract_code(completion: str) -> str:
 
 def _defines(code: str, name: str) -> bool:
     try:
-        tree = ast.parse(code)
+        tree = parse_module(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         # ValueError: e.g. an int literal past Python's 4300-digit limit. The program
         # will fail to load in the sandbox too: that is a verdict, not our problem.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -75,20 +76,24 @@ def decode_records(
     """
     results: list[CallResult | None] = [None] * n
     for line in body.splitlines():
-        if known is not None:
-            index = known.get(line_digest(line))
-            if index is not None and results[index] is None:
-                results[index] = _MATCHED
-                continue
-        try:
-            record = codec.loads(line)
-        except (codec.DecodeError, ValueError):
+        # The test index is checked before anything is decoded: a record for a
+        # test out of range, or a second one for the same test, costs nothing.
+        head = _RECORD_INDEX.match(line)
+        if head is None:
             continue
-        if type(record) is not dict or type(record.get("i")) is not int:
-            continue
-        i = record["i"]
-        if not 0 <= i < n or results[i] is not None:
+        i = int(head.group(1))
+        if i >= n or results[i] is not None:
             continue  # out of range or a second record for the same test: first wins
+        if known is not None and known.get(line_digest(line)) == i:
+            results[i] = _MATCHED
+            continue
+        try:
+            record = codec.loads(line, max_elements=codec.MAX_ELEMENTS)
+        except (codec.DecodeError, ValueError):
+            results[i] = CallResult("error", detail=_UNDECODABLE)
+            continue
+        if type(record) is not dict or type(record.get("i")) is not int or record["i"] != i:
+            continue
         duration = record.get("d")
         duration = duration if type(duration) is float else None
         if "v" in record:
@@ -104,6 +109,8 @@ def decode_records(
 
 
 _MATCHED = CallResult("ok", matched=True)
+_UNDECODABLE = "result could not be decoded (malformed, or over the size or hashing caps)"
+_RECORD_INDEX = re.compile(rb'^\{"i":(0|[1-9][0-9]{0,8})[,}]')
 
 
 class SandboxPool:

@@ -256,7 +256,7 @@ class Zygote:
             culprit = remaining.pop(0)
             seen.add(culprit)
             kind = "t" if stalled else "c"
-            out += json.dumps({"i": culprit, kind: 1}).encode() + b"\n"
+            out += b'{"i":%d,"%s":1}\n' % (culprit, kind.encode())
             restarts += 1
             if restarts > int(limits["restarts"]):
                 break
