@@ -64,3 +64,13 @@ def test_too_many_elements_are_refused_before_parsing() -> None:
     result = decode_records(body, 1)[0]
     assert _cpu() - started < 1.0
     assert result.status == "error"
+
+
+def test_the_judges_decoding_budget_bounds_a_rollouts_cost() -> None:
+    value = "[" + ",".join(['[1.5,"ab",{"$tuple":[1,2]}]'] * 2000) + "]"
+    body = b"\n".join(_line(value, i) for i in range(400))  # ~24 MiB of tagged records
+    started = _cpu()
+    results = decode_records(body, 400, budget_s=0.2)
+    assert _cpu() - started < 0.6
+    assert results[0].status == "ok"
+    assert results[-1].status == "error" and "budget" in (results[-1].detail or "")

@@ -30,6 +30,9 @@ _SHORT = reprlib.Repr()
 _SHORT.maxstring = _SHORT.maxother = 60
 _SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
 MAX_FAILURES_KEPT = 5
+JUDGE_CPU_BUDGET_S = 1.0
+"""Thread CPU seconds the judge may spend decoding one rollout's results (honest
+results come back byte-identical to the expected lines and cost nothing)."""
 
 
 def _show(value: Any) -> str:
@@ -192,6 +195,7 @@ class HardenedGrader(Grader):
                 n=len(plan.slots),
                 limits=limits,
                 known=plan.known,
+                decode_budget_s=JUDGE_CPU_BUDGET_S,
             )
             error = batch.load_error
             stats = ExecStats(

@@ -66,15 +66,23 @@ class BatchResult:
 
 
 def decode_records(
-    body: bytes, n: int, known: Mapping[bytes, int] | None = None
+    body: bytes,
+    n: int,
+    known: Mapping[bytes, int] | None = None,
+    budget_s: float | None = None,
 ) -> list[CallResult]:
     """Parse the untrusted NDJSON a sandbox child wrote. Anything odd is a failure.
 
     ``known`` maps `line_digest` of each expected line to its test index: a line
     that matches is a pass without decoding (decoding is deterministic, so equal
     bytes mean equal values). Everything else is decoded and judged as usual.
+
+    ``budget_s``: thread CPU seconds the decoding may spend; records past it are
+    not decoded and read as errors (the judge's cost per rollout stays bounded
+    whatever the caps let through).
     """
     results: list[CallResult | None] = [None] * n
+    spent_by = None if budget_s is None else time.thread_time() + budget_s
     for line in body.splitlines():
         # The test index is checked before anything is decoded: a record for a
         # test out of range, or a second one for the same test, costs nothing.
@@ -86,6 +94,9 @@ def decode_records(
             continue  # out of range or a second record for the same test: first wins
         if known is not None and known.get(line_digest(line)) == i:
             results[i] = _MATCHED
+            continue
+        if spent_by is not None and time.thread_time() > spent_by:
+            results[i] = CallResult("error", detail=_OVER_BUDGET)
             continue
         try:
             record = codec.loads(line, max_elements=codec.MAX_ELEMENTS)
@@ -110,6 +121,7 @@ def decode_records(
 
 _MATCHED = CallResult("ok", matched=True)
 _UNDECODABLE = "result could not be decoded (malformed, or over the size or hashing caps)"
+_OVER_BUDGET = "not judged: the judge's CPU budget for this rollout was spent"
 _RECORD_INDEX = re.compile(rb'^\{"i":(0|[1-9][0-9]{0,8})[,}]')
 
 
@@ -215,6 +227,7 @@ class SandboxPool:
         limits: Limits | None = None,
         timing: bool = False,
         known: Mapping[bytes, int] | None = None,
+        decode_budget_s: float | None = None,
     ) -> BatchResult:
         """Run ``entry_point(*args)`` for every ``args`` in ``inputs`` in one sandbox child.
 
@@ -247,7 +260,7 @@ class SandboxPool:
         if header.get("infra_error"):
             raise InfraError(str(header["infra_error"]))
         return BatchResult(
-            results=decode_records(body, n, known),
+            results=decode_records(body, n, known, decode_budget_s),
             load_error=header.get("load_error"),
             cpu_s=float(header.get("cpu_s", 0.0)),
             max_rss_kb=int(header.get("max_rss_kb", 0)),
