@@ -78,6 +78,7 @@ def scan(
     all_verdicts: Annotated[bool, typer.Option("--all", help="Write every detector's verdict too.")] = False,
     visible: Annotated[str, typer.Option(help="Visible tests for HumanEval+ files: base or test.")] = "base",
     gold: Annotated[str, typer.Option(help="Held-out tests for HumanEval+ files: plus or none.")] = "plus",
+    require_isolation: Annotated[bool, typer.Option("--require-isolation", help="Refuse to grade (exit 3) with less than namespaces + Landlock + seccomp.")] = False,
 ) -> None:
     """Grade (hardened), detect, store and analyse in one go; write DIR/report.html and
     DIR/summary.json (alerts, onset_step, per-step hack rate and proxy/gold means). The quick start:
@@ -106,7 +107,8 @@ def scan(
     started = time.perf_counter()
     distinct = len({content_key(r) for r in todo})
     try:
-        grader = HardenedGrader(workers=workers, cache_dir=default_cache_dir())
+        grader = HardenedGrader(workers=workers, cache_dir=default_cache_dir(),
+                                require_isolation=require_isolation)
     except InfraError as exc:
         err_console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(3) from exc
@@ -135,6 +137,7 @@ def scan(
         store.set_meta("source", "proctor scan")
     analysis = analyse(todo, grades, verdicts)
     summary = analysis.summary() | _batch_summary(rows, grades, time.perf_counter() - started)
+    summary["isolation"] = grader.mechanisms  # what was actually in force
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     write_report(analysis, out / "report.html", name=str(rollouts or "demo suite"))
     from proctor.cli._detect import _verdict_table

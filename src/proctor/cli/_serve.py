@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +33,7 @@ def rewards(
     visible: Annotated[str, typer.Option(help="Visible tests for HumanEval+ files: base or test.")] = "base",
     gold: Annotated[str, typer.Option(help="Held-out tests for HumanEval+ files: plus or none.")] = "plus",
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
+    require_isolation: Annotated[bool, typer.Option("--require-isolation", help="Refuse to start (exit 3) with less than namespaces + Landlock + seccomp.")] = False,
 ) -> None:
     """Serve rewards over HTTP with OpenRLHF's remote reward protocol.
 
@@ -62,12 +64,20 @@ def rewards(
             err_console.print(f"[red]error:[/] {name} {escape(value)!s} is not one of "
                               f"{', '.join(choices)}")
             raise typer.Exit(2)
+    from proctor.sandbox import InfraError
+
     try:
         reward = CodeReward(tasks, mode=mode, workers=workers, detect=detect, gate=gate,  # type: ignore[arg-type]
-                            record_to=record, visible=visible, gold=gold)
+                            record_to=record, visible=visible, gold=gold,
+                            require_isolation=require_isolation)
     except RecordError as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
+    except InfraError as exc:
+        err_console.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(3) from exc
+    logging.getLogger("proctor.serve").warning(
+        "sandbox isolation in force: %s", ", ".join(reward.grader.mechanisms) or "none")
     with reward:
         if warm:
             _warm(reward)

@@ -109,9 +109,15 @@ class HardenedGrader(Grader):
         isolation: Isolation = "auto",
         cache_dir: Path | None = None,
         keep_tests: bool = False,
+        require_isolation: bool = False,
     ) -> None:
         self.limits = limits or Limits()
-        self.pool = SandboxPool(workers=workers, limits=self.limits, isolation=isolation)
+        self.pool = SandboxPool(
+            workers=workers,
+            limits=self.limits,
+            isolation=isolation,
+            require_isolation=require_isolation,
+        )
         self.expected = ExpectedOutputs(self.pool, cache_dir)
         self.keep_tests = keep_tests
         self._plans: dict[str, _Plan] = {}
@@ -329,6 +335,7 @@ def hardened(
     isolation: Isolation = "auto",
     cache_dir: Path | None = None,
     keep_tests: bool = False,
+    require_isolation: bool = False,
 ) -> HardenedGrader:
     """Create the hardened grader (see `HardenedGrader`)."""
     return HardenedGrader(
@@ -337,6 +344,7 @@ def hardened(
         isolation=isolation,
         cache_dir=cache_dir,
         keep_tests=keep_tests,
+        require_isolation=require_isolation,
     )
 
 

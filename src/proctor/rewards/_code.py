@@ -71,6 +71,7 @@ class CodeReward:
         cache_dir: Path | None = None,
         visible: str = "base",
         gold: str = "plus",
+        require_isolation: bool = False,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -93,6 +94,7 @@ class CodeReward:
             limits=Limits.model_validate(limits) if limits is not None else DEFAULT_LIMITS,
             isolation=isolation,
             cache_dir=cache_dir or default_cache_dir(),
+            require_isolation=require_isolation,
         )
         self._pipeline: DetectionPipeline | None = None
         self._lock = threading.Lock()

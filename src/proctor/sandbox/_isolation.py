@@ -28,6 +28,18 @@ DEFAULT_PRELOAD = [
 ]  # fmt: skip
 
 
+def missing_isolation(mechanisms: list[str]) -> list[str]:
+    """What ``--require-isolation`` asks for and ``mechanisms`` lacks."""
+    missing = []
+    if not {"userns", "bwrap"} & set(mechanisms):
+        missing.append("namespaces (userns or bwrap)")
+    if not any(m.startswith("landlock-abi") for m in mechanisms):
+        missing.append("Landlock")
+    if "seccomp" not in mechanisms:
+        missing.append("seccomp")
+    return missing
+
+
 def warn_once(key: str, message: str) -> None:
     """Log ``message`` the first time ``key`` is seen in this process."""
     if key not in _warned:

@@ -18,6 +18,8 @@ from proctor.sandbox._isolation import (
     Isolation,
     bwrap_prefix,
     hardening,
+    log,
+    missing_isolation,
     warn_once,
 )
 from proctor.sandbox._limits import Limits
@@ -131,7 +133,9 @@ class SandboxPool:
     ``isolation`` picks how the zygotes are isolated: ``userns`` (unprivileged
     namespaces, the default where the kernel allows them), ``bwrap``
     (bubblewrap), or ``none`` (rlimits, Landlock and seccomp only); ``auto``
-    tries them in that order and says once what it had to give up.
+    tries them in that order and says once what it had to give up (an error
+    in the log when it ends at ``none``). ``require_isolation``: refuse to start
+    (`InfraError`) with less than namespaces + Landlock + seccomp.
     """
 
     def __init__(
@@ -142,6 +146,7 @@ class SandboxPool:
         preload: Sequence[str] = DEFAULT_PRELOAD,
         use_landlock: bool = True,
         use_seccomp: bool = True,
+        require_isolation: bool = False,
     ) -> None:
         self.limits = limits or Limits()
         self._config: dict[str, Any] = {
@@ -164,6 +169,14 @@ class SandboxPool:
             self._idle.put(worker)
         self.mechanisms: list[str] = first.mechanisms
         self.notes: list[str] = first.notes
+        missing = missing_isolation(self.mechanisms)
+        if require_isolation and missing:
+            self.close()
+            raise InfraError(
+                "isolation required but this machine gives only "
+                f"{', '.join(self.mechanisms)} (missing: {', '.join(missing)}); "
+                "see docs/threat-model.md, 'Isolation layers and fallbacks'"
+            )
 
     def _extra_config(self) -> dict[str, Any]:
         """More zygote configuration for pools of a special kind (see `WorkspacePool`)."""
@@ -188,7 +201,15 @@ class SandboxPool:
                 continue
             if choice == "bwrap":
                 worker.mechanisms = ["bwrap", *worker.mechanisms]
-            if failures:
+            if failures and choice == "none":  # loud: graded code now shares the host's view
+                log.error(
+                    "SANDBOX DEGRADED: isolation fell back to 'none', no namespaces (%s); "
+                    "graded code runs with only rlimits, Landlock and seccomp. Pass "
+                    "isolation='userns' "
+                    "or --require-isolation to refuse this.",
+                    "; ".join(failures),
+                )
+            elif failures:
                 warn_once(
                     f"isolation-{choice}",
                     f"sandbox isolation fell back to {choice!r} ({'; '.join(failures)})",
