@@ -249,11 +249,14 @@ class SandboxPool:
         timing: bool = False,
         known: Mapping[bytes, int] | None = None,
         decode_budget_s: float | None = None,
+        order: Sequence[int] | None = None,
     ) -> BatchResult:
         """Run ``entry_point(*args)`` for every ``args`` in ``inputs`` in one sandbox child.
 
         ``inputs`` may be pre-encoded with `codec.dumps` (then pass ``n``) so a
-        suite shared by many solutions is encoded once.
+        suite shared by many solutions is encoded once. ``order``: the test
+        indexes to run, in that order (default: all, in input order); the others
+        come back ``missing``.
         """
         limits = limits or self.limits
         if isinstance(inputs, str):
@@ -271,6 +274,8 @@ class SandboxPool:
             "limits": limits.model_dump(),
             "timing": timing,
         }
+        if order is not None:
+            message["order"] = list(order)
         started = time.perf_counter()
         with self._borrow() as worker:
             try:

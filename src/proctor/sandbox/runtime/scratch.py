@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import ctypes
 import os
+import queue
 import stat
 import tempfile
+import threading
 
 _MNT_DETACH = 2
 _MS_NOSUID, _MS_NODEV = 2, 4
@@ -30,6 +32,10 @@ class Scratch:
         self.tmpfs_mb = tmpfs_mb
         self.mounts = try_mount
         self.mechanism = ""
+        # An unmount waits for an RCU grace period (milliseconds): done off the
+        # request path, by one thread, while the next job already runs.
+        self._unmounts: queue.Queue[str] = queue.Queue()
+        self._unmounter: threading.Thread | None = None
 
     def make(self) -> str:
         path = tempfile.mkdtemp(prefix="proctor-job-", dir=self.base)
@@ -44,10 +50,27 @@ class Scratch:
 
     def remove(self, path: str) -> None:
         """Remove a job directory. Never raises; whatever is left is logged to stderr."""
+        if self.mounts:
+            if self._unmounter is None:
+                self._unmounter = threading.Thread(target=self._unmount_loop, daemon=True)
+                self._unmounter.start()
+            self._unmounts.put(path)
+            return
+        self._remove(path)
+
+    def _unmount_loop(self) -> None:
+        while True:
+            path = self._unmounts.get()
+            if _libc.umount2(path.encode(), _MNT_DETACH) == 0:
+                try:
+                    os.rmdir(path)
+                    continue
+                except OSError:
+                    pass
+            self._remove(path)
+
+    def _remove(self, path: str) -> None:
         try:
-            if self.mounts and _libc.umount2(path.encode(), _MNT_DETACH) == 0:
-                os.rmdir(path)
-                return
             remove_tree(path)
         except BaseException as exc:  # the supervisor must outlive any job
             try:

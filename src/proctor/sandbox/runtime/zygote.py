@@ -190,7 +190,8 @@ class Zygote:
     def run(self, job: dict[str, Any], raw: bytes) -> tuple[dict[str, Any], bytes]:
         limits = job["limits"]
         n = int(job["n"])
-        remaining = list(range(n))
+        order = job.get("order")
+        remaining = [int(i) for i in order if 0 <= int(i) < n] if order else list(range(n))
         out = bytearray()
         seen: set[int] = set()
         deadline = time.monotonic() + float(limits["wall"])
