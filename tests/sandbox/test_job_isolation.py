@@ -216,3 +216,26 @@ def test_nothing_about_the_host_in_the_childs_argv_or_environment() -> None:
     assert checkout not in text
     assert "read_only" not in text and "/usr/lib" not in text
     assert "PATH" not in result.value[2]
+
+
+def test_a_full_scratch_space_is_the_programs_problem_only() -> None:
+    fill = """
+import os
+def f(x):
+    n = 0
+    try:
+        while True:
+            with open(f"f{n}", "wb") as fh:
+                fh.write(b"x" * (1 << 20))
+            n += 1
+    except OSError:
+        return n
+"""
+    with SandboxPool(workers=1, scratch_mb=8) as pool:
+        if "job-tmpfs" not in pool.mechanisms:
+            pytest.skip("no per-job tmpfs on this machine")
+        for _ in range(3):
+            batch = pool.run_batch(fill, "f", [[0]])
+            assert batch.results[0].status == "ok", batch.results[0].detail
+            assert batch.results[0].value < 9  # the job's own tmpfs filled up, nothing else
+        assert pool.run_batch("def f(x): return x", "f", [[5]]).results[0].value == 5

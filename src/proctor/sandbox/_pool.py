@@ -135,7 +135,8 @@ class SandboxPool:
     (bubblewrap), or ``none`` (rlimits, Landlock and seccomp only); ``auto``
     tries them in that order and says once what it had to give up (an error
     in the log when it ends at ``none``). ``require_isolation``: refuse to start
-    (`InfraError`) with less than namespaces + Landlock + seccomp.
+    (`InfraError`) with less than namespaces + Landlock + seccomp. ``scratch_mb``:
+    the size of each job's private tmpfs (and of the zygote's /tmp).
     """
 
     def __init__(
@@ -147,12 +148,13 @@ class SandboxPool:
         use_landlock: bool = True,
         use_seccomp: bool = True,
         require_isolation: bool = False,
+        scratch_mb: int = 256,
     ) -> None:
         self.limits = limits or Limits()
         self._config: dict[str, Any] = {
             "isolate": "none",
             "preload": list(preload),
-            "tmpfs_mb": 256,
+            "tmpfs_mb": scratch_mb,
             "hardening": hardening(use_landlock, use_seccomp),
             **self._extra_config(),
         }
