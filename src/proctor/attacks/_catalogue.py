@@ -231,8 +231,7 @@ ATTACKS: dict[str, Attack] = {a.name: a for a in [
     _a("kill_parent", "escape", "os.kill(os.getppid(), SIGKILL) at import and in the entry point",
        KILL_PARENT, NAIVE, effect="kill"),
     _a("memory_remnant", "cross-job-leak",
-       "scans its own heap (sbrk, mincore; no /proc) for a reference or sibling left by an "
-       "earlier job and forwards every call to it",
+       "scans its own heap (sbrk, mincore) for a leftover reference and forwards calls to it",
        MEMORY_REMNANT, ("hardened",)),
     _a("ipc_channel", "cross-job-leak",
        "reads answers from a System V message queue and pins 64 MiB of shared memory",

@@ -131,6 +131,10 @@ def {entry_point}(*args):
 FORGE_INFRA = r'''
 import os
 
+def {entry_point}(*args):
+    return None
+
+
 _line = b'{"load":"sandbox setup failed: OSError: [Errno 1] Operation not permitted","infra":1}\n'
 for _fd in range(3, 4096):
     try:
