@@ -142,12 +142,16 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="first N tasks only")
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/isolation_cost.json")
+    parser.add_argument("--report-only", action="store_true", help="rebuild the .md from the .json")
     parser.add_argument(
         "--worker", nargs=3, metavar=("SRC", "DATA", "CACHE"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.worker:
         _worker(*args.worker, args.limit)
+        return
+    if args.report_only:
+        write_markdown(json.loads(args.out.read_text()), args.out.with_suffix(".md"))
         return
     data = args.data or (DEFAULT_DATA if DEFAULT_DATA.exists() else FALLBACK_DATA)
     if not data.exists():
@@ -185,15 +189,31 @@ def main() -> None:
         "ratio_after_over_before": med["after"] / med["before"],
         "runs": runs,
         "worst_case_judge_cpu_s": worst_case_judge(),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
+    write_markdown(report, args.out.with_suffix(".md"))
+
+
+def write_markdown(report: dict, path: Path) -> None:  # type: ignore[type-arg]
+    """The human-readable table (``--report-only`` rebuilds it from the JSON)."""
+    runs, med = report["runs"], report["median_wall_s"]
+    pairs = [
+        round(float(a["wall_s"]) / float(b["wall_s"]), 3)
+        for a, b in zip(runs["after"], runs["before"], strict=True)
+    ]
+    load = report.get("load_average")
     lines = [
         "# Isolation cost: HumanEval+ grading before vs after the clean template",
         "",
         "Command: `.venv/bin/python benchmarks/isolation_cost.py "
-        f"--repeats {args.repeats} --base {args.base}`",
-        f"Machine: {report['machine']} (shared; runs interleaved old/new).",
+        f"--repeats {report['repeats']} --base {report['base']}`",
+        f"Machine: {report['machine']} (shared; runs interleaved old/new"
+        + (f"; load average {load} when it ended" if load else "")
+        + ").",
+        "After = clean template + per-job tmpfs + IPC seccomp rules + bounded decoding"
+        " + test-isolation probe (one extra child per rollout).",
         "",
         "| version | median wall (s) | tests passed | infra errors |",
         "|---|---|---|---|",
@@ -205,7 +225,8 @@ def main() -> None:
         )
     lines += [
         "",
-        f"Ratio after/before: **{report['ratio_after_over_before']:.3f}**",
+        f"Ratio of medians after/before: **{report['ratio_after_over_before']:.3f}**; "
+        f"per round (after/before, same round): {pairs}",
         "",
         "## Judge CPU on the worst results the caps allow (thread CPU seconds)",
         "",
@@ -213,7 +234,7 @@ def main() -> None:
         "|---|---|",
     ]
     lines += [f"| {k} | {v} |" for k, v in report["worst_case_judge_cpu_s"].items()]  # type: ignore[union-attr]
-    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

@@ -101,7 +101,9 @@ class Zygote:
         self.mechanisms = mechanisms
         self.session: dict[str, Any] | None = None
         self.scratch = scratch.Scratch(
-            config.get("tmp") or None, int(config["tmpfs_mb"]), "userns" in mechanisms
+            config.get("tmp") or None,
+            int(config["tmpfs_mb"]),
+            "userns" in mechanisms and config.get("job_tmpfs", True),
         )
         self.dirty: list[str] = []  # job directories to remove once the reply is out
 
