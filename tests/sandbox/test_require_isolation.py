@@ -52,7 +52,7 @@ def test_falling_back_to_no_namespaces_is_an_error_in_the_log(
         real_start(self)
 
     monkeypatch.setattr("proctor.sandbox._worker.Worker.start", refuse_userns)
-    monkeypatch.setattr("proctor.sandbox._pool.bwrap_prefix", lambda: None)
+    monkeypatch.setattr("proctor.sandbox._pool.bwrap_prefix", lambda *a: None)
     with caplog.at_level(logging.WARNING, logger="proctor.sandbox"), SandboxPool(workers=1):
         pass
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from proctor.sandbox._errors import InfraError
@@ -190,7 +191,8 @@ class SandboxPool:
         for choice in order:
             prefix: list[str] = []
             if choice == "bwrap":
-                found = bwrap_prefix()
+                keep = [str(Path(__file__).resolve().parent), *self._config.get("pytest_site", [])]
+                found = bwrap_prefix(keep)
                 if found is None:
                     failures.append("bwrap: not installed")
                     continue

@@ -427,12 +427,8 @@ def _split(config: dict[str, Any], mechanisms: list[str]) -> socket.socket:
 def main(config: dict[str, Any]) -> None:
     mechanisms: list[str] = []
     notes: list[str] = []
-    if config["isolate"] == "userns":
-        try:
-            mechanisms += namespaces.enter(int(config["tmpfs_mb"]))
-        except OSError as exc:
-            frames.write_frame(1, json.dumps({"hello": 0, "error": f"{exc}"}).encode())
-            sys.exit(2)
+    # Everything is imported before the namespaces hide the host's /tmp (a checkout
+    # or a venv may live there): nothing is imported lazily afterwards.
     for name in config["preload"]:
         try:
             __import__(name)
@@ -443,6 +439,12 @@ def main(config: dict[str, Any]) -> None:
             workspace_job.preload(list(config["pytest_site"]))
         except BaseException as exc:
             notes.append(f"could not import pytest: {child.describe(exc)}")
+    if config["isolate"] == "userns":
+        try:
+            mechanisms += namespaces.enter(int(config["tmpfs_mb"]))
+        except OSError as exc:
+            frames.write_frame(1, json.dumps({"hello": 0, "error": f"{exc}"}).encode())
+            sys.exit(2)
     hardening = config["hardening"]
     child.prepare(hardening)
     if hardening["landlock"]:
