@@ -36,6 +36,7 @@ import importlib
 import io
 import json
 import os
+import pkgutil
 import select
 import signal
 import sys
@@ -84,6 +85,7 @@ def preload(site_dirs: list[str]) -> None:
     importlib.import_module("pytest")
     for name in config.default_plugins:
         importlib.import_module(f"_pytest.{name}")
+    _import_closure(site_dirs)
     # Move everything imported so far out of the collector's reach: pytest calls
     # gc.collect() in every run, which would otherwise walk (and copy-on-write touch)
     # the whole inherited heap in each child.
@@ -91,6 +93,33 @@ def preload(site_dirs: list[str]) -> None:
     # Taken once here: a forked child has the same objects at the same addresses.
     _baseline.update(_fingerprint())
     _preloaded.append("pytest")
+
+
+def _import_closure(site_dirs: list[str]) -> None:
+    """Import every submodule of the site packages pytest has loaded so far.
+
+    pytest imports some of its own modules (and its dependencies') lazily, during
+    a run; in the child the site directory may be out of reach (Landlock, or a
+    private /tmp hiding a venv there), so the whole closure is loaded here.
+    """
+    roots = tuple(os.path.join(os.path.realpath(d), "") for d in site_dirs)
+    tops = set()
+    for name, module in list(sys.modules.items()):
+        origin = getattr(module, "__file__", None) or ""
+        if origin and os.path.realpath(origin).startswith(roots):
+            tops.add(name.split(".", 1)[0])
+    for top in sorted(tops):
+        package = sys.modules.get(top)
+        path = getattr(package, "__path__", None)
+        if path is None:
+            continue
+        for info in pkgutil.walk_packages(path, prefix=f"{top}.", onerror=lambda _: None):
+            if info.name.split(".")[-1].startswith("__"):
+                continue  # __main__ modules run things when imported
+            try:
+                importlib.import_module(info.name)
+            except BaseException:  # optional extras (e.g. a missing third-party module)
+                pass
 
 
 # -- zygote side ---------------------------------------------------------------------
