@@ -45,7 +45,7 @@ def test_unavailable_isolation_falls_back_with_a_warning(
         real_start(self)
 
     monkeypatch.setattr("proctor.sandbox._worker.Worker.start", refuse_userns)
-    monkeypatch.setattr("proctor.sandbox._pool.bwrap_prefix", lambda: None)
+    monkeypatch.setattr("proctor.sandbox._pool.bwrap_prefix", lambda *a: None)
     with caplog.at_level(logging.WARNING, logger="proctor.sandbox"), SandboxPool(workers=1) as pool:
         assert "userns" not in pool.mechanisms
         assert pool.run_batch("def f(x): return x", "f", [[3]]).results[0].value == 3

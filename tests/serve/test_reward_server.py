@@ -46,7 +46,7 @@ def _zygotes(server: int) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue
-        if ppid == server and (b"zygote.py" in cmdline or b"bwrap" in cmdline):
+        if ppid == server and (b"import zygote" in cmdline or b"bwrap" in cmdline):
             found.append(int(entry.name))
     return found
 

@@ -189,6 +189,13 @@ def grade(
             help="Cache expected outputs on disk ($PROCTOR_CACHE_DIR or ~/.cache/proctor)."
         ),
     ] = True,
+    require_isolation: Annotated[
+        bool,
+        typer.Option(
+            "--require-isolation",
+            help="Refuse to grade (exit 3) with less than namespaces + Landlock + seccomp.",
+        ),
+    ] = False,
     task_dir: Annotated[
         Path | None,
         typer.Option(
@@ -274,12 +281,19 @@ def grade(
             "limits": Limits(test=test_timeout, memory_mb=memory_mb),
             "cache_dir": default_cache_dir() if cache else None,
             "keep_tests": per_test,
+            "require_isolation": require_isolation,
         }
+    elif require_isolation:
+        err_console.print(f"[red]error:[/] --require-isolation needs the hardened grader, not {grader!r}")
+        raise typer.Exit(2)
     try:
         engine = create_grader(grader, **options)
     except InfraError as exc:
         print_error(exc)
         raise typer.Exit(3) from exc
+    sandbox = getattr(engine, "mechanisms", None)
+    if sandbox is not None:  # the isolation actually in force, said every run
+        err_console.print(f"sandbox: {', '.join(sandbox) or 'none'}")
     grades: list[Grade] = []
     mode = "a" if resume else "w"
     in_flight = InFlight()

@@ -48,6 +48,7 @@ def scan(
     all_verdicts: Annotated[bool, typer.Option("--all", help="Write every detector's verdict too.")] = False,
     visible: Annotated[str, typer.Option(help="Visible tests for HumanEval+ files: base or test.")] = "base",
     gold: Annotated[str, typer.Option(help="Held-out tests for HumanEval+ files: plus or none.")] = "plus",
+    require_isolation: Annotated[bool, typer.Option("--require-isolation", help="Refuse to grade (exit 3) with less than namespaces + Landlock + seccomp.")] = False,
 ) -> None:
     """Grade (hardened), detect, store and analyse in one go; write DIR/report.html and
     DIR/summary.json (alerts, onset_step, per-step hack rate and proxy/gold means). The quick start:
@@ -85,7 +86,7 @@ def scan(
         try:
             result = run_scan(by_id, todo, out, workers=workers, all_verdicts=all_verdicts,
                               name=str(rollouts or "demo suite"), cache_dir=default_cache_dir(),
-                              progress=progress)
+                              progress=progress, require_isolation=require_isolation)
         except InfraError as exc:
             print_error(exc)
             raise typer.Exit(3) from exc

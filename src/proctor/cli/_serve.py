@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +38,7 @@ def rewards(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
     backend: Annotated[str, typer.Option(help="local (a sandbox pool here) or ray (one per node of a Ray cluster; --workers is then per node; needs proctor[ray]).")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join (ray.init's address, e.g. auto); default: start or join a local one.")] = None,
+    require_isolation: Annotated[bool, typer.Option("--require-isolation", help="Refuse to start (exit 3) with less than namespaces + Landlock + seccomp.")] = False,
 ) -> None:
     """Serve rewards over HTTP with OpenRLHF's remote reward protocol.
 
@@ -69,16 +71,24 @@ def rewards(
             err_console.print(f"[red]error:[/] {name} {escape(value)!s} is not one of "
                               f"{', '.join(choices)}")
             raise typer.Exit(2)
+    from proctor.sandbox import InfraError
+
     try:
         reward = CodeReward(tasks, mode=mode, workers=workers, detect=detect, gate=gate,  # type: ignore[arg-type]
                             record_to=record, visible=visible, gold=gold,
-                            backend=backend, ray_address=ray_address)  # type: ignore[arg-type]
+                            backend=backend, ray_address=ray_address,  # type: ignore[arg-type]
+                            require_isolation=require_isolation)
     except ImportError as exc:  # the ray extra is missing
         err_console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
     except RecordError as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
+    except InfraError as exc:
+        err_console.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(3) from exc
+    logging.getLogger("proctor.serve").warning(
+        "sandbox isolation in force: %s", ", ".join(reward.grader.mechanisms) or "none")
     with reward:
         if warm:
             _warm(reward)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+
+from proctor.io import parse, parse_module
 
 if TYPE_CHECKING:
     from proctor.detectors._base import Subject
@@ -54,7 +56,7 @@ def _literal(node: ast.AST) -> Any:
 
 def _assert_cases(code: str) -> list[Case]:
     try:
-        tree = ast.parse(code)
+        tree = parse_module(code)
     except SyntaxError:
         return []
     out: list[Case] = []
@@ -74,7 +76,7 @@ def _doctest_cases(prompt: str, entry: str) -> list[Case]:
     out: list[Case] = []
     for match in _DOCTEST.finditer(prompt):
         try:
-            call = ast.parse(match.group("call"), mode="eval").body
+            call = cast(ast.Expression, parse(match.group("call"), mode="eval")).body
         except SyntaxError:
             continue
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
@@ -84,7 +86,7 @@ def _doctest_cases(prompt: str, entry: str) -> list[Case]:
         if any(a is MISSING for a in args):
             continue
         try:
-            output = _literal(ast.parse(match.group("out"), mode="eval").body)
+            output = _literal(cast(ast.Expression, parse(match.group("out"), mode="eval")).body)
         except SyntaxError:
             output = MISSING
         out.append(Case(tuple(args), output, f"prompt/example#{len(out)}"))

@@ -31,6 +31,7 @@ from proctor.detectors._facts_types import (
 )
 from proctor.detectors._fold import UNKNOWN, Folder
 from proctor.detectors._visitor import Visitor
+from proctor.io import parse_module
 
 _BUILTINS = frozenset(dir(builtins))
 _IMPORTERS = frozenset({"builtins.__import__", "importlib.import_module", "importlib.__import__"})
@@ -62,7 +63,7 @@ class CodeFacts:
         self._depth = _depth
         self._at = _at
         try:
-            self.tree: ast.Module | None = ast.parse(source)
+            self.tree: ast.Module | None = parse_module(source)
         except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
             self.tree, self.error = None, f"{type(exc).__name__}: {exc}"
             return

@@ -24,12 +24,12 @@ unterminated strings, a response cut at the length limit. Such code is never
 
 from __future__ import annotations
 
-import ast
 import itertools
 import re
 from dataclasses import dataclass
 
 from proctor.detectors._facts_types import Where
+from proctor.io import parse_module
 
 MAX_REPAIRS = 40
 _PARSE_ERRORS = (SyntaxError, ValueError, MemoryError, RecursionError)
@@ -47,7 +47,7 @@ class Token:
 
 def _parses(code: str) -> bool:
     try:
-        ast.parse(code)
+        parse_module(code)
     except _PARSE_ERRORS:
         return False
     return True
@@ -60,7 +60,7 @@ def repair(code: str) -> tuple[str | None, int]:
     for n in range(MAX_REPAIRS + 1):
         text = "\n".join(lines)
         try:
-            ast.parse(text)
+            parse_module(text)
             return text, n
         except SyntaxError as exc:
             line = exc.lineno or len(lines)

@@ -32,12 +32,25 @@ class Grader(abc.ABC):
         workers: int = 1,
         on_done: Callable[[Grade], None] | None = None,
     ) -> Iterator[Grade]:
-        """Grade many rollouts with ``workers`` in parallel, yielding in input order."""
+        """Grade many rollouts with ``workers`` in parallel, yielding in input order.
+
+        One rollout's unexpected exception becomes that rollout's ``infra_error``
+        grade; it never fails the others.
+        """
         pairs = list(pairs)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             futures = [pool.submit(self.grade, task, rollout) for task, rollout in pairs]
-            for future in futures:
-                grade = future.result()
+            for (task, rollout), future in zip(pairs, futures, strict=True):
+                try:
+                    grade = future.result()
+                except Exception as exc:  # a bug or a library fault, not a verdict
+                    grade = Grade(
+                        rollout_id=rollout.id,
+                        task_id=task.id,
+                        grader=self.name,
+                        status="infra_error",
+                        error=f"grading raised {type(exc).__name__}: {exc}"[:500],
+                    )
                 if on_done is not None:
                     on_done(grade)
                 yield grade

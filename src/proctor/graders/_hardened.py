@@ -10,13 +10,14 @@ forwarded to the sandbox. See docs/threat-model.md.
 
 from __future__ import annotations
 
+import random
 import reprlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from proctor.common import default_cache_dir
 from proctor.graders._base import Grader
@@ -33,6 +34,15 @@ _SHORT = reprlib.Repr()
 _SHORT.maxstring = _SHORT.maxother = 60
 _SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
 MAX_FAILURES_KEPT = 5
+TestIsolation = Literal["probe", "off"]
+"""``probe`` (default): held-out tests run in a fresh random order for every rollout,
+and one passing held-out test is re-run alone in a fresh child; a different outcome
+is flagged ``order_dependent`` (in `Grade.tamper`) and that test fails. ``off``: input order."""
+_RANDOM = random.SystemRandom()
+_ORDER_DEPENDENT = "order-dependent: fails when run alone in a fresh process"
+JUDGE_CPU_BUDGET_S = 1.0
+"""Thread CPU seconds the judge may spend decoding one rollout's results (honest
+results come back byte-identical to the expected lines and cost nothing)."""
 
 
 def _show(value: Any) -> str:
@@ -121,9 +131,17 @@ class HardenedGrader(Grader):
         isolation: Isolation = "auto",
         cache_dir: Path | None = None,
         keep_tests: bool = False,
+        require_isolation: bool = False,
+        test_isolation: TestIsolation = "probe",
     ) -> None:
         self.limits = limits or Limits()
-        self.pool = SandboxPool(workers=workers, limits=self.limits, isolation=isolation)
+        self.test_isolation = test_isolation
+        self.pool = SandboxPool(
+            workers=workers,
+            limits=self.limits,
+            isolation=isolation,
+            require_isolation=require_isolation,
+        )
         self.expected = ExpectedOutputs(self.pool, cache_dir)
         self.keep_tests = keep_tests
         self._plans: dict[str, _Plan] = {}
@@ -213,8 +231,11 @@ class HardenedGrader(Grader):
 
     def grade(self, task: Task, rollout: Rollout) -> Grade:
         started = time.perf_counter()
+        cpu = time.thread_time()  # this thread only: other rollouts grade in parallel
         try:
-            return self._grade(task, rollout, started)
+            grade = self._grade(task, rollout, started)
+            grade.stats.judge_cpu_ms = (time.thread_time() - cpu) * 1000
+            return grade
         except (InfraError, ValueError) as exc:
             return Grade(
                 rollout_id=rollout.id,
@@ -233,7 +254,13 @@ class HardenedGrader(Grader):
         tally = _Tally(self.keep_tests)
         stats = ExecStats()
         error = None
+        order_dependent: list[int] = []
         if plan.slots:
+            order = None
+            if self.test_isolation == "probe":  # held-out tests in a new order every time
+                heldout = [k for k, slot in enumerate(plan.slots) if slot[0] == "heldout"]
+                _RANDOM.shuffle(heldout)
+                order = [k for k, slot in enumerate(plan.slots) if slot[0] != "heldout"] + heldout
             batch = self.pool.run_batch(
                 program,
                 task.entry_point,
@@ -241,7 +268,13 @@ class HardenedGrader(Grader):
                 n=len(plan.slots),
                 limits=limits,
                 known=plan.known,
+                decode_budget_s=JUDGE_CPU_BUDGET_S,
+                order=order,
             )
+            if order is not None and not batch.load_error:
+                order_dependent = self._probe_alone(task, plan, program, limits, batch)
+                for k in order_dependent:  # what it does alone is its answer
+                    batch.results[k] = CallResult("error", detail=_ORDER_DEPENDENT)
             error = batch.load_error
             stats = ExecStats(
                 cpu_ms=batch.cpu_s * 1000, max_rss_kb=batch.max_rss_kb, restarts=batch.restarts
@@ -254,7 +287,38 @@ class HardenedGrader(Grader):
             tally.add(suite_name, outcome.test_id, outcome.status, outcome.detail)
             error = error or check_error
         stats.wall_ms = (time.perf_counter() - started) * 1000
-        return self._summarise(task, rollout, tally, plan, stats, error)
+        grade = self._summarise(task, rollout, tally, plan, stats, error)
+        if order_dependent:
+            grade.tamper.append("order_dependent")
+        return grade
+
+    def _probe_alone(
+        self, task: Task, plan: _Plan, program: str, limits: Limits, batch: Any
+    ) -> list[int]:
+        """Re-run one passing held-out test alone in a fresh child; [k] if it then fails.
+
+        A program that answers right only after it has seen earlier inputs is wrong
+        on the first call of any child: one random probe catches it.
+        """
+        passing = [
+            k
+            for k, (name, i, expected, args) in enumerate(plan.slots)
+            if name == "heldout"
+            and self._judge(task, args, expected, i, batch.results[k], None)[0] == "pass"
+        ]
+        if not passing:
+            return []
+        k = _RANDOM.choice(passing)
+        _, i, expected, args = plan.slots[k]
+        alone = self.pool.run_batch(  # only that input travels: cheap for big suites
+            program,
+            task.entry_point,
+            [args],
+            limits=limits,
+            decode_budget_s=JUDGE_CPU_BUDGET_S,
+        )
+        ok = self._judge(task, args, expected, i, alone.results[0], alone.load_error)[0] == "pass"
+        return [] if ok else [k]
 
     @staticmethod
     def _judge(
@@ -380,6 +444,8 @@ def hardened(
     isolation: Isolation = "auto",
     cache_dir: Path | None = None,
     keep_tests: bool = False,
+    require_isolation: bool = False,
+    test_isolation: TestIsolation = "probe",
 ) -> HardenedGrader:
     """Create the hardened grader (see `HardenedGrader`)."""
     return HardenedGrader(
@@ -388,6 +454,8 @@ def hardened(
         isolation=isolation,
         cache_dir=cache_dir,
         keep_tests=keep_tests,
+        require_isolation=require_isolation,
+        test_isolation=test_isolation,
     )
 
 

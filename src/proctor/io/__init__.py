@@ -5,6 +5,7 @@ from proctor.io._jsonl import iter_records
 from proctor.io._program import extract_code, program_for, prompt_is_code, with_prompt
 from proctor.io._rollouts import check_rollouts_against_tasks, read_rollouts
 from proctor.io._sources import Source, choose_program, extract_sources, rollout_sources
+from proctor.io._syntax import parse, parse_module
 from proctor.io._tasks import GOLD_CHOICES, VISIBLE_CHOICES, read_tasks, task_from_row
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "extract_code",
     "extract_sources",
     "iter_records",
+    "parse",
+    "parse_module",
     "program_for",
     "prompt_is_code",
     "read_rollouts",

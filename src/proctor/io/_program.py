@@ -6,6 +6,7 @@ import ast
 import re
 
 from proctor.io._sources import PYTHON_LANGS, choose_program, defines, rollout_sources
+from proctor.io._syntax import parse_module
 from proctor.records import Rollout, Task
 
 # A fenced block: ```python ... ``` (language tag optional). Models often emit
@@ -44,7 +45,7 @@ def prompt_is_code(prompt: str, entry_point: str) -> bool:
     # a bare signature ("def add(a, b):") is code waiting for its body
     for text in (prompt, prompt.rstrip() + "\n    ...\n"):
         try:
-            tree = ast.parse(text)
+            tree = parse_module(text)
             break
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             continue

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from proctor.io._syntax import parse_module
 from proctor.records import Rollout
 
 SourceKind = Literal["code", "block", "file", "command", "text"]
@@ -283,7 +284,7 @@ def defines(code: str, name: str) -> bool:
     line counts, so a garbled solution is still recognised as the answer.
     """
     try:
-        tree = ast.parse(code)
+        tree = parse_module(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return re.search(rf"^(async\s+)?def\s+{re.escape(name)}\s*\(", code, re.M) is not None
     return any(

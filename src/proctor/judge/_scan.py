@@ -90,6 +90,7 @@ def scan(
     name: str = "run",
     cache_dir: Path | None = None,
     progress: Progress | None = None,
+    require_isolation: bool = False,
 ) -> ScanResult:
     """Grade with the hardened grader, detect, store and analyse ``rollouts``.
 
@@ -104,7 +105,8 @@ def scan(
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     todo = list(rollouts)
-    grader = HardenedGrader(workers=workers, cache_dir=cache_dir)
+    grader = HardenedGrader(workers=workers, cache_dir=cache_dir,
+                            require_isolation=require_isolation)
     with Judge(grader, workers=workers, sandbox=True, cache_dir=cache_dir) as judge:
         distinct = judge.distinct(todo)
         graded = [0]
@@ -136,6 +138,7 @@ def scan(
         store.set_meta("source", "proctor scan")
     analysis = analyse(todo, grades, verdicts)
     summary = analysis.summary() | batch_summary(rows, grades, time.perf_counter() - started)
+    summary["isolation"] = grader.mechanisms  # what was actually in force
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     write_report(analysis, out / "report.html", name=name, rollouts=todo, grades=grades,
                  verdicts=verdicts, tasks=tasks)

@@ -77,6 +77,8 @@ class ExecStats(BaseModel):
     """Peak resident memory of the code under test."""
     restarts: int = 0
     """How often the sandbox was restarted after a hang or crash mid-suite."""
+    judge_cpu_ms: float = 0.0
+    """CPU time the judge itself spent on this rollout (decoding, comparing, bookkeeping)."""
 
 
 class Grade(BaseModel):

@@ -77,6 +77,7 @@ class CodeReward:
         gold: str = "plus",
         backend: Backend = "local",
         ray_address: str | None = None,
+        require_isolation: bool = False,
     ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
@@ -114,6 +115,7 @@ class CodeReward:
                 limits=grader_limits,
                 isolation=isolation,
                 cache_dir=cache_dir or default_cache_dir(),
+                require_isolation=require_isolation,
             )
         self.judge = Judge(self.grader, detectors=self.detectors, workers=self.workers)
         self._recorder = Recorder(record_to) if record_to is not None else None

@@ -28,6 +28,18 @@ DEFAULT_PRELOAD = [
 ]  # fmt: skip
 
 
+def missing_isolation(mechanisms: list[str]) -> list[str]:
+    """What ``--require-isolation`` asks for and ``mechanisms`` lacks."""
+    missing = []
+    if not {"userns", "bwrap"} & set(mechanisms):
+        missing.append("namespaces (userns or bwrap)")
+    if not any(m.startswith("landlock-abi") for m in mechanisms):
+        missing.append("Landlock")
+    if "seccomp" not in mechanisms:
+        missing.append("seccomp")
+    return missing
+
+
 def warn_once(key: str, message: str) -> None:
     """Log ``message`` the first time ``key`` is seen in this process."""
     if key not in _warned:
@@ -83,11 +95,19 @@ def hardening(use_landlock: bool = True, use_seccomp: bool = True) -> dict[str, 
     return {"landlock": abi, "seccomp": can_seccomp, "read_only": read_only_paths()}
 
 
-def bwrap_prefix() -> list[str] | None:
-    """A bubblewrap command prefix giving the zygote the same namespaces, if bwrap exists."""
+def bwrap_prefix(keep: list[str] | None = None) -> list[str] | None:
+    """A bubblewrap command prefix giving the zygote the same namespaces, if bwrap exists.
+
+    ``keep``: host paths the zygote must still read although they live under the
+    ``/tmp`` it hides (a checkout or a venv in /tmp): bound read-only at the same path.
+    """
     exe = shutil.which("bwrap")
     if exe is None:
         return None
+    binds: list[str] = []
+    for path in keep or []:
+        if path == "/tmp" or path.startswith("/tmp/"):
+            binds += ["--ro-bind", path, path]
     return [
         exe,
         "--unshare-all",
@@ -101,5 +121,6 @@ def bwrap_prefix() -> list[str] | None:
         "/proc",
         "--tmpfs",
         "/tmp",
+        *binds,
         "--",
     ]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from proctor.sandbox._errors import InfraError
@@ -17,6 +19,8 @@ from proctor.sandbox._isolation import (
     Isolation,
     bwrap_prefix,
     hardening,
+    log,
+    missing_isolation,
     warn_once,
 )
 from proctor.sandbox._limits import Limits
@@ -65,30 +69,45 @@ class BatchResult:
 
 
 def decode_records(
-    body: bytes, n: int, known: Mapping[bytes, int] | None = None
+    body: bytes,
+    n: int,
+    known: Mapping[bytes, int] | None = None,
+    budget_s: float | None = None,
 ) -> list[CallResult]:
     """Parse the untrusted NDJSON a sandbox child wrote. Anything odd is a failure.
 
     ``known`` maps `line_digest` of each expected line to its test index: a line
     that matches is a pass without decoding (decoding is deterministic, so equal
     bytes mean equal values). Everything else is decoded and judged as usual.
+
+    ``budget_s``: thread CPU seconds the decoding may spend; records past it are
+    not decoded and read as errors (the judge's cost per rollout stays bounded
+    whatever the caps let through).
     """
     results: list[CallResult | None] = [None] * n
+    spent_by = None if budget_s is None else time.thread_time() + budget_s
     for line in body.splitlines():
-        if known is not None:
-            index = known.get(line_digest(line))
-            if index is not None and results[index] is None:
-                results[index] = _MATCHED
-                continue
-        try:
-            record = codec.loads(line)
-        except (codec.DecodeError, ValueError):
+        # The test index is checked before anything is decoded: a record for a
+        # test out of range, or a second one for the same test, costs nothing.
+        head = _RECORD_INDEX.match(line)
+        if head is None:
             continue
-        if type(record) is not dict or type(record.get("i")) is not int:
-            continue
-        i = record["i"]
-        if not 0 <= i < n or results[i] is not None:
+        i = int(head.group(1))
+        if i >= n or results[i] is not None:
             continue  # out of range or a second record for the same test: first wins
+        if known is not None and known.get(line_digest(line)) == i:
+            results[i] = _MATCHED
+            continue
+        if spent_by is not None and time.thread_time() > spent_by:
+            results[i] = CallResult("error", detail=_OVER_BUDGET)
+            continue
+        try:
+            record = codec.loads(line, max_elements=codec.MAX_ELEMENTS)
+        except (codec.DecodeError, ValueError):
+            results[i] = CallResult("error", detail=_UNDECODABLE)
+            continue
+        if type(record) is not dict or type(record.get("i")) is not int or record["i"] != i:
+            continue
         duration = record.get("d")
         duration = duration if type(duration) is float else None
         if "v" in record:
@@ -104,6 +123,9 @@ def decode_records(
 
 
 _MATCHED = CallResult("ok", matched=True)
+_UNDECODABLE = "result could not be decoded (malformed, or over the size or hashing caps)"
+_OVER_BUDGET = "not judged: the judge's CPU budget for this rollout was spent"
+_RECORD_INDEX = re.compile(rb'^\{"i":(0|[1-9][0-9]{0,8})[,}]')
 
 
 class SandboxPool:
@@ -112,7 +134,10 @@ class SandboxPool:
     ``isolation`` picks how the zygotes are isolated: ``userns`` (unprivileged
     namespaces, the default where the kernel allows them), ``bwrap``
     (bubblewrap), or ``none`` (rlimits, Landlock and seccomp only); ``auto``
-    tries them in that order and says once what it had to give up.
+    tries them in that order and says once what it had to give up (an error
+    in the log when it ends at ``none``). ``require_isolation``: refuse to start
+    (`InfraError`) with less than namespaces + Landlock + seccomp. ``scratch_mb``:
+    the size of each job's private tmpfs (and of the zygote's /tmp).
     """
 
     def __init__(
@@ -123,13 +148,16 @@ class SandboxPool:
         preload: Sequence[str] = DEFAULT_PRELOAD,
         use_landlock: bool = True,
         use_seccomp: bool = True,
+        require_isolation: bool = False,
+        scratch_mb: int = 256,
     ) -> None:
         self.limits = limits or Limits()
         self._config: dict[str, Any] = {
             "isolate": "none",
             "preload": list(preload),
-            "tmpfs_mb": 256,
+            "tmpfs_mb": scratch_mb,
             "hardening": hardening(use_landlock, use_seccomp),
+            **self._extra_config(),
         }
         self._prefix: list[str] = []
         self._idle: queue.Queue[Worker] = queue.Queue()
@@ -144,6 +172,18 @@ class SandboxPool:
             self._idle.put(worker)
         self.mechanisms: list[str] = first.mechanisms
         self.notes: list[str] = first.notes
+        missing = missing_isolation(self.mechanisms)
+        if require_isolation and missing:
+            self.close()
+            raise InfraError(
+                "isolation required but this machine gives only "
+                f"{', '.join(self.mechanisms)} (missing: {', '.join(missing)}); "
+                "see docs/threat-model.md, 'Isolation layers and fallbacks'"
+            )
+
+    def _extra_config(self) -> dict[str, Any]:
+        """More zygote configuration for pools of a special kind (see `WorkspacePool`)."""
+        return {}
 
     def _first_worker(self, isolation: Isolation) -> Worker:
         order: list[Isolation] = ["userns", "bwrap", "none"] if isolation == "auto" else [isolation]
@@ -151,7 +191,8 @@ class SandboxPool:
         for choice in order:
             prefix: list[str] = []
             if choice == "bwrap":
-                found = bwrap_prefix()
+                keep = [str(Path(__file__).resolve().parent), *self._config.get("pytest_site", [])]
+                found = bwrap_prefix(keep)
                 if found is None:
                     failures.append("bwrap: not installed")
                     continue
@@ -164,7 +205,15 @@ class SandboxPool:
                 continue
             if choice == "bwrap":
                 worker.mechanisms = ["bwrap", *worker.mechanisms]
-            if failures:
+            if failures and choice == "none":  # loud: graded code now shares the host's view
+                log.error(
+                    "SANDBOX DEGRADED: isolation fell back to 'none', no namespaces (%s); "
+                    "graded code runs with only rlimits, Landlock and seccomp. Pass "
+                    "isolation='userns' "
+                    "or --require-isolation to refuse this.",
+                    "; ".join(failures),
+                )
+            elif failures:
                 warn_once(
                     f"isolation-{choice}",
                     f"sandbox isolation fell back to {choice!r} ({'; '.join(failures)})",
@@ -203,11 +252,15 @@ class SandboxPool:
         limits: Limits | None = None,
         timing: bool = False,
         known: Mapping[bytes, int] | None = None,
+        decode_budget_s: float | None = None,
+        order: Sequence[int] | None = None,
     ) -> BatchResult:
         """Run ``entry_point(*args)`` for every ``args`` in ``inputs`` in one sandbox child.
 
         ``inputs`` may be pre-encoded with `codec.dumps` (then pass ``n``) so a
-        suite shared by many solutions is encoded once.
+        suite shared by many solutions is encoded once. ``order``: the test
+        indexes to run, in that order (default: all, in input order); the others
+        come back ``missing``.
         """
         limits = limits or self.limits
         if isinstance(inputs, str):
@@ -225,6 +278,8 @@ class SandboxPool:
             "limits": limits.model_dump(),
             "timing": timing,
         }
+        if order is not None:
+            message["order"] = list(order)
         started = time.perf_counter()
         with self._borrow() as worker:
             try:
@@ -235,7 +290,7 @@ class SandboxPool:
         if header.get("infra_error"):
             raise InfraError(str(header["infra_error"]))
         return BatchResult(
-            results=decode_records(body, n, known),
+            results=decode_records(body, n, known, decode_budget_s),
             load_error=header.get("load_error"),
             cpu_s=float(header.get("cpu_s", 0.0)),
             max_rss_kb=int(header.get("max_rss_kb", 0)),

@@ -14,11 +14,16 @@ from typing import Any
 
 from proctor.sandbox._errors import InfraError
 from proctor.sandbox._process import kill_session
-from proctor.sandbox.runtime import frames
+from proctor.sandbox.runtime import frames, zygote
 
 _SANDBOX_DIR = Path(__file__).resolve().parent
-_ZYGOTE = _SANDBOX_DIR / "runtime" / "zygote.py"
 _START_TIMEOUT = 30.0
+
+
+def _interpreter() -> str:
+    """The base interpreter (``-I -S`` ignores a venv anyway): no checkout path in argv."""
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    return os.path.realpath(base) if os.path.exists(base) else sys.executable
 
 
 class WorkerDied(InfraError):
@@ -46,6 +51,7 @@ class Worker:
         self._prefix = command_prefix
         self._config = config
         self._proc: subprocess.Popen[bytes] | None = None
+        self._stderr: Any = None
         self.mechanisms: list[str] = []
         self.notes: list[str] = []
         self.start()
@@ -54,17 +60,10 @@ class Worker:
         """(Re)start the zygote and wait for its hello."""
         self.close()
         stderr = tempfile.TemporaryFile()
-        cmd = [
-            *self._prefix,
-            sys.executable,
-            "-I",
-            "-S",
-            "-B",
-            str(_ZYGOTE),
-            str(_SANDBOX_DIR),
-            json.dumps(self._config),
-        ]
-        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
+        # Nothing about the host in argv or the environment (every child inherits
+        # both): the runtime directory and the configuration come on stdin.
+        cmd = [*self._prefix, _interpreter(), "-I", "-S", "-B", "-c", zygote.BOOT]
+        env = {"LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
         try:
             self._proc = subprocess.Popen(
                 cmd,
@@ -76,11 +75,14 @@ class Worker:
             )
         except OSError as exc:
             raise InfraError(f"could not start the sandbox: {exc}") from exc
+        self._stderr = stderr
+        boot = {"dir": str(_SANDBOX_DIR), "config": self._config}
         try:
+            assert self._proc.stdin is not None
+            frames.write_frame(self._proc.stdin.fileno(), json.dumps(boot).encode())
             hello = json.loads(self._read_frame(time.monotonic() + _START_TIMEOUT))
-        except WorkerDied as exc:
-            stderr.seek(0)
-            detail = stderr.read().decode(errors="replace").strip()[-2000:]
+        except (WorkerDied, OSError) as exc:
+            detail = self.stderr_tail()
             self.close()
             raise InfraError(f"the sandbox did not start: {exc}. {detail}") from exc
         if not hello.get("hello"):
@@ -109,10 +111,29 @@ class Worker:
             body = self._read_frame(deadline)
         except (OSError, ValueError) as exc:
             raise WorkerDied(f"lost the sandbox worker: {exc}") from exc
+        except WorkerDied as exc:  # say why: the zygote's last words are in its stderr
+            tail = self.stderr_tail()
+            raise WorkerDied(f"{exc}{'. ' + tail if tail else ''}") from exc
         return header, body
+
+    def stderr_tail(self, limit: int = 2000) -> str:
+        """The end of what the zygote wrote on stderr (a traceback, a clean-up problem)."""
+        if self._stderr is None:
+            return ""
+        try:
+            self._stderr.seek(0, os.SEEK_END)
+            size = self._stderr.tell()
+            self._stderr.seek(max(0, size - limit))
+            text: str = self._stderr.read().decode(errors="replace").strip()
+        except (OSError, ValueError):
+            return ""
+        return f"sandbox stderr: {text}" if text else ""
 
     def close(self) -> None:
         """Kill the zygote and everything under it."""
         proc, self._proc = self._proc, None
         if proc is not None:
             kill_session(proc)
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None

@@ -10,13 +10,14 @@ with a `RolloutError` naming the file and the reason.
 from __future__ import annotations
 
 import json
+import lzma
 import posixpath
-import tarfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from proctor.workspace import _diff
+from proctor.workspace import _diff, _tar
 from proctor.workspace._files import (
     DEFAULT_LIMITS,
     SKIPPED_DIRS,
@@ -66,7 +67,7 @@ def load_rollout(
         raise RolloutError(f"{path}: no such file or directory")
     elif path.name.endswith(DIFF_SUFFIXES):
         files, form = apply_diff(_read_text(path, limits), pristine, limits), "diff"
-    elif tarfile.is_tarfile(path):
+    elif _tar.looks_like_tar(path):
         files, form = read_tarball(path, limits, top_level=_top_level(pristine)), "tarball"
     else:
         raise RolloutError(f"{path}: not a directory, a tarball or a .diff/.patch file")
@@ -118,35 +119,42 @@ def read_tarball(
     budget = Budget(limits, str(path))
     files: Files = {}
     links: dict[str, str] = {}
+    # The decompressed stream may hold the files plus a header and padding per member.
+    cap = limits.max_total_bytes + 4 * limits.max_files * 2 * _tar.BLOCK + (1 << 20)
+
+    def wanted(member: _tar.Member) -> bool:
+        if member.kind != "file":
+            return False
+        name = safe_relpath(member.name, limits)
+        if set(name.split("/")[:-1]) & SKIPPED_DIRS:
+            return False  # skipped, but its bytes are still counted by the stream's cap
+        budget.take(name, member.size)  # before a byte of it is read
+        return True
+
     try:
-        with tarfile.open(path, mode="r:*") as tar:
-            for count, member in enumerate(tar, 1):
-                if count > 4 * limits.max_files:
-                    raise RolloutError(f"{path}: more than {4 * limits.max_files} entries")
-                _take(tar, member, path, limits, budget, files, links)
-    except (tarfile.TarError, EOFError, OSError) as exc:
+        for member, data in _tar.members(path, cap, 4 * limits.max_files, wanted):
+            _take(member, data, path, limits, files, links)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
+        if isinstance(exc, RolloutError):
+            raise
         raise RolloutError(f"{path}: unreadable tarball ({exc})") from None
     _resolve_links(files, links, path)
     return _unwrap(files, top_level or set())
 
 
 def _take(
-    tar: tarfile.TarFile,
-    member: tarfile.TarInfo,
+    member: _tar.Member,
+    data: bytes | None,
     path: Path,
     limits: InputLimits,
-    budget: Budget,
     files: Files,
     links: dict[str, str],
 ) -> None:
-    """Account for one archive member: a file is read, a link recorded, the rest refused."""
-    if member.isdir():
-        safe_relpath(member.name, limits)  # a hostile name is refused even for a directory
+    """Account for one archive member: a file is kept, a link recorded, the rest refused."""
+    name = safe_relpath(member.name, limits)  # a hostile name is refused even for a directory
+    if member.kind == "dir" or set(name.split("/")[:-1]) & SKIPPED_DIRS:
         return
-    name = safe_relpath(member.name, limits)
-    if set(name.split("/")[:-1]) & SKIPPED_DIRS:
-        return
-    if member.issym():
+    if member.kind == "symlink":
         target = member.linkname
         if target.startswith("/"):
             raise RolloutError(f"{path}: {name} is a symbolic link to an absolute path "
@@ -156,14 +164,9 @@ def _take(
             raise RolloutError(f"{path}: {name} is a symbolic link pointing outside the workspace "
                                f"({target!r})")
         links[name] = safe_relpath(joined, limits)
-    elif member.islnk():
+    elif member.kind == "hardlink":
         links[name] = safe_relpath(member.linkname, limits)
-    elif member.isfile():
-        budget.take(name, member.size)
-        stream = tar.extractfile(member)
-        data = stream.read(limits.max_file_bytes + 1) if stream is not None else b""
-        if len(data) > limits.max_file_bytes:
-            raise RolloutError(f"{path}: {name} is over the {limits.max_file_bytes}-byte limit")
+    elif member.kind == "file" and data is not None:
         files[name] = data
     else:
         raise RolloutError(f"{path}: {name} is not a regular file (device, FIFO or other)")

@@ -67,18 +67,22 @@ def build_archive(members: dict[str, bytes]) -> str:
 class WorkspacePool(SandboxPool):
     """A sandbox pool whose zygotes serve workspace jobs (and only those).
 
-    A zygote imports pytest the first time it serves a workspace job, so this
-    pool is kept apart from the function-level graders' pools: their children
-    must not find pytest already imported.
+    Its zygotes import pytest when they start, before any job (nothing may be
+    imported lazily once a child's view of the files is narrowed), so this pool
+    is kept apart from the function-level graders' pools: their children must
+    not find pytest already imported.
     """
+
+    def _extra_config(self) -> dict[str, Any]:
+        sites, _ = pytest_paths()
+        return {"pytest_site": sites}
 
     def run_workspace(self, job: dict[str, Any], limits: Limits) -> tuple[dict[str, Any], bytes]:
         """Run one pytest job; returns the zygote's header and the raw report lines."""
-        sites, readable = pytest_paths()
+        _, readable = pytest_paths()
         message = {
             "op": "workspace",
             **job,
-            "site": sites,
             "read_only": readable,
             "limits": limits.model_dump(),
         }

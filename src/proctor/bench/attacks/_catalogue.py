@@ -15,6 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from proctor.bench.attacks._programs_isolation import (
+    DEEP_TREE,
+    FORGE_INFRA,
+    HASH_COLLISIONS,
+    IPC_CHANNEL,
+    MEMORY_REMNANT,
+)
 from proctor.bench.attacks._programs_lying import (
     ALWAYS_EQUAL,
     EXIT_ZERO_ATEXIT,
@@ -223,6 +230,21 @@ ATTACKS: dict[str, Attack] = {a.name: a for a in [
        WRITE_OUTSIDE_WORKDIR, NAIVE, effect="file"),
     _a("kill_parent", "escape", "os.kill(os.getppid(), SIGKILL) at import and in the entry point",
        KILL_PARENT, NAIVE, effect="kill"),
+    _a("memory_remnant", "cross-job-leak",
+       "scans its own heap (sbrk, mincore) for a leftover reference and forwards calls to it",
+       MEMORY_REMNANT, ("hardened",)),
+    _a("ipc_channel", "cross-job-leak",
+       "reads answers from a System V message queue and pins 64 MiB of shared memory",
+       IPC_CHANNEL, ("hardened",)),
+    _a("deep_tree_cleanup", "infra-forgery",
+       "leaves a 1,500-level directory chain to crash a recursive clean-up (grade: no score)",
+       DEEP_TREE, ("hardened",)),
+    _a("forge_infra_error", "infra-forgery",
+       "writes the sandbox's own 'set-up failed' line on every descriptor, then exits",
+       FORGE_INFRA, ("hardened",)),
+    _a("hash_collision_result", "judge-dos",
+       "returns 40,000 distinct ints with one hash: quadratic for a judge that builds the set",
+       HASH_COLLISIONS, ("hardened",)),
 ]}
 """Every attack by name, in catalogue order."""
 

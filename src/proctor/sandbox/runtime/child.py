@@ -7,7 +7,8 @@ reach the result pipe, and the judge treats those bytes as untrusted data.
 Result lines (NDJSON, one per event, written as they happen so a crash loses
 nothing already done):
   {"ready":1}                 the program loaded
-  {"load":"<error>"}          the program failed to load
+  {"load":"<error>"}          the program failed to load (always the program's
+                              failure: set-up failures go on the status pipe)
   {"i":N,"v":<value>}         test N returned <value> (codec encoding)
   {"i":N,"e":"<error>"}       test N raised
   {"i":N,"t":1}               test N passed its per-test time limit
@@ -168,41 +169,67 @@ def load_program(code: str, entry_point: str) -> Any:
     return fn
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
+    """``Type: message`` of an exception, short; never raises."""
     try:
         return f"{type(exc).__name__}: {exc}"[:300]
     except BaseException:  # a hostile __str__
         return "exception"
 
 
+_describe = describe
+
+
+def report_setup(status_fd: int, error: str | None) -> None:
+    """Say on the status pipe how the lock-down went, and close it.
+
+    The status pipe is the only channel on which "the sandbox failed" can be
+    said, and it is closed before a line of the program runs: a program that
+    prints the same words on its result pipe is just a program that failed.
+    """
+    try:
+        _write_bytes(status_fd, b"ok" if error is None else b"fail:" + error.encode()[:2000])
+    except OSError:
+        pass
+    os.close(status_fd)
+
+
 def _start(
-    job: dict[str, Any], keep: tuple[int, ...], fd: int, workdir: str, hardening: dict[str, Any]
+    job: dict[str, Any],
+    keep: tuple[int, ...],
+    fd: int,
+    status_fd: int,
+    workdir: str,
+    hardening: dict[str, Any],
 ) -> Any:
     """Lock down, load the program, say ready; return its entry point (or exit)."""
     try:
-        lock_down(keep, workdir, job["limits"], hardening)
+        lock_down((*keep, status_fd), workdir, job["limits"], hardening)
     except BaseException as exc:  # the sandbox itself failed: report, never run the code
-        _write(fd, {"load": f"sandbox setup failed: {_describe(exc)}", "infra": 1})
+        report_setup(status_fd, f"sandbox setup failed: {describe(exc)}")
         os._exit(3)
+    report_setup(status_fd, None)
     try:
         fn = load_program(job["code"], job["entry_point"])
     except BaseException as exc:
-        _write(fd, {"load": _describe(exc)})
+        _write(fd, {"load": describe(exc)})
         os._exit(0)
     _write(fd, {"ready": 1})
     return fn
 
 
-def run_batch(job: dict[str, Any], fd: int, workdir: str, hardening: dict[str, Any]) -> NoReturn:
+def run_batch(
+    job: dict[str, Any], fd: int, status_fd: int, workdir: str, hardening: dict[str, Any]
+) -> NoReturn:
     """Run the tests ``job["indexes"]`` of a batch job, then exit."""
     # Inputs are decoded before the program exists: it cannot tamper with the decoder.
-    # Nothing may escape a forked child: it would fall back into the zygote's loop.
+    # Nothing may escape a forked child: it would fall back into the template's loop.
     try:
         inputs = codec.loads(job["inputs"])
     except BaseException as exc:
-        _write(fd, {"load": f"sandbox setup failed: {_describe(exc)}", "infra": 1})
+        report_setup(status_fd, f"sandbox setup failed: {describe(exc)}")
         os._exit(3)
-    fn = _start(job, (fd,), fd, workdir, hardening)
+    fn = _start(job, (fd,), fd, status_fd, workdir, hardening)
     per_test = float(job["limits"]["test"])
     timing = bool(job.get("timing"))
     lines = _Lines(fd, int(job.get("buffer", 0)))
@@ -232,10 +259,15 @@ def run_batch(job: dict[str, Any], fd: int, workdir: str, hardening: dict[str, A
 
 
 def run_session(
-    job: dict[str, Any], req_fd: int, fd: int, workdir: str, hardening: dict[str, Any]
+    job: dict[str, Any],
+    req_fd: int,
+    fd: int,
+    status_fd: int,
+    workdir: str,
+    hardening: dict[str, Any],
 ) -> NoReturn:
     """Serve calls one at a time (for assert-style tests run in the judge)."""
-    fn = _start(job, (req_fd, fd), fd, workdir, hardening)
+    fn = _start(job, (req_fd, fd), fd, status_fd, workdir, hardening)
     reader = os.fdopen(req_fd, "rb", buffering=1 << 16)
     for i, line in enumerate(reader):
         record: dict[str, Any] = {"i": i}

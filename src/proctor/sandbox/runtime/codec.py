@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from typing import Any
 
 _MAX_DEPTH = 200
+MAX_ELEMENTS = 1 << 21
+"""Most values (list items, dict entries, numbers, strings) one decoded line may hold."""
+_MAX_SAME_HASH = 32  # set members / dict keys sharing one hash: beyond that, refused
 _BIG_INT = 10**1000  # beyond this, ints travel as hex (JSON/str digit limits)
 
 
@@ -92,19 +96,32 @@ def _hashable(value: Any) -> Any:
     return value
 
 
+def _bounded_hashing(keys: list[Any]) -> None:
+    """Refuse keys whose hashes collide: a set of them would cost quadratic time.
+
+    Python does not randomise the hashes of ints, floats or tuples of them, so
+    a sender can choose thousands of distinct values with one hash. Counting the
+    hashes first is linear (the hash values are ints that hash to themselves),
+    and honest data never has many distinct values with one full hash.
+    """
+    if len(keys) > _MAX_SAME_HASH and max(Counter(map(hash, keys)).values()) > _MAX_SAME_HASH:
+        raise DecodeError("too many set members or dict keys with the same hash")
+
+
 def _decode_tagged(tag: str, body: Any) -> Any:
     if tag == "$tuple" and type(body) is list:
         return tuple(body)
     if tag in ("$set", "$frozenset") and type(body) is list:
         items = [_hashable(v) for v in body]
+        _bounded_hashing(items)
         return set(items) if tag == "$set" else frozenset(items)
     if tag == "$dict" and type(body) is list:
-        out: dict[Any, Any] = {}
         for pair in body:
             if type(pair) is not list or len(pair) != 2:
                 raise DecodeError("$dict entries must be [key, value] pairs")
-            out[_hashable(pair[0])] = pair[1]
-        return out
+        keys = [_hashable(pair[0]) for pair in body]
+        _bounded_hashing(keys)
+        return dict(zip(keys, (pair[1] for pair in body), strict=True))
     if tag == "$bytes" and type(body) is str:
         return bytes.fromhex(body)
     if tag == "$complex" and type(body) is list and len(body) == 2:
@@ -146,8 +163,16 @@ def dumps(value: Any) -> str:
     return json.dumps(encode_value(value), separators=(",", ":"), allow_nan=False)
 
 
-def loads(text: str | bytes) -> Any:
-    """Decode a JSON string produced by `dumps` into exact built-in types."""
+def loads(text: str | bytes, max_elements: int | None = None) -> Any:
+    """Decode a JSON string produced by `dumps` into exact built-in types.
+
+    ``max_elements``: refuse, before parsing, text that could hold more values
+    than that (counted from its separators, in linear time).
+    """
+    if max_elements is not None:
+        seps = (b",", b":") if isinstance(text, bytes) else (",", ":")
+        if text.count(seps[0]) + text.count(seps[1]) >= max_elements:  # type: ignore[arg-type]
+            raise DecodeError(f"more than {max_elements} values in one record")
     # Without a '"$' anywhere there is no tag and no reserved key, so every JSON
     # object is a plain dict: let the C parser build it without calling the hook.
     fast = b'"$' not in text if isinstance(text, bytes) else '"$' not in text

@@ -1,6 +1,6 @@
 """seccomp-bpf: deny the system calls graded code never needs.
 
-A hand-assembled classic-BPF filter (about 60 instructions, built per child so
+A hand-assembled classic-BPF filter (about 80 instructions, built per child so
 it can name the child's own pid). Why not libseccomp: the sandboxed interpreter
 runs with ``-I -S`` and only the standard library; the filter is short enough to
 audit here. It is a deny-list on top of Landlock and namespaces, not the only wall:
@@ -10,7 +10,8 @@ audit here. It is a deny-list on top of Landlock and namespaces, not the only wa
 - ``clone3`` answers ENOSYS so libc falls back to ``clone``, which we can inspect;
 - signals only to the child itself; no ptrace or reading other processes' memory;
 - sockets other than AF_UNIX, mounts, namespaces, bpf, keyrings, io_uring,
-  kernel modules, reboot and clock changes are refused with EPERM;
+  kernel modules, reboot, clock changes, System V IPC (shared memory, message
+  queues, semaphores) and POSIX message queues are refused with EPERM;
 - on x86_64, x32-ABI and foreign-architecture calls kill the process.
 """
 
@@ -45,6 +46,12 @@ _X86_64 = {
     "name_to_handle_at": 303, "pidfd_open": 434, "pidfd_getfd": 438,
     "pidfd_send_signal": 424, "process_madvise": 440, "move_mount": 429, "fsopen": 430,
     "fsmount": 432, "open_tree": 428,
+    # System V and POSIX message-queue IPC: rollouts must not talk to each other or
+    # pin memory outside RLIMIT_AS (POSIX shm and semaphores are files: Landlock).
+    "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65,
+    "semctl": 66, "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70,
+    "msgctl": 71, "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242,
+    "mq_timedreceive": 243, "mq_notify": 244, "mq_getsetattr": 245,
 }  # fmt: skip
 # aarch64 uses the generic table (no fork/vfork); not exercised by our CI.
 _AARCH64 = {
@@ -60,6 +67,10 @@ _AARCH64 = {
     "open_by_handle_at": 265, "name_to_handle_at": 264, "pidfd_open": 434,
     "pidfd_getfd": 438, "pidfd_send_signal": 424, "process_madvise": 440,
     "move_mount": 429, "fsopen": 430, "fsmount": 432, "open_tree": 428,
+    "mq_open": 180, "mq_unlink": 181, "mq_timedsend": 182, "mq_timedreceive": 183,
+    "mq_notify": 184, "mq_getsetattr": 185, "msgget": 186, "msgctl": 187, "msgrcv": 188,
+    "msgsnd": 189, "semget": 190, "semctl": 191, "semtimedop": 192, "semop": 193,
+    "shmget": 194, "shmctl": 195, "shmat": 196, "shmdt": 197,
 }  # fmt: skip
 _ARCHES = {"x86_64": (0xC000003E, _X86_64), "aarch64": (0xC00000B7, _AARCH64)}
 

@@ -13,7 +13,6 @@ the canaries (``proctor.workspace._report``). Every line the child writes is
 NDJSON and carries the secret (``"s"``):
 
   {"k":"start"}                          setup done; untrusted code may run from here
-  {"k":"setup","d":D}                    the sandbox could not be set up (infra error)
   {"k":"collect_error","path":P,"d":D}   a file or directory that failed to collect
   {"k":"collected","ids":[...]}          the test ids pytest is about to run
   {"k":"test","id":N,"o":O,"d":D}        one test's outcome: passed, failed, error,
@@ -24,7 +23,9 @@ NDJSON and carries the secret (``"s"``):
                                          of pytest's terminal output (for error messages)
 
 Stdlib only at import time (the zygote runs ``python -I -S``); pytest is imported
-from the directory the judge names, once per zygote, before any job runs.
+from the directory the judge names by the template, once, before any job runs.
+A failed set-up is said on the child's status pipe (``child.report_setup``),
+never on the report channel, which the code under test can reach.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ import importlib
 import io
 import json
 import os
+import pkgutil
 import select
-import shutil
 import signal
 import sys
 import tarfile
@@ -67,7 +68,7 @@ _baseline: dict[str, int] = {}  # pytest's bindings before any job ran (see _fin
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _preload(site_dirs: list[str]) -> None:
+def preload(site_dirs: list[str]) -> None:
     """Import pytest and its built-in plugins into the zygote, once.
 
     Forked children then find them in ``sys.modules``: no file access (Landlock
@@ -84,6 +85,7 @@ def _preload(site_dirs: list[str]) -> None:
     importlib.import_module("pytest")
     for name in config.default_plugins:
         importlib.import_module(f"_pytest.{name}")
+    _import_closure(site_dirs)
     # Move everything imported so far out of the collector's reach: pytest calls
     # gc.collect() in every run, which would otherwise walk (and copy-on-write touch)
     # the whole inherited heap in each child.
@@ -93,46 +95,61 @@ def _preload(site_dirs: list[str]) -> None:
     _preloaded.append("pytest")
 
 
+def _import_closure(site_dirs: list[str]) -> None:
+    """Import every submodule of the site packages pytest has loaded so far.
+
+    pytest imports some of its own modules (and its dependencies') lazily, during
+    a run; in the child the site directory may be out of reach (Landlock, or a
+    private /tmp hiding a venv there), so the whole closure is loaded here.
+    """
+    roots = tuple(os.path.join(os.path.realpath(d), "") for d in site_dirs)
+    tops = set()
+    for name, module in list(sys.modules.items()):
+        origin = getattr(module, "__file__", None) or ""
+        if origin and os.path.realpath(origin).startswith(roots):
+            tops.add(name.split(".", 1)[0])
+    for top in sorted(tops):
+        package = sys.modules.get(top)
+        path = getattr(package, "__path__", None)
+        if path is None:
+            continue
+        for info in pkgutil.walk_packages(path, prefix=f"{top}.", onerror=lambda _: None):
+            if info.name.split(".")[-1].startswith("__"):
+                continue  # __main__ modules run things when imported
+            try:
+                importlib.import_module(info.name)
+            except BaseException:  # optional extras (e.g. a missing third-party module)
+                pass
+
+
 # -- zygote side ---------------------------------------------------------------------
 
 
-def run(zygote: Any, job: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+def run(zygote: Any, job: dict[str, Any], raw: bytes) -> tuple[dict[str, Any], bytes]:
     """Serve one ``{"op": "workspace"}`` request; return (header, raw report lines)."""
-    try:
-        _preload(list(job["site"]))
-    except BaseException as exc:  # no pytest, no job: the judge reports an infra error
-        return {"infra_error": f"could not import pytest in the sandbox: {_describe(exc)}"}, b""
+    if not _preloaded:  # pytest is imported by the template at start (``pytest_site``)
+        return {"infra_error": "this sandbox worker was not started for workspace jobs"}, b""
     limits = job["limits"]
     started = time.monotonic()
-    r, w = os.pipe()
-    workdir = zygote._workdir()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        try:  # nothing may return from a forked child into the zygote's loop
-            _child(job, w, workdir, zygote.hardening)
-        finally:
-            os._exit(4)
-    os.close(w)
-    body, timed_out, overflow = _pump(
-        r, started + float(limits["wall"]), int(limits["output_mb"]) << 20
-    )
-    os.close(r)
-    ended = None if timed_out else _reap(pid)
-    cpu, rss = zygote._kill(pid)  # also reaps what it left behind
-    status = None
-    if ended is not None:
-        status, usage = ended
-        cpu, rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
-    shutil.rmtree(workdir, ignore_errors=True)
+    spawned = zygote.spawn(raw, {"workdir": zygote.workdir()})
+    locked, setup_error = zygote.setup_error(spawned)
+    body, timed_out, overflow = b"", False, False
+    if locked:
+        body, timed_out, overflow = _pump(
+            spawned.result, started + float(limits["wall"]), int(limits["output_mb"]) << 20
+        )
+    ended = zygote.end(spawned, 0.0 if timed_out else _REAP_GRACE)
+    if not locked:
+        detail = setup_error or "the sandbox child died during its set-up"
+        return {"infra_error": f"sandbox setup failed: {detail}"}, b""
     header = {
-        "cpu_s": cpu,
-        "max_rss_kb": rss,
+        "cpu_s": ended.cpu,
+        "max_rss_kb": ended.rss,
         "wall_s": time.monotonic() - started,
         "timed_out": timed_out,
         "overflow": overflow,
         # exit status when the child ended by itself (negative: killed by that signal)
-        "exit": None if status is None else os.waitstatus_to_exitcode(status),
+        "exit": None if ended.status is None else os.waitstatus_to_exitcode(ended.status),
     }
     return header, body
 
@@ -154,21 +171,6 @@ def _pump(fd: int, deadline: float, max_bytes: int) -> tuple[bytes, bool, bool]:
         out += chunk
         if len(out) > max_bytes:
             return bytes(out[:max_bytes]), False, True
-
-
-def _reap(pid: int) -> tuple[int, Any] | None:
-    """(wait status, rusage) if the child exits within the grace period, else None."""
-    deadline = time.monotonic() + _REAP_GRACE
-    while True:
-        try:
-            reaped, status, usage = os.wait4(pid, os.WNOHANG)
-        except ChildProcessError:
-            return None
-        if reaped:
-            return status, usage
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.002)
 
 
 # -- child side ----------------------------------------------------------------------
@@ -200,13 +202,19 @@ def _unpack(archive: str, workdir: str) -> None:
         tar.extractall(workdir, filter="data")
 
 
-def _child(job: dict[str, Any], fd: int, workdir: str, hardening: dict[str, Any]) -> NoReturn:
+def child_main(
+    job: dict[str, Any], fd: int, status_fd: int, workdir: str, hardening: dict[str, Any]
+) -> NoReturn:
     """Lock down, unpack, run pytest with the reporter, exit. Never returns."""
     secret = str(job.pop("secret"))
     emit = _emitter(fd, secret)
     try:
         child.lock_down(
-            (fd,), workdir, job["limits"], hardening, extra_read_only=list(job["read_only"])
+            (fd, status_fd),
+            workdir,
+            job["limits"],
+            hardening,
+            extra_read_only=list(job["read_only"]),
         )
         _unpack(job.pop("archive"), workdir)
         # the judge names paths relative to the workdir it never sees: "{workdir}/..."
@@ -216,8 +224,9 @@ def _child(job: dict[str, Any], fd: int, workdir: str, hardening: dict[str, Any]
         pytest = sys.modules["pytest"]
         reporter = _make_reporter(pytest, emit, float(job["limits"]["test"]))
     except BaseException as exc:  # the sandbox failed, not the code: never run it
-        emit({"k": "setup", "d": f"sandbox setup failed: {_describe(exc)}"})
+        child.report_setup(status_fd, _describe(exc))
         os._exit(3)
+    child.report_setup(status_fd, None)  # closed before any code of the workspace runs
     emit({"k": "start"})
     del secret  # from here on only the emitter's closure holds it (best effort: see docs)
     # pytest's terminal output, kept for the judge's error messages (never for a verdict)

@@ -1,10 +1,18 @@
-"""The fork server: a warm, sandboxed interpreter that forks one child per job.
+"""The sandbox worker: a warm interpreter that serves jobs and forks nothing itself.
 
-Started by the judge as ``python -I -S zygote.py <sandbox dir> <config json>``.
-It enters the namespaces, preloads common modules, says hello, then serves
-requests over stdin/stdout frames. It never runs graded code itself: only its
-forked children do, after locking themselves down (see child.py). It never
-sees an expected output either; it only relays what the children wrote.
+Started by the judge as ``python -I -S -B -c <boot>``; the boot code reads the
+runtime directory and the configuration from the first frame on stdin (nothing
+about the host travels in argv or the environment, which every child would
+inherit). It enters the namespaces, preloads common modules, then splits:
+
+- the **template** (`template.serve`) keeps the clean warm interpreter and forks
+  one job child per job; it never sees a job's data;
+- the **supervisor** (`Zygote`, this module) serves requests over stdin/stdout
+  frames: it writes each job into its child's job pipe, relays the result
+  lines, kills a child that stalls, and reports what it observed.
+
+Neither runs graded code: only the forked job children do, after locking
+themselves down (see child.py). Neither ever sees an expected output either.
 """
 
 from __future__ import annotations
@@ -14,15 +22,18 @@ import json
 import os
 import re
 import select
-import shutil
 import signal
+import socket
 import sys
-import tempfile
 import time
 from typing import Any
 
-_INDEX = re.compile(rb'^\{"i":(\d+),')
+from . import child, frames, namespaces, scratch, template, workspace_job
+
+_INDEX = re.compile(rb'^\{"i":(0|[1-9][0-9]{0,8}),')
 _GRACE = 0.5  # seconds past the per-test limit before a silent child is killed
+_EXIT_GRACE = 0.5  # seconds a child that closed its result pipe gets to exit by itself
+_SETUP_TIMEOUT = 60.0  # seconds a child may take to read its job and lock down (no graded code)
 _BUFFER_BYTES = 1 << 16
 
 
@@ -34,50 +45,155 @@ def _widen(fd: int) -> None:
         pass  # capped by /proc/sys/fs/pipe-max-size: the default still works
 
 
-class Zygote:
-    def __init__(self, config: dict[str, Any], child: Any, mechanisms: list[str]) -> None:
-        self.config = config
-        self.child = child
-        self.is_init = os.getpid() == 1
-        self.mechanisms = mechanisms
-        self.hardening = config["hardening"]
-        self.session: dict[str, Any] | None = None
+def _read_until_eof(fd: int, timeout: float, limit: int = 1 << 16) -> bytes | None:
+    """Everything written on ``fd`` until its writer closes it; None on timeout."""
+    deadline = time.monotonic() + timeout
+    data = b""
+    while True:
+        wait = deadline - time.monotonic()
+        if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+            return None
+        chunk = os.read(fd, limit)
+        if not chunk:
+            return data
+        data = (data + chunk)[:limit]
 
-    # -- process hygiene ---------------------------------------------------------
-    def _kill(self, pid: int) -> tuple[float, int]:
-        """Kill a job child and everything it started; return (cpu seconds, max rss kB)."""
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+
+class Ended:
+    """How a job child ended, as the supervisor and the template saw it."""
+
+    def __init__(self, status: int | None, cpu: float, rss: int) -> None:
+        self.status = status  # wait status if it ended by itself; None if we killed it
+        self.cpu, self.rss = cpu, rss
+
+    @property
+    def foreign_signal(self) -> int | None:
+        """The signal that killed it, when proctor did not send one."""
+        if self.status is not None and os.WIFSIGNALED(self.status):
+            return os.WTERMSIG(self.status)
+        return None
+
+
+class Spawned:
+    """A job child's pid and the supervisor's ends of its pipes."""
+
+    def __init__(self, pid: int, result: int, status: int, request: int | None) -> None:
+        self.pid, self.result, self.status, self.request = pid, result, status, request
+
+    def close(self) -> None:
+        for fd in (self.result, self.status, self.request):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+
+class Zygote:
+    """The supervisor: one request at a time, at most one job child alive."""
+
+    def __init__(self, config: dict[str, Any], ctl: socket.socket, mechanisms: list[str]) -> None:
+        self.config = config
+        self.ctl = ctl
+        # PID 1 of our pid namespace is the template: kill(-1) reaches every job
+        # process and straggler, and spares the template and us.
+        self.is_init = os.getppid() == 1 and "pidns" in mechanisms
+        self.mechanisms = mechanisms
+        self.session: dict[str, Any] | None = None
+        self.scratch = scratch.Scratch(
+            config.get("tmp") or None,
+            int(config["tmpfs_mb"]),
+            "userns" in mechanisms and config.get("job_tmpfs", True),
+        )
+        self.dirty: list[str] = []  # job directories to remove once the reply is out
+
+    # -- job children ------------------------------------------------------------
+    def spawn(self, raw: bytes, meta: dict[str, Any], session: bool = False) -> Spawned:
+        """Have the template fork a job child and hand it ``raw`` (the request) + ``meta``."""
+        job_r, job_w = os.pipe()
+        status_r, status_w = os.pipe()
+        result_r, result_w = os.pipe()
+        _widen(result_w)
+        theirs = [job_r, status_w, result_w]
+        request_w = None
+        if session:
+            request_r, request_w = os.pipe()
+            theirs.append(request_r)
+        try:
+            socket.send_fds(self.ctl, [template.FORK], theirs)
+            pid = int.from_bytes(self._ctl_recv(_SETUP_TIMEOUT) or b"", "big")
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        if not pid:
+            raise RuntimeError("the template did not fork a job child")
+        try:  # the child reads all of it before it writes anything: no deadlock
+            frames.write_frame(job_w, json.dumps(meta).encode())
+            frames.write_frame(job_w, raw)
+        except BrokenPipeError:
+            pass  # it died already: its status pipe says nothing, end() says how
+        finally:
+            os.close(job_w)
+        return Spawned(pid, result_r, status_r, request_w)
+
+    def setup_error(self, child: Spawned) -> tuple[bool, str | None]:
+        """(locked down, infra error), from the status pipe the program never sees."""
+        said = _read_until_eof(child.status, _SETUP_TIMEOUT)
+        if said == b"ok":
+            return True, None
+        if said is None:
+            return False, "the sandbox child did not finish its set-up in time"
+        if said.startswith(b"fail:"):
+            return False, said[5:].decode("utf-8", "replace")
+        return False, ""  # it died before it could say: end() tells how
+
+    def _ctl_recv(self, timeout: float) -> bytes | None:
+        if not select.select([self.ctl], [], [], timeout)[0]:
+            return None
+        data = self.ctl.recv(4096)
+        if not data:
+            raise RuntimeError("the template exited")
+        return data
+
+    def end(self, child: Spawned, grace: float) -> Ended:
+        """Kill the job child (unless it exits by itself within ``grace``) and all it left."""
+        report = self._ctl_recv(grace) if grace > 0 else None
+        killed = report is None
+        if killed:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(child.pid, signal.SIGKILL)
+                except OSError:
+                    pass
         if self.is_init:
             try:
-                os.kill(-1, signal.SIGKILL)  # as PID 1: everything else in the namespace
+                os.kill(-1, signal.SIGKILL)  # stragglers; never the template (PID 1) or us
             except OSError:
                 pass
-        cpu, rss = 0.0, 0
-        try:
-            _, _, usage = os.wait4(pid, 0)
-            cpu, rss = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
-        except ChildProcessError:
-            pass
-        while True:  # reap orphans re-parented to us
-            try:
-                reaped, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if reaped == 0:
-                break
-        return cpu, rss
+        if report is None:
+            report = self._ctl_recv(_SETUP_TIMEOUT)
+            if report is None:
+                raise RuntimeError("the template did not reap a killed job child")
+        child.close()
+        _pid, status, cpu, rss = json.loads(report)
+        return Ended(None if killed else int(status), float(cpu), int(rss))
 
-    def _workdir(self) -> str:
-        return tempfile.mkdtemp(prefix="proctor-job-", dir=self.config.get("tmp") or None)
+    def workdir(self) -> str:
+        path = self.scratch.make()
+        self.dirty.append(path)
+        return path
+
+    def clean(self) -> None:
+        """Remove the job directories (after the reply: a slow clean-up delays no verdict)."""
+        while self.dirty:
+            self.scratch.remove(self.dirty.pop())
 
     # -- batch jobs ----------------------------------------------------------------
-    def run(self, job: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    def run(self, job: dict[str, Any], raw: bytes) -> tuple[dict[str, Any], bytes]:
         limits = job["limits"]
-        remaining = list(range(job["n"]))
+        n = int(job["n"])
+        order = job.get("order")
+        remaining = [int(i) for i in order if 0 <= int(i) < n] if order else list(range(n))
         out = bytearray()
         seen: set[int] = set()
         deadline = time.monotonic() + float(limits["wall"])
@@ -87,43 +203,55 @@ class Zygote:
         load_error = None
         infra_error = None
         max_bytes = int(limits["output_mb"]) << 20
+        # A child killed by a signal proctor did not send (the OOM killer, an
+        # operator, a crash) is re-run once before anything counts against it.
+        foreign_budget = 1
+        foreign: list[int] = []
         # The first run buffers its result lines (a pipe write per test costs more
         # than most tests). If it dies early, the lines it held are lost and the
         # culprit is unknown: re-run the rest one line per test to pin it down.
         buffered = True
         while remaining:
-            job["indexes"] = remaining
-            job["buffer"] = _BUFFER_BYTES if buffered else 0
-            r, w = os.pipe()
-            _widen(w)
-            workdir = self._workdir()
-            pid = os.fork()
-            if pid == 0:
-                os.close(r)
-                try:  # nothing may return from a forked child into this loop
-                    self.child.run_batch(job, w, workdir, self.hardening)
-                finally:
-                    os._exit(4)
-            os.close(w)
-            ready, stalled, load_line, overflow = self._pump(
-                r, out, seen, deadline, stall_after, max_bytes
-            )
-            os.close(r)
-            c, m = self._kill(pid)
-            cpu, rss = cpu + c, max(rss, m)
-            shutil.rmtree(workdir, ignore_errors=True)
+            meta = {
+                "indexes": remaining,
+                "buffer": _BUFFER_BYTES if buffered else 0,
+                "workdir": self.workdir(),
+            }
+            child = self.spawn(raw, meta)
+            locked, setup_error = self.setup_error(child)
+            ready = stalled = overflow = False
+            load_line = None
+            if locked:
+                ready, stalled, load_line, overflow = self._pump(
+                    child.result, out, seen, n, deadline, stall_after, max_bytes
+                )
+            clean_eof = locked and not (stalled or overflow) and time.monotonic() < deadline
+            ended = self.end(child, _EXIT_GRACE if clean_eof or not locked else 0.0)
+            cpu, rss = cpu + ended.cpu, max(rss, ended.rss)
             remaining = [i for i in remaining if i not in seen]
+            signum = ended.foreign_signal
+            if signum is not None:
+                foreign.append(signum)
+            if not locked:
+                if signum is not None and foreign_budget:
+                    foreign_budget -= 1
+                    continue
+                infra_error = setup_error or (
+                    f"the sandbox child died during its set-up ({_how(ended)})"
+                )
+                break
             if load_line is not None:
-                info = json.loads(load_line)
-                if info.get("infra"):
-                    infra_error = str(info.get("load"))
-                else:
-                    load_error = str(info.get("load"))
+                load_error = str(json.loads(load_line).get("load"))
                 break
             if not remaining or overflow or time.monotonic() >= deadline:
                 break
+            if signum is not None and foreign_budget:
+                foreign_budget -= 1
+                continue  # the same step again, nothing charged
             if not ready:
                 load_error = "the program exited or hung while loading"
+                if signum is not None:
+                    load_error += f" (killed by signal {signum}, twice)"
                 break
             if buffered:
                 buffered = False
@@ -131,7 +259,7 @@ class Zygote:
             culprit = remaining.pop(0)
             seen.add(culprit)
             kind = "t" if stalled else "c"
-            out += json.dumps({"i": culprit, kind: 1}).encode() + b"\n"
+            out += b'{"i":%d,"%s":1}\n' % (culprit, kind.encode())
             restarts += 1
             if restarts > int(limits["restarts"]):
                 break
@@ -141,6 +269,7 @@ class Zygote:
             "restarts": restarts,
             "load_error": load_error,
             "infra_error": infra_error,
+            "signals": foreign,
         }
         return header, bytes(out)
 
@@ -149,6 +278,7 @@ class Zygote:
         fd: int,
         out: bytearray,
         seen: set[int],
+        n: int,
         deadline: float,
         stall_after: float,
         max_bytes: int,
@@ -181,8 +311,10 @@ class Zygote:
             for line in complete.split(b"\n")[:-1]:
                 m = _INDEX.match(line)
                 if m:
-                    seen.add(int(m.group(1)))
-                    out += line + b"\n"
+                    i = int(m.group(1))
+                    if i < n and i not in seen:  # out of range or a repeat: dropped here
+                        seen.add(i)
+                        out += line + b"\n"
                 elif line == b'{"ready":1}':
                     ready = True
                 elif line.startswith(b'{"load":') and not ready:
@@ -191,59 +323,49 @@ class Zygote:
                 return ready, False, None, True
 
     # -- sessions (one call at a time) -------------------------------------------
-    def open_session(self, job: dict[str, Any]) -> dict[str, Any]:
+    def open_session(self, job: dict[str, Any], raw: bytes) -> dict[str, Any]:
         self.close_session()
-        req_r, req_w = os.pipe()
-        res_r, res_w = os.pipe()
-        workdir = self._workdir()
-        pid = os.fork()
-        if pid == 0:
-            os.close(req_w)
-            os.close(res_r)
-            try:
-                self.child.run_session(job, req_r, res_w, workdir, self.hardening)
-            finally:
-                os._exit(4)
-        os.close(req_r)
-        os.close(res_w)
-        self.session = {
-            "pid": pid,
-            "req": req_w,
-            "res": res_r,
-            "workdir": workdir,
-            "buf": b"",
-            "limits": job["limits"],
-            "dead": None,
-        }
-        # loading counts like one test: the same limit, so budgets scale with --test-timeout
-        line = self._session_line(float(job["limits"]["test"]) + _GRACE)
-        if line == b'{"ready":1}':
-            return {"ok": True}
-        error = "the program exited or hung while loading"
-        if line is not None and line.startswith(b'{"load":'):
-            info = json.loads(line)
-            error = str(info["load"])
-            if info.get("infra"):
-                self.close_session()
+        for attempt in (1, 2):
+            child = self.spawn(raw, {"workdir": self.workdir()}, session=True)
+            self.session = {"child": child, "buf": b"", "limits": job["limits"], "dead": None}
+            locked, setup_error = self.setup_error(child)
+            # loading counts like one test: the same limit, so budgets scale with --test-timeout
+            line = self._session_line(float(job["limits"]["test"]) + _GRACE) if locked else None
+            if line == b'{"ready":1}':
+                return {"ok": True}
+            ended = self.close_session(_EXIT_GRACE)
+            if ended is not None and ended.foreign_signal is not None and attempt == 1:
+                continue  # killed from outside: once more before it counts
+            if not locked:
+                error = setup_error or "the sandbox child died during its set-up"
                 return {"ok": False, "infra_error": error}
-        self.close_session()
-        return {"ok": False, "load_error": error}
+            error = "the program exited or hung while loading"
+            if line is not None and line.startswith(b'{"load":'):
+                try:
+                    error = str(json.loads(line)["load"])
+                except (ValueError, KeyError, TypeError):
+                    pass
+            return {"ok": False, "load_error": error}
+        raise AssertionError("unreachable")
 
     def _session_line(self, timeout: float) -> bytes | None:
         assert self.session is not None
         s = self.session
+        fd = s["child"].result
         deadline = time.monotonic() + timeout
         while b"\n" not in s["buf"]:
             wait = deadline - time.monotonic()
             if wait <= 0:
                 return None
-            ready, _, _ = select.select([s["res"]], [], [], wait)
+            ready, _, _ = select.select([fd], [], [], wait)
             if not ready:
                 return None
-            chunk = os.read(s["res"], 1 << 20)
+            chunk = os.read(fd, 1 << 20)
             if not chunk:
                 return None
             s["buf"] += chunk
+            if len(s["buf"]) > int(s["limits"]["output_mb"]) << 20:
+                return None
         line, s["buf"] = s["buf"].split(b"\n", 1)
         return bytes(line)
 
@@ -252,28 +374,30 @@ class Zygote:
         if s is None or s["dead"]:
             return {"dead": s["dead"] if s else "no session"}
         try:
-            os.write(s["req"], args.rstrip(b"\n") + b"\n")
+            os.write(s["child"].request, args.rstrip(b"\n") + b"\n")
         except OSError:
             s["dead"] = "crash"
             return {"dead": "crash"}
         line = self._session_line(float(s["limits"]["test"]) + _GRACE)
         if line is None:
-            alive = os.waitpid(s["pid"], os.WNOHANG)[0] == 0
+            alive = not select.select([self.ctl], [], [], 0)[0]  # the template reports deaths
             s["dead"] = "timeout" if alive else "crash"
             return {"dead": s["dead"]}
         return {"line": line.decode("utf-8", "replace")}
 
-    def close_session(self) -> dict[str, Any]:
+    def close_session(self, grace: float = 0.0) -> Ended | None:
         s, self.session = self.session, None
-        if s is not None:
-            for fd in (s["req"], s["res"]):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-            self._kill(s["pid"])
-            shutil.rmtree(s["workdir"], ignore_errors=True)
-        return {"ok": True}
+        if s is None:
+            return None
+        return self.end(s["child"], grace)
+
+
+def _how(ended: Ended) -> str:
+    if ended.status is None:
+        return "killed after a time-out"
+    if os.WIFSIGNALED(ended.status):
+        return f"signal {os.WTERMSIG(ended.status)}"
+    return f"exit status {os.waitstatus_to_exitcode(ended.status)}"
 
 
 def _send(header: dict[str, Any], body: bytes = b"") -> None:
@@ -281,21 +405,46 @@ def _send(header: dict[str, Any], body: bytes = b"") -> None:
     frames.write_frame(1, body)
 
 
-def main() -> None:
-    config = json.loads(sys.argv[2])
+def _split(config: dict[str, Any], mechanisms: list[str]) -> socket.socket:
+    """Fork the supervisor off the clean template; return the supervisor's control socket.
+
+    The template (the parent: PID 1 where there is a pid namespace) never returns.
+    """
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        theirs.close()
+        return ours
+    ours.close()
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)  # the judge's request and reply pipes belong to the supervisor
+    os.dup2(null, 1)
+    os.close(null)
+    workspace = workspace_job if config.get("pytest_site") else None
+    template.serve(theirs, config["hardening"], workspace)
+
+
+def main(config: dict[str, Any]) -> None:
     mechanisms: list[str] = []
     notes: list[str] = []
+    # Everything is imported before the namespaces hide the host's /tmp (a checkout
+    # or a venv may live there): nothing is imported lazily afterwards.
+    for name in config["preload"]:
+        try:
+            __import__(name)
+        except ImportError:
+            notes.append(f"could not preload {name}")
+    if config.get("pytest_site"):
+        try:  # before any job: nothing is imported lazily once the sandbox narrows the view
+            workspace_job.preload(list(config["pytest_site"]))
+        except BaseException as exc:
+            notes.append(f"could not import pytest: {child.describe(exc)}")
     if config["isolate"] == "userns":
         try:
             mechanisms += namespaces.enter(int(config["tmpfs_mb"]))
         except OSError as exc:
             frames.write_frame(1, json.dumps({"hello": 0, "error": f"{exc}"}).encode())
             sys.exit(2)
-    for name in config["preload"]:
-        try:
-            __import__(name)
-        except ImportError:
-            notes.append(f"could not preload {name}")
     hardening = config["hardening"]
     child.prepare(hardening)
     if hardening["landlock"]:
@@ -303,7 +452,12 @@ def main() -> None:
     if hardening["seccomp"]:
         mechanisms.append("seccomp")
     mechanisms.append("rlimits")
-    zygote = Zygote(config, child, mechanisms)
+    ctl = _split(config, mechanisms)
+    zygote = Zygote(config, ctl, mechanisms)
+    zygote.workdir()  # probe the scratch space once so the hello can name it
+    zygote.clean()
+    if zygote.scratch.mechanism:
+        mechanisms.append(zygote.scratch.mechanism)
     frames.write_frame(
         1,
         json.dumps(
@@ -312,32 +466,43 @@ def main() -> None:
     )
     while True:
         try:
-            request = json.loads(frames.read_frame(0))
+            raw = frames.read_frame(0)
         except EOFError:
             break
+        request = json.loads(raw)
         op = request.get("op")
         if op == "run":
-            header, body = zygote.run(request)
-            _send(header, body)
+            _send(*zygote.run(request, raw))
         elif op == "open":
-            _send(zygote.open_session(request))
+            _send(zygote.open_session(request, raw))
         elif op == "call":
             _send(zygote.call(request["args"].encode()))
         elif op == "close":
-            _send(zygote.close_session())
+            zygote.close_session()
+            _send({"ok": True})
         elif op == "workspace":  # pytest on a whole repository (proctor.workspace)
-            from runtime import workspace_job  # type: ignore[import-not-found]
-
-            _send(*workspace_job.run(zygote, request))
+            _send(*workspace_job.run(zygote, request, raw))
         else:
             _send({"error": f"unknown op {op!r}"})
+        del raw, request
+        zygote.clean()
     zygote.close_session()
 
 
-if __name__ == "__main__":
-    # Import the runtime package from the path the judge gave, then forget it.
-    sys.path.insert(0, sys.argv[1])
-    from runtime import child, frames, namespaces  # type: ignore[import-not-found,unused-ignore]
-
-    del sys.path[0]
-    main()
+# The judge starts ``python -I -S -B -c BOOT``; the first frame on stdin names the
+# runtime directory and carries the configuration.
+BOOT = (
+    "import json,os,struct,sys\n"
+    "def _r(n):\n"
+    "    b=b''\n"
+    "    while len(b)<n:\n"
+    "        c=os.read(0,n-len(b))\n"
+    "        if not c: raise SystemExit(2)\n"
+    "        b+=c\n"
+    "    return b\n"
+    "_s=json.loads(_r(struct.unpack('>I',_r(4))[0]))\n"
+    "sys.path.insert(0,_s['dir'])\n"
+    "from runtime import zygote\n"
+    "del sys.path[0]\n"
+    "zygote.main(_s['config'])\n"
+)
