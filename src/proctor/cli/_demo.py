@@ -13,7 +13,7 @@ from rich.table import Table
 
 from proctor.bench.demo import ROLLOUTS, TASKS
 from proctor.cli._app import app, err_console, out_console
-from proctor.graders._registry import create_grader
+from proctor.graders import create_grader
 from proctor.records import Grade, Rollout, Task
 
 DEMO_GRADERS = ("naive-exec", "naive-pytest", "hardened")

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from proctor.cli._app import app, err_console
-from proctor.graders._registry import create_grader, grader_names
+from proctor.graders import create_grader, grader_names
 from proctor.records import Grade, Rollout, Task
 from proctor.sandbox import InfraError, Limits
 

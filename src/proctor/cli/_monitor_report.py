@@ -39,7 +39,7 @@ def _analyse(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: b
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from proctor.judge import detect_missing
-    from proctor.monitor._run import (
+    from proctor.monitor import (
         RunError,
         analyse_records,
         load_run,

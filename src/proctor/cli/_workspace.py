@@ -15,17 +15,17 @@ import typer
 from rich.table import Table
 
 from proctor.cli._app import err_console
-from proctor.graders._registry import create_grader
+from proctor.graders import create_grader
 from proctor.records import Grade
 from proctor.sandbox import InfraError
 from proctor.workspace import (
+    WorkspaceGrader,
     WorkspaceInputError,
     WorkspaceRollout,
     WorkspaceTask,
     load_rollout,
     load_task,
 )
-from proctor.workspace._base import WorkspaceGrader
 
 GRADER_NAMES = {
     "hardened": "workspace-hardened",

@@ -14,8 +14,19 @@ docs/detectors.md.
 - ``llm_judge``: an OpenAI-compatible LLM judge, isolated or contrastive (off by default).
 """
 
+# importing the detectors registers them (`proctor.registry.DETECTORS`), in this order
+from proctor.detectors import (  # noqa: F401
+    _differential,
+    _ensemble,
+    _group,
+    _llm_judge,
+    _special_casing,
+    _static,
+    _tamper,
+    _transcript,
+)
 from proctor.detectors._base import Detector, Input, Subject
-from proctor.detectors._ensemble import Ensemble
+from proctor.detectors._ensemble import FEATURES, WEIGHTS_FILE, Ensemble, fit, score
 from proctor.detectors._pipeline import GROUP_DETECTORS, Detection, DetectionPipeline
 from proctor.detectors._registry import (
     create_detector,
@@ -29,7 +40,9 @@ from proctor.detectors._taxonomy import CATEGORIES, FAMILIES, Category, Family, 
 __all__ = [
     "CATEGORIES",
     "FAMILIES",
+    "FEATURES",
     "GROUP_DETECTORS",
+    "WEIGHTS_FILE",
     "Category",
     "Detection",
     "DetectionPipeline",
@@ -43,5 +56,7 @@ __all__ = [
     "create_detector_from_spec",
     "default_detectors",
     "detector_names",
+    "fit",
     "register_detector",
+    "score",
 ]

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from proctor.detectors._taxonomy import category as _category
-from proctor.io._program import extract_code, program_for
+from proctor.io import extract_code, program_for
 from proctor.records import DetectorSpec, Evidence, Grade, Rollout, Task, Verdict, VerdictLabel
 
 if TYPE_CHECKING:

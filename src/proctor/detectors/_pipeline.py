@@ -132,7 +132,7 @@ class DetectionPipeline:
         if suite.kind == "io" and suite.outputs is not None:
             result = (list(suite.outputs), [True] * len(suite.outputs))
         elif suite.kind == "io" and self.pool is not None and task.reference:
-            from proctor.graders._expected import ExpectedOutputs
+            from proctor.graders import ExpectedOutputs
 
             try:
                 expected = ExpectedOutputs(self.pool, self._cache_dir).get(task, suite)

@@ -25,6 +25,7 @@ from proctor.monitor._config import (
 from proctor.monitor._forecast import Forecast, forecast
 from proctor.monitor._online import OnlineMonitor
 from proctor.monitor._report import render_report, write_report
+from proctor.monitor._run import RunError, RunRecords, analyse_records, load_run
 from proctor.monitor._signals import SIGNALS, SignalKind, SignalTable, build_signals, scalar_kind
 from proctor.monitor._sinks import Sink, SinkName, log_analysis, metrics_by_step, open_sink, tag
 
@@ -45,6 +46,8 @@ __all__ = [
     "HackRateRule",
     "MonitorConfig",
     "OnlineMonitor",
+    "RunError",
+    "RunRecords",
     "Severity",
     "SignalKind",
     "SignalTable",
@@ -52,11 +55,13 @@ __all__ = [
     "SinkName",
     "Status",
     "analyse",
+    "analyse_records",
     "analyse_table",
     "build_signals",
     "cusum",
     "episodes",
     "forecast",
+    "load_run",
     "log_analysis",
     "metrics_by_step",
     "offline_segments",

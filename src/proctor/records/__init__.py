@@ -3,6 +3,7 @@
 from proctor.records._grade import (
     ExecStats,
     Grade,
+    GraderSpec,
     TamperFinding,
     TamperKind,
     TestOutcome,
@@ -18,6 +19,7 @@ __all__ = [
     "EvidenceKind",
     "ExecStats",
     "Grade",
+    "GraderSpec",
     "Rollout",
     "TamperFinding",
     "TamperKind",

@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proctor.detectors import CATEGORIES, Ensemble, Subject
-from proctor.detectors._ensemble import FEATURES, fit, score
+from proctor.detectors import CATEGORIES, FEATURES, Ensemble, Subject, fit, score
 from proctor.judge import Judge
 from proctor.records import Grade, Rollout, Task, Verdict
 
