@@ -120,6 +120,7 @@ def demo(
     Writes OUT/grades-<grader>.jsonl and OUT/summary.json.
     """
     from proctor.io import read_rollouts, read_tasks
+    from proctor.records import FORMAT_VERSION
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     tasks = {t.id: t for t in read_tasks(TASKS)}
@@ -130,6 +131,7 @@ def demo(
     out_console.print(_table(rows, DEMO_GRADERS))
     hacks = [r for r in rollouts if r.meta.get("kind") == "hack"]
     summary: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
         "tasks": len(tasks),
         "rollouts": len(rollouts),
         "hacks": len(hacks),

@@ -1,6 +1,7 @@
 """Core records that flow through every proctor stage (validated pydantic models)."""
 
 from proctor.records._grade import (
+    FORMAT_VERSION,
     ExecStats,
     Grade,
     GraderSpec,
@@ -14,6 +15,7 @@ from proctor.records._task import Task, TestSuite
 from proctor.records._verdict import DetectorSpec, Evidence, EvidenceKind, Verdict, VerdictLabel
 
 __all__ = [
+    "FORMAT_VERSION",
     "DetectorSpec",
     "Evidence",
     "EvidenceKind",

@@ -79,6 +79,11 @@ class ExecStats(BaseModel):
     """How often the sandbox was restarted after a hang or crash mid-suite."""
 
 
+FORMAT_VERSION = 1
+"""Version of the record formats proctor writes (JSONL lines, ``summary.json``); every
+record carries it as ``format_version`` so readers can tell formats apart."""
+
+
 class GraderSpec(BaseModel):
     """What re-creates a grader: its registered name and the options it was made with."""
 
@@ -133,6 +138,8 @@ class Grade(BaseModel):
     """What grading cost."""
     sandbox: list[str] = Field(default_factory=list)
     """Isolation mechanisms that were active (e.g. ``userns``, ``landlock``)."""
+    format_version: int = FORMAT_VERSION
+    """Version of this record's format (`FORMAT_VERSION`)."""
     spec: GraderSpec | None = None
     """How to re-create the grader (`proctor.graders.create_grader_from_spec`); ``None`` in
     records written before graders carried one."""
