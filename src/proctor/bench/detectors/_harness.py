@@ -138,7 +138,9 @@ def evaluate(
     # others' verdicts count in this setting
     own: dict[str, list[Verdict]] = {
         d.rollout_id: [v for v in d.verdicts if v.detector != "group"]
-        for d in judge.detect(tasks, rollouts, grades, on_done=tick, groups=False)
+        for d in judge.detect(
+            tasks, rollouts, grades, on_done=tick, groups=False, subjects=subjects
+        )
     }
     rows: list[Row] = []
     for subject in subjects:
