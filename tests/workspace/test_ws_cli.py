@@ -74,3 +74,14 @@ def test_an_unknown_grader_is_listed(tmp_path: Path):
     assert result.exit_code == 2 and "workspace-hardened" in result.output
 
 
+
+
+def test_grade_workspace_is_the_same_grading_as_grade_task_dir():
+    rollout = str(ROLLOUTS_DIR / "inventory" / "hack-conftest-report.diff")
+    own = runner.invoke(app, ["grade-workspace", "--task-dir", INVENTORY, "--workspace", rollout,
+                              "--json"])
+    assert own.exit_code == 0, own.output
+    via_grade = json.loads(_grade("--workspace", rollout, "--json").stdout)
+    mine = json.loads(own.stdout)
+    assert (mine["grader"], mine["proxy"], mine["gold"], mine["tamper"]) == (
+        via_grade["grader"], via_grade["proxy"], via_grade["gold"], via_grade["tamper"])

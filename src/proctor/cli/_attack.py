@@ -14,7 +14,7 @@ from rich.table import Table
 
 from proctor.bench.attacks import ATTACKS, DEFAULT_GRADERS, AttackResult, plan, run_attacks
 from proctor.cli._app import app, err_console, out_console, print_error
-from proctor.graders._registry import grader_names
+from proctor.graders import grader_names
 from proctor.records import Task
 from proctor.sandbox import InfraError
 
@@ -154,8 +154,7 @@ def _attack_workspaces(grader: list[str] | None, attack_names: list[str] | None,
                        task_dirs: list[Path] | None, json_out: Path | None, workers: int,
                        list_attacks: bool) -> None:
     """``proctor attack --workspace``: the workspace attacks against the workspace graders."""
-    from proctor.bench.attacks._workspace import WORKSPACE_ATTACKS, WORKSPACE_GRADERS
-    from proctor.bench.attacks._workspace_runner import run_workspace_attacks
+    from proctor.bench.attacks import WORKSPACE_ATTACKS, WORKSPACE_GRADERS, run_workspace_attacks
     from proctor.bench.demo import shipped_tasks
     from proctor.workspace import TaskError, load_task
 

@@ -155,14 +155,16 @@ def audit_live_cmd(
     """
     import os
 
-    from proctor.audit import arithmetic_items, live_markdown, run_live
-    from proctor.audit._scorers import (
+    from proctor.audit import (
         CausalPRMScorer,
         ImplicitRewardScorer,
         LogprobJudgeScorer,
         OpenAIJudgeScorer,
         SequenceClassifierScorer,
+        arithmetic_items,
+        live_markdown,
         load_causal_lm,
+        run_live,
     )
 
     scorer: object

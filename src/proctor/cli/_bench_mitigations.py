@@ -55,8 +55,7 @@ def bench_mitigations(
     """
     from dataclasses import replace
 
-    from proctor.bench.mitigations import BenchConfig, PoolConfig, run_bench
-    from proctor.bench.mitigations._grpo import GRPOConfig
+    from proctor.bench.mitigations import BenchConfig, GRPOConfig, PoolConfig, run_bench
     from proctor.common import default_cache_dir
 
     chosen = _settings(settings)

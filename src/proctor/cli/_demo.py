@@ -11,19 +11,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from proctor.bench.demo import ROLLOUTS, TASKS
+from proctor.bench.demo import ROLLOUTS, TASKS, comparison
 from proctor.cli._app import app, err_console, out_console
-from proctor.graders._registry import create_grader
 from proctor.records import Grade, Rollout, Task
 
 DEMO_GRADERS = ("naive-exec", "naive-pytest", "hardened")
-
-
-def _row_label(rollout: Rollout) -> str:
-    kind = str(rollout.meta.get("kind", "unlabelled"))
-    if kind == "hack":
-        return f"hack: {rollout.meta.get('category', '?')}"
-    return kind.replace("_", " ")
 
 
 def grade_suite(
@@ -33,55 +25,23 @@ def grade_suite(
     workers: int,
     out: Path,
 ) -> dict[str, list[Grade]]:
-    """Grade every rollout with every grader; write one JSONL per grader under ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    results: dict[str, list[Grade]] = {}
+    """`proctor.bench.demo.grade_suite` with a progress bar per grader."""
+    from proctor.bench.demo import grade_suite as grade_all
+
     with Progress(
         TextColumn("[bold]{task.description:<14}"),
         BarColumn(),
         MofNCompleteColumn(),
         console=err_console,
     ) as progress:
-        for name in grader_names:
-            bar = progress.add_task(name, total=len(rollouts))
-            with (
-                create_grader(name, **({"workers": workers} if name == "hardened" else {})) as g,
-                (out / f"grades-{name}.jsonl").open("w") as sink,
-            ):
-                grades = []
-                for grade in g.grade_many(
-                    ((tasks[r.task_id], r) for r in rollouts), workers=workers
-                ):
-                    sink.write(grade.model_dump_json() + "\n")
-                    sink.flush()
-                    grades.append(grade)
-                    progress.advance(bar)
-            results[name] = grades
-    return results
+        bars: dict[str, Any] = {}
 
+        def advance(name: str, done: int, total: int) -> None:
+            if name not in bars:
+                bars[name] = progress.add_task(name, total=total)
+            progress.update(bars[name], completed=done)
 
-def comparison(rollouts: list[Rollout], results: dict[str, list[Grade]]) -> dict[str, Any]:
-    """Per row label: how many rollouts, and per grader the mean proxy and how many got reward."""
-    rows: dict[str, dict[str, Any]] = {}
-    for index, rollout in enumerate(rollouts):
-        row = rows.setdefault(_row_label(rollout), {"n": 0, "graders": {}})
-        row["n"] += 1
-        for name, grades in results.items():
-            grade = grades[index]
-            cell = row["graders"].setdefault(
-                name, {"rewarded": 0, "proxy_sum": 0.0, "gold_sum": 0.0, "infra": 0}
-            )
-            if grade.status != "ok":
-                cell["infra"] += 1
-                continue
-            cell["rewarded"] += (grade.proxy or 0.0) > 0
-            cell["proxy_sum"] += grade.proxy or 0.0
-            cell["gold_sum"] += grade.gold or 0.0
-    for row in rows.values():
-        for cell in row["graders"].values():
-            cell["mean_proxy"] = round(cell.pop("proxy_sum") / row["n"], 3)
-            cell["mean_gold"] = round(cell.pop("gold_sum") / row["n"], 3)
-    return dict(sorted(rows.items(), key=lambda item: (item[0].startswith("hack"), item[0])))
+        return grade_all(tasks, rollouts, grader_names, workers, out, progress=advance)
 
 
 def _table(rows: dict[str, Any], grader_names: tuple[str, ...]) -> Table:
@@ -120,6 +80,7 @@ def demo(
     Writes OUT/grades-<grader>.jsonl and OUT/summary.json.
     """
     from proctor.io import read_rollouts, read_tasks
+    from proctor.records import FORMAT_VERSION
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     tasks = {t.id: t for t in read_tasks(TASKS)}
@@ -130,6 +91,7 @@ def demo(
     out_console.print(_table(rows, DEMO_GRADERS))
     hacks = [r for r in rollouts if r.meta.get("kind") == "hack"]
     summary: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
         "tasks": len(tasks),
         "rollouts": len(rollouts),
         "hacks": len(hacks),

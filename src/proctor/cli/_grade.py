@@ -13,8 +13,19 @@ from rich.table import Table
 
 from proctor.cli._app import app, err_console, out_console, print_error
 from proctor.cli._errors import cli_errors
+from proctor.cli._grade_options import (
+    GraderOption,
+    IsolationOption,
+    JsonOption,
+    OutOption,
+    PerTestOption,
+    TaskDirOption,
+    TranscriptOption,
+    WorkersOption,
+    WorkspaceOption,
+)
 from proctor.cli._inflight import InFlight, SlowestColumn
-from proctor.graders._registry import create_grader, grader_names
+from proctor.graders import create_grader, grader_names
 from proctor.records import Grade, Rollout, Task
 from proctor.sandbox import InfraError, Limits
 
@@ -139,18 +150,9 @@ def grade(
             dir_okay=False,
         ),
     ] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Where to write one JSON grade per line.")
-    ] = None,
-    grader: Annotated[
-        str,
-        typer.Option(
-            help="Grader to use. hardened is the one for rewards; the naive ones are EXPLOITABLE on purpose, for research."
-        ),
-    ] = "hardened",
-    workers: Annotated[
-        int, typer.Option(min=1, help="Sandbox workers (one warm interpreter each).")
-    ] = 2,
+    out: OutOption = None,
+    grader: GraderOption = "hardened",
+    workers: WorkersOption = 2,
     visible: Annotated[
         str,
         typer.Option(
@@ -169,9 +171,7 @@ def grade(
             "--skip-invalid", help="Skip bad lines (reported) instead of stopping at the first."
         ),
     ] = False,
-    per_test: Annotated[
-        bool, typer.Option("--per-test", help="Include every test's outcome in the output.")
-    ] = False,
+    per_test: PerTestOption = False,
     resume: Annotated[
         bool,
         typer.Option("--resume", help="Keep the grades already in --out and grade only the rest."),
@@ -180,9 +180,7 @@ def grade(
         float, typer.Option(help="Seconds per test (scaled up for slow references).")
     ] = 3.0,
     memory_mb: Annotated[int, typer.Option(help="Memory cap per solution, MiB.")] = 1024,
-    isolation: Annotated[
-        str, typer.Option(help="auto, userns, bwrap or none (see docs/threat-model.md).")
-    ] = "auto",
+    isolation: IsolationOption = "auto",
     cache: Annotated[
         bool,
         typer.Option(
@@ -196,38 +194,10 @@ def grade(
             help="Refuse to grade (exit 3) with less than namespaces + Landlock + seccomp.",
         ),
     ] = False,
-    task_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--task-dir",
-            help="A workspace task directory (task.toml, workspace/, heldout/): grade repository rollouts with pytest (docs/workspace.md).",
-            exists=True,
-            file_okay=False,
-        ),
-    ] = None,
-    workspace: Annotated[
-        Path | None,
-        typer.Option(
-            "--workspace",
-            help="With --task-dir: the rollout to grade, a directory, a tarball or a .diff against the pristine tree.",
-            exists=True,
-        ),
-    ] = None,
-    transcript: Annotated[
-        Path | None,
-        typer.Option(
-            "--transcript",
-            help="With --workspace: the agent's actions (JSON list or JSONL), carried into the record.",
-            exists=True,
-            dir_okay=False,
-        ),
-    ] = None,
-    json_output: Annotated[
-        bool,
-        typer.Option(
-            "--json", help="With --workspace: print the grade as one JSON object on stdout."
-        ),
-    ] = False,
+    task_dir: TaskDirOption = None,
+    workspace: WorkspaceOption = None,
+    transcript: TranscriptOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Grade rollouts: one JSON line per rollout with proxy (visible) and gold (held-out) scores.
 
@@ -235,9 +205,8 @@ def grade(
 
         proctor grade --tasks tasks.jsonl --rollouts rollouts.jsonl --out grades.jsonl
 
-    A workspace task (a repository the policy edited; pytest decides):
-
-        proctor grade --task-dir TASK --workspace DIR --json
+    Workspace tasks have their own command, ``proctor grade-workspace`` (``--task-dir``
+    here is the same, kept for existing scripts).
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if task_dir is not None:  # workspace tasks: proctor.cli._workspace

@@ -13,8 +13,7 @@ from proctor.cli._errors import EXIT_BAD_INPUT_SCAN, cli_errors
 from proctor.cli._monitor import monitor_app
 
 if TYPE_CHECKING:
-    from proctor.monitor import Analysis, MonitorConfig, ReportRun
-    from proctor.monitor._run import RunRecords
+    from proctor.monitor import Analysis, MonitorConfig, ReportRun, RunRecords
     from proctor.records import Task
 
 _RUN = typer.Argument(help="Run directory: run.sqlite (from `proctor monitor ingest` or `proctor scan`) "
@@ -47,7 +46,7 @@ def _analyse_records(run_dir: Path, config: MonitorConfig, tasks: Path | None, d
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from proctor.judge import detect_missing
-    from proctor.monitor._run import (
+    from proctor.monitor import (
         RunError,
         analyse_records,
         load_run,
@@ -87,8 +86,7 @@ def _report_run(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect
                 workers: int) -> ReportRun:
     """A run for the report: its analysis and records, every detector's stored verdict, and
     the tasks (the code view shows the program the detectors read: prompt + body)."""
-    from proctor.monitor import ReportRun
-    from proctor.monitor._report_data import stored_verdicts
+    from proctor.monitor import ReportRun, stored_verdicts
 
     analysis, records, by_id = _analyse_records(run_dir, config, tasks, detect, workers)
     verdicts = stored_verdicts(run_dir) or records.verdicts

@@ -62,8 +62,7 @@ def rewards(
                     f"Install them with: {install_hint('serve')}")
         raise typer.Exit(2) from exc
     from proctor.io import RecordError
-    from proctor.rewards import GATES, MODES, CodeReward
-    from proctor.rewards._code import BACKENDS
+    from proctor.rewards import BACKENDS, GATES, MODES, CodeReward
 
     for name, value, choices in (("--mode", mode, MODES), ("--gate", gate, GATES),
                                  ("--backend", backend, BACKENDS)):

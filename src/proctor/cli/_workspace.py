@@ -1,4 +1,4 @@
-"""``proctor grade --task-dir``: grade workspace rollouts (a repository the policy edited).
+"""``proctor grade-workspace``: grade workspace rollouts (a repository the policy edited).
 
 One rollout (``--workspace``) prints one JSON object with ``--json``; an index of
 rollouts (``--rollouts``, JSONL with ``id`` and ``workspace`` or ``path`` per line,
@@ -8,24 +8,37 @@ paths relative to the index) writes one JSON line per rollout to ``--out``.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from proctor.cli._app import err_console, print_error
-from proctor.graders._registry import create_grader
+from proctor.cli._app import app, err_console, print_error
+from proctor.cli._grade_options import (
+    GraderOption,
+    IsolationOption,
+    JsonOption,
+    OutOption,
+    PerTestOption,
+    TranscriptOption,
+    WorkersOption,
+    WorkspaceIndexOption,
+    WorkspaceOption,
+)
+from proctor.graders import create_grader
 from proctor.records import Grade
 from proctor.sandbox import InfraError
 from proctor.workspace import (
+    WorkspaceGrader,
     WorkspaceInputError,
     WorkspaceRollout,
     WorkspaceTask,
     load_rollout,
     load_task,
 )
-from proctor.workspace._base import WorkspaceGrader
 
 GRADER_NAMES = {
     "hardened": "workspace-hardened",
@@ -89,7 +102,7 @@ def grade_workspaces(
     isolation: str = "auto",
     per_test: bool = False,
 ) -> None:
-    """The workspace path of ``proctor grade`` (see module docstring)."""
+    """``proctor grade-workspace`` (and ``proctor grade --task-dir``; see module docstring)."""
     name = GRADER_NAMES.get(grader)
     if name is None:
         raise _fail(f"with --task-dir, --grader is one of {', '.join(GRADER_NAMES)}")
@@ -156,4 +169,35 @@ def _many(engine: WorkspaceGrader, task: WorkspaceTask, index: Path, out: Path,
     err_console.print(f"{len(rollouts)} rollouts graded -> {out}")
 
 
-__all__ = ["GRADER_NAMES", "grade_workspaces", "summary"]
+@app.command("grade-workspace")
+def grade_workspace(
+    task_dir: Annotated[
+        Path,
+        typer.Option(
+            "--task-dir",
+            help="The workspace task directory (task.toml, workspace/, heldout/).",
+            exists=True,
+            file_okay=False,
+        ),
+    ],
+    workspace: WorkspaceOption = None,
+    rollouts: WorkspaceIndexOption = None,
+    out: OutOption = None,
+    grader: GraderOption = "hardened",
+    json_output: JsonOption = False,
+    transcript: TranscriptOption = None,
+    workers: WorkersOption = 2,
+    isolation: IsolationOption = "auto",
+    per_test: PerTestOption = False,
+) -> None:
+    """Grade repository rollouts (a repository the policy edited; pytest decides).
+
+        proctor grade-workspace --task-dir TASK --workspace DIR --json
+        proctor grade-workspace --task-dir TASK --rollouts index.jsonl --out grades.jsonl
+    """
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    grade_workspaces(task_dir, workspace, rollouts, out, grader, json_output, transcript,
+                     workers=workers, isolation=isolation, per_test=per_test)
+
+
+__all__ = ["GRADER_NAMES", "grade_workspace", "grade_workspaces", "summary"]

@@ -14,8 +14,19 @@ docs/detectors.md.
 - ``llm_judge``: an OpenAI-compatible LLM judge, isolated or contrastive (off by default).
 """
 
+# importing the detectors registers them (`proctor.registry.DETECTORS`), in this order
+from proctor.detectors import (  # noqa: F401
+    _differential,
+    _ensemble,
+    _group,
+    _llm_judge,
+    _special_casing,
+    _static,
+    _tamper,
+    _transcript,
+)
 from proctor.detectors._base import Detector, Input, Subject
-from proctor.detectors._ensemble import Ensemble
+from proctor.detectors._ensemble import FEATURES, WEIGHTS_FILE, Ensemble, fit, score
 from proctor.detectors._pipeline import (
     GROUP_DETECTORS,
     Detection,
@@ -34,7 +45,9 @@ from proctor.detectors._taxonomy import CATEGORIES, FAMILIES, Category, Family, 
 __all__ = [
     "CATEGORIES",
     "FAMILIES",
+    "FEATURES",
     "GROUP_DETECTORS",
+    "WEIGHTS_FILE",
     "Category",
     "Detection",
     "DetectionPipeline",
@@ -49,5 +62,7 @@ __all__ = [
     "default_detectors",
     "detect_all",
     "detector_names",
+    "fit",
     "register_detector",
+    "score",
 ]

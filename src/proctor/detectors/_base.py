@@ -15,8 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from proctor.detectors._taxonomy import category as _category
-from proctor.io._program import program_for
-from proctor.io._sources import Source, choose_program, rollout_sources
+from proctor.io import Source, choose_program, program_for, rollout_sources
 from proctor.records import DetectorSpec, Evidence, Grade, Rollout, Task, Verdict, VerdictLabel
 
 if TYPE_CHECKING:

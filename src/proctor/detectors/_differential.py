@@ -22,8 +22,7 @@ from typing import Any
 from proctor.detectors._base import Detector, Subject
 from proctor.detectors._perturb import perturb_args
 from proctor.detectors._registry import register_detector
-from proctor.graders._compare import outputs_match, poly_root_ok
-from proctor.graders._expected import ExpectedOutputs
+from proctor.graders import ExpectedOutputs, outputs_match, poly_root_ok
 from proctor.records import Evidence, Task, TestSuite, Verdict
 from proctor.sandbox import InfraError, Limits, SandboxPool
 from proctor.sandbox.runtime import codec

@@ -11,7 +11,7 @@ from typing import Any
 from proctor.detectors._base import Detector, Subject
 from proctor.detectors._ensemble import Ensemble
 from proctor.detectors._registry import create_detector, default_detectors, registered
-from proctor.records import Grade, Rollout, Task, Verdict
+from proctor.records import FORMAT_VERSION, Grade, Rollout, Task, Verdict
 from proctor.sandbox import InfraError, Limits, SandboxPool
 
 GROUP_DETECTORS = frozenset({"group", "llm_judge"})
@@ -57,6 +57,7 @@ class Detection:
         """The JSON line `proctor detect` writes."""
         v = self.verdict
         row: dict[str, Any] = {
+            "format_version": FORMAT_VERSION,
             "rollout_id": self.rollout_id,
             "label": v.label if v.label != "not_applicable" else "unsure",
             "category": v.category,
@@ -159,7 +160,7 @@ class DetectionPipeline:
         if suite.kind == "io" and suite.outputs is not None:
             result = (list(suite.outputs), [True] * len(suite.outputs))
         elif suite.kind == "io" and self.pool is not None and task.reference:
-            from proctor.graders._expected import ExpectedOutputs
+            from proctor.graders import ExpectedOutputs
 
             try:
                 expected = ExpectedOutputs(self.pool, self._cache_dir).get(task, suite)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from proctor.detectors._base import Detector, Subject
 from proctor.detectors._registry import register_detector
-from proctor.io._sources import SHELL_LANGS, extract_sources, tool_arguments
+from proctor.io import SHELL_LANGS, extract_sources, tool_arguments
 from proctor.records import Evidence, Rollout, Verdict
 
 _FENCE = re.compile(r"```[^\n]*\n.*?(?:```|\Z)", re.S)

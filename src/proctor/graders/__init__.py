@@ -5,8 +5,42 @@
   setups real RL runs use, so you can see what those let through.
 """
 
+# importing the graders registers them (`proctor.registry.GRADERS`)
+from proctor.graders import _naive_exec, _naive_pytest, _ray  # noqa: F401
 from proctor.graders._base import Grader
+from proctor.graders._compare import outputs_match, poly_root_ok
+from proctor.graders._contained import (
+    NAMESPACE_MECHANISMS,
+    RunResult,
+    namespaces_available,
+    run_contained,
+)
+from proctor.graders._expected import Expected, ExpectedOutputs
 from proctor.graders._hardened import HardenedGrader
-from proctor.graders._registry import create_grader, grader_names, register_grader
+from proctor.graders._naive_pytest import parse_report
+from proctor.graders._ray import RayGrader
+from proctor.graders._registry import (
+    create_grader,
+    create_grader_from_spec,
+    grader_names,
+    register_grader,
+)
 
-__all__ = ["Grader", "HardenedGrader", "create_grader", "grader_names", "register_grader"]
+__all__ = [
+    "NAMESPACE_MECHANISMS",
+    "Expected",
+    "ExpectedOutputs",
+    "Grader",
+    "HardenedGrader",
+    "RayGrader",
+    "RunResult",
+    "create_grader",
+    "create_grader_from_spec",
+    "grader_names",
+    "namespaces_available",
+    "outputs_match",
+    "parse_report",
+    "poly_root_ok",
+    "register_grader",
+    "run_contained",
+]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import abc
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 
-from proctor.records import Grade, Rollout, Task
+from proctor.records import Grade, GraderSpec, Rollout, Task
 
 
 class Grader(abc.ABC):
@@ -21,6 +22,24 @@ class Grader(abc.ABC):
     """Registry name."""
     exploitable: bool = False
     """True for the deliberately naive graders that reproduce hackable setups."""
+    _spec: GraderSpec | None = None
+
+    @property
+    def spec(self) -> GraderSpec:
+        """What re-creates this grader (set by `create_grader`; else its name alone)."""
+        return self._spec if self._spec is not None else GraderSpec(name=self.name)
+
+    @spec.setter
+    def spec(self, value: GraderSpec) -> None:
+        self._spec = value
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        # every grade a grader returns carries the spec that re-creates the grader
+        for method in ("grade", "grade_workspace"):
+            own = cls.__dict__.get(method)
+            if own is not None and not getattr(own, "_stamps_spec", False):
+                setattr(cls, method, _stamping(own))
 
     @abc.abstractmethod
     def grade(self, task: Task, rollout: Rollout) -> Grade:
@@ -68,3 +87,15 @@ class Grader(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _stamping(method: Callable[..., Grade]) -> Callable[..., Grade]:
+    @functools.wraps(method)
+    def stamped(self: Grader, *args: object, **kwargs: object) -> Grade:
+        grade = method(self, *args, **kwargs)
+        if isinstance(grade, Grade) and grade.spec is None:
+            grade.spec = self.spec
+        return grade
+
+    stamped._stamps_spec = True  # type: ignore[attr-defined]
+    return stamped

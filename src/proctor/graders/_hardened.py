@@ -24,10 +24,17 @@ from proctor.graders._base import Grader
 from proctor.graders._compare import outputs_match, poly_root_ok
 from proctor.graders._expected import Expected, ExpectedOutputs
 from proctor.graders._registry import register_grader
-from proctor.io._program import program_for
+from proctor.io import program_for
 from proctor.records import ExecStats, Grade, Rollout, Task, TestOutcome, TestStatus, TestSuite
-from proctor.sandbox import CallResult, InfraError, Isolation, Limits, SandboxPool, Session
-from proctor.sandbox._pool import line_digest
+from proctor.sandbox import (
+    CallResult,
+    InfraError,
+    Isolation,
+    Limits,
+    SandboxPool,
+    Session,
+    line_digest,
+)
 from proctor.sandbox.runtime import codec
 
 _SHORT = reprlib.Repr()

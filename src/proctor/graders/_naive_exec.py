@@ -38,7 +38,7 @@ from proctor.graders._contained import (
 )
 from proctor.graders._expected import ExpectedOutputs
 from proctor.graders._registry import register_grader
-from proctor.io._program import program_for
+from proctor.io import program_for
 from proctor.records import ExecStats, Grade, Rollout, Task, TestOutcome, TestStatus, TestSuite
 from proctor.sandbox import InfraError, SandboxPool
 

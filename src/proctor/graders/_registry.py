@@ -1,50 +1,49 @@
-"""Registry of graders by name: a decorator over a factory, as inspect_ai does it."""
+"""Graders by name: the grader view of `proctor.registry.GRADERS`.
+
+`create_grader` stamps the grader with the `GraderSpec` that re-creates it; every
+`Grade` it returns carries that spec (see `Grader.spec`).
+"""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from proctor.graders._base import Grader
+from proctor.records import GraderSpec
+from proctor.registry import GRADERS, jsonable_options
 
 GraderFactory = Callable[..., Grader]
 F = TypeVar("F", bound=GraderFactory)
 
-_REGISTRY: dict[str, tuple[GraderFactory, str]] = {}
+RESOURCE_OPTIONS = frozenset({"pool"})
+"""Options that are live resources, never stored in a spec."""
 
 
 def register_grader(name: str, summary: str) -> Callable[[F], F]:
-    """Register ``factory`` under ``name``; ``summary`` is shown by ``--help``."""
+    """Register a grader factory (or class) under ``name``; ``summary`` is shown by ``--help``.
 
-    def decorate(factory: F) -> F:
-        if name in _REGISTRY:
-            raise ValueError(f"a grader named {name!r} is already registered")
-        _REGISTRY[name] = (factory, summary)
-        return factory
-
-    return decorate
+    Registering the same factory again is harmless; another under a taken name is an error.
+    """
+    return GRADERS.decorator(name, summary)
 
 
 def grader_names() -> dict[str, str]:
-    """Registered grader names with their one-line summaries."""
-    _load_builtins()
-    return {name: summary for name, (_, summary) in sorted(_REGISTRY.items())}
+    """Registered grader names with their one-line summaries (plug-ins included)."""
+    return GRADERS.names()
 
 
 def create_grader(name: str, **options: Any) -> Grader:
     """Create the grader registered as ``name``; an unknown name lists close matches."""
-    _load_builtins()
-    if name not in _REGISTRY:
-        close = difflib.get_close_matches(name, _REGISTRY, n=3)
-        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise KeyError(f"no grader named {name!r}.{hint} Known: {', '.join(sorted(_REGISTRY))}")
-    factory, _ = _REGISTRY[name]
-    return factory(**options)
+    grader: Grader = GRADERS.create(name, **options)
+    grader.spec = GraderSpec(name=name, options=jsonable_options(options, RESOURCE_OPTIONS))
+    return grader
 
 
-def _load_builtins() -> None:
-    # Importing the modules runs their @register_grader decorators.
-    from proctor.graders import _hardened, _naive_exec, _naive_pytest, _ray  # noqa: F401
-    from proctor.workspace import _hardened as _ws_hardened  # noqa: F401
-    from proctor.workspace import _naive as _ws_naive  # noqa: F401
+def create_grader_from_spec(spec: GraderSpec | dict[str, Any], **resources: Any) -> Grader:
+    """Re-create a grader from the spec stored in one of its grades."""
+    spec = spec if isinstance(spec, GraderSpec) else GraderSpec.model_validate(spec)
+    return create_grader(spec.name, **spec.options, **resources)
+
+
+__all__ = ["create_grader", "create_grader_from_spec", "grader_names", "register_grader"]

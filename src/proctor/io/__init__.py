@@ -4,12 +4,20 @@ from proctor.io._errors import RecordError
 from proctor.io._jsonl import iter_records
 from proctor.io._program import extract_code, program_for, prompt_is_code, with_prompt
 from proctor.io._rollouts import check_rollouts_against_tasks, read_rollouts
-from proctor.io._sources import Source, choose_program, extract_sources, rollout_sources
+from proctor.io._sources import (
+    SHELL_LANGS,
+    Source,
+    choose_program,
+    extract_sources,
+    rollout_sources,
+    tool_arguments,
+)
 from proctor.io._syntax import parse, parse_module
 from proctor.io._tasks import GOLD_CHOICES, VISIBLE_CHOICES, read_tasks, task_from_row
 
 __all__ = [
     "GOLD_CHOICES",
+    "SHELL_LANGS",
     "VISIBLE_CHOICES",
     "RecordError",
     "Source",
@@ -26,5 +34,6 @@ __all__ = [
     "read_tasks",
     "rollout_sources",
     "task_from_row",
+    "tool_arguments",
     "with_prompt",
 ]

@@ -172,18 +172,21 @@ class Judge:
         grades: Mapping[str, Grade] | None = None,
         on_done: Callable[[int], None] | None = None,
         groups: bool = True,
+        subjects: list[Subject] | None = None,
     ) -> list[Detection]:
         """Every detector's verdict and the ensemble's, one `Detection` per rollout in order.
 
         The detectors that do not read a rollout's group run once per distinct
         (task, completion, grade); ``on_done(1)`` is called after each. ``groups=False``
-        judges each rollout alone (no GRPO group for the group detectors).
+        judges each rollout alone (no GRPO group for the group detectors). ``subjects``
+        (from `subjects`, one per rollout) are used as they are, so a caller can reuse them.
         """
         from proctor.detectors import GROUP_DETECTORS, Detection, detect_all
 
         pipeline = self.pipeline
         grades = grades or {}
-        subjects = pipeline.subjects(tasks, rollouts, grades, groups=groups)
+        if subjects is None:
+            subjects = pipeline.subjects(tasks, rollouts, grades, groups=groups)
         solo = [d for d in pipeline.detectors if d.name not in GROUP_DETECTORS]
         grouped = [d for d in pipeline.detectors if d.name in GROUP_DETECTORS]
         reps: dict[tuple[Key, Any], Subject] = {}
@@ -202,6 +205,12 @@ class Judge:
                     on_done(1)
         out = []
         for s in subjects:
+            rep = reps[_detect_key(s.rollout, grades.get(s.id))]
+            if rep is not s:
+                # what the detectors noted on the representative (e.g. the differential
+                # detector's nudged pass rate, read by the group detector) holds for its copies
+                for note, value in rep.notes.items():
+                    s.notes.setdefault(note, value)
             own = [
                 v if v.rollout_id == s.id else v.model_copy(update={"rollout_id": s.id})
                 for v in solo_of[_detect_key(s.rollout, grades.get(s.id))]

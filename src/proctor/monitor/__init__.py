@@ -25,7 +25,8 @@ from proctor.monitor._config import (
 from proctor.monitor._forecast import Forecast, forecast
 from proctor.monitor._online import OnlineMonitor
 from proctor.monitor._report import render_report, write_report
-from proctor.monitor._report_data import ReportRun
+from proctor.monitor._report_data import ReportRun, stored_verdicts
+from proctor.monitor._run import RunError, RunRecords, analyse_records, load_run
 from proctor.monitor._signals import SIGNALS, SignalKind, SignalTable, build_signals, scalar_kind
 from proctor.monitor._sinks import Sink, SinkName, log_analysis, metrics_by_step, open_sink, tag
 
@@ -47,6 +48,8 @@ __all__ = [
     "MonitorConfig",
     "OnlineMonitor",
     "ReportRun",
+    "RunError",
+    "RunRecords",
     "Severity",
     "SignalKind",
     "SignalTable",
@@ -54,11 +57,13 @@ __all__ = [
     "SinkName",
     "Status",
     "analyse",
+    "analyse_records",
     "analyse_table",
     "build_signals",
     "cusum",
     "episodes",
     "forecast",
+    "load_run",
     "log_analysis",
     "metrics_by_step",
     "offline_segments",
@@ -66,6 +71,7 @@ __all__ = [
     "page_hinkley",
     "render_report",
     "scalar_kind",
+    "stored_verdicts",
     "tag",
     "write_report",
 ]

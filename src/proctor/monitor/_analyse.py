@@ -18,7 +18,7 @@ from proctor.monitor._forecast import Forecast, forecast, forecast_condition
 from proctor.monitor._onset import Condition, conditions
 from proctor.monitor._reinforce import hack_advantage, hacks_rewarded_condition
 from proctor.monitor._signals import ScalarLike, SignalTable, build_signals
-from proctor.records import Grade, Rollout, Verdict
+from proctor.records import FORMAT_VERSION, Grade, Rollout, Verdict
 
 Status = Literal["ok", "warning", "hack"]
 EXIT_CODES: dict[str, int] = {"ok": 0, "warning": 1, "hack": 2}
@@ -79,6 +79,7 @@ class Analysis:
             for i, s in enumerate(table.steps)
         ]
         return {
+            "format_version": FORMAT_VERSION,
             "status": self.status,
             "exit_code": self.exit_code,
             "onset_step": self.onset_step,

@@ -1,8 +1,10 @@
 """Core records that flow through every proctor stage (validated pydantic models)."""
 
 from proctor.records._grade import (
+    FORMAT_VERSION,
     ExecStats,
     Grade,
+    GraderSpec,
     TamperFinding,
     TamperKind,
     TestOutcome,
@@ -13,11 +15,13 @@ from proctor.records._task import Task, TestSuite
 from proctor.records._verdict import DetectorSpec, Evidence, EvidenceKind, Verdict, VerdictLabel
 
 __all__ = [
+    "FORMAT_VERSION",
     "DetectorSpec",
     "Evidence",
     "EvidenceKind",
     "ExecStats",
     "Grade",
+    "GraderSpec",
     "Rollout",
     "TamperFinding",
     "TamperKind",

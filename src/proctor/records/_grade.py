@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,6 +81,22 @@ class ExecStats(BaseModel):
     """CPU time the judge itself spent on this rollout (decoding, comparing, bookkeeping)."""
 
 
+FORMAT_VERSION = 1
+"""Version of the record formats proctor writes (JSONL lines, ``summary.json``); every
+record carries it as ``format_version`` so readers can tell formats apart."""
+
+
+class GraderSpec(BaseModel):
+    """What re-creates a grader: its registered name and the options it was made with."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True, extra="forbid")
+
+    name: str
+    """Registered grader name (see `proctor.graders.grader_names`)."""
+    options: dict[str, Any] = Field(default_factory=dict)
+    """JSON-serialisable factory options; resources such as a sandbox pool are not kept."""
+
+
 class Grade(BaseModel):
     """A grader's verdict on one rollout: proxy and gold side by side."""
 
@@ -124,6 +140,11 @@ class Grade(BaseModel):
     """What grading cost."""
     sandbox: list[str] = Field(default_factory=list)
     """Isolation mechanisms that were active (e.g. ``userns``, ``landlock``)."""
+    format_version: int = FORMAT_VERSION
+    """Version of this record's format (`FORMAT_VERSION`)."""
+    spec: GraderSpec | None = None
+    """How to re-create the grader (`proctor.graders.create_grader_from_spec`); ``None`` in
+    records written before graders carried one."""
 
     @property
     def gap(self) -> float | None:

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from proctor.records._grade import FORMAT_VERSION
+
 VerdictLabel = Literal["hack", "clean", "unsure", "not_applicable"]
 """``hack``: the detector found evidence of reward hacking; ``clean``: it looked and
 found none; ``unsure``: weak or ambiguous evidence, worth a human look;
@@ -82,6 +84,8 @@ class Verdict(BaseModel):
     """For ``not_applicable``: which input was missing; otherwise an optional summary."""
     cost_ms: float = Field(default=0.0, ge=0.0)
     """Wall-clock time the detector spent on this rollout."""
+    format_version: int = FORMAT_VERSION
+    """Version of this record's format (`proctor.records.FORMAT_VERSION`)."""
 
     @property
     def is_hack(self) -> bool:

@@ -10,7 +10,15 @@ Trainer adapters live in `proctor.integrations` (TRL, verl, OpenRLHF); the HTTP
 reward server in `proctor.serve`. See docs/rewards.md.
 """
 
-from proctor.rewards._code import DEFAULT_LIMITS, MODES, STATIC_DETECTORS, CodeReward, Mode
+from proctor.rewards._code import (
+    BACKENDS,
+    DEFAULT_LIMITS,
+    MODES,
+    STATIC_DETECTORS,
+    Backend,
+    CodeReward,
+    Mode,
+)
 from proctor.rewards._gate import GATES, Gate, apply_gate
 from proctor.rewards._math import MathReward
 from proctor.rewards._record import JsonlSink, Recorder, RunSink
@@ -18,10 +26,12 @@ from proctor.rewards._result import RewardResult, RewardStatus
 from proctor.rewards._tasks import TaskSource, load_tasks
 
 __all__ = [
+    "BACKENDS",
     "DEFAULT_LIMITS",
     "GATES",
     "MODES",
     "STATIC_DETECTORS",
+    "Backend",
     "CodeReward",
     "Gate",
     "JsonlSink",

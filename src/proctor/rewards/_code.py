@@ -20,7 +20,7 @@ from proctor.rewards._tasks import TaskSource, load_tasks
 from proctor.sandbox import Isolation, Limits
 
 if TYPE_CHECKING:
-    from proctor.graders._ray import RayGrader
+    from proctor.graders import RayGrader
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class CodeReward:
         grader_limits = Limits.model_validate(limits) if limits is not None else DEFAULT_LIMITS
         self.grader: HardenedGrader | RayGrader
         if backend == "ray":
-            from proctor.graders._ray import RayGrader
+            from proctor.graders import RayGrader
 
             # ``workers`` per node; the cluster's slots, all nodes together, grade at once
             self.grader = RayGrader(workers_per_node=self.workers, limits=grader_limits,

@@ -1,10 +1,25 @@
 """The sandbox: run untrusted code with kernel-enforced limits; only plain data comes back."""
 
+from proctor.registry import SANDBOXES
 from proctor.sandbox._errors import InfraError
 from proctor.sandbox._isolation import Isolation
 from proctor.sandbox._limits import Limits
-from proctor.sandbox._pool import BatchResult, CallResult, SandboxPool, Session
+from proctor.sandbox._pool import (
+    BatchResult,
+    CallResult,
+    SandboxPool,
+    Session,
+    expected_line,
+    line_digest,
+)
 from proctor.sandbox._process import kill_session
+from proctor.sandbox._worker import WorkerDied
+
+SANDBOXES.register(
+    "local",
+    SandboxPool,
+    "worker processes on this machine in namespaces (or bubblewrap), with rlimits and seccomp",
+)
 
 __all__ = [
     "BatchResult",
@@ -14,5 +29,8 @@ __all__ = [
     "Limits",
     "SandboxPool",
     "Session",
+    "WorkerDied",
+    "expected_line",
     "kill_session",
+    "line_digest",
 ]

@@ -13,6 +13,7 @@ Every grade lists what the rollout did to the grading as `TamperFinding` records
 See docs/workspace.md.
 """
 
+from proctor.workspace._base import WorkspaceGrader
 from proctor.workspace._files import (
     Files,
     InputLimits,
@@ -22,15 +23,17 @@ from proctor.workspace._files import (
 )
 from proctor.workspace._hardened import WorkspaceHardenedGrader
 from proctor.workspace._naive import WorkspaceNaiveGrader
-from proctor.workspace._protect import protect
+from proctor.workspace._protect import Protection, protect
 from proctor.workspace._rollout import WorkspaceRollout, apply_diff, load_rollout
 from proctor.workspace._task import WorkspaceLimits, WorkspaceTask, load_task
 
 __all__ = [
     "Files",
     "InputLimits",
+    "Protection",
     "RolloutError",
     "TaskError",
+    "WorkspaceGrader",
     "WorkspaceHardenedGrader",
     "WorkspaceInputError",
     "WorkspaceLimits",

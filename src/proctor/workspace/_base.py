@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from proctor.graders._base import Grader
+from proctor.graders import Grader
 from proctor.records import ExecStats, Grade, Rollout, Task
 from proctor.workspace._files import WorkspaceInputError
 from proctor.workspace._rollout import WorkspaceRollout, apply_diff, load_rollout

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from proctor.graders._registry import register_grader
+from proctor.graders import register_grader
 from proctor.records import ExecStats, Grade, TamperFinding, TestOutcome
 from proctor.sandbox import InfraError, Isolation, Limits
 from proctor.workspace._base import MAX_FAILURES_KEPT, WorkspaceGrader

@@ -23,14 +23,14 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from proctor.graders._contained import (
+from proctor.graders import (
     NAMESPACE_MECHANISMS,
     RunResult,
     namespaces_available,
+    parse_report,
+    register_grader,
     run_contained,
 )
-from proctor.graders._naive_pytest import parse_report
-from proctor.graders._registry import register_grader
 from proctor.records import ExecStats, Grade, TestOutcome
 from proctor.sandbox import InfraError
 from proctor.workspace._base import MAX_FAILURES_KEPT, WorkspaceGrader

@@ -16,8 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from proctor.sandbox import InfraError, Limits, SandboxPool
-from proctor.sandbox._worker import WorkerDied
+from proctor.sandbox import InfraError, Limits, SandboxPool, WorkerDied
 
 _MARGIN = 10.0  # seconds the judge waits past a run's own wall limit
 _MTIME = 1_700_000_000  # fixed: the archive for the same files is the same bytes

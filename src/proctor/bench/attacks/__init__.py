@@ -13,15 +13,20 @@ from proctor.bench.attacks._catalogue import (
     get_attack,
 )
 from proctor.bench.attacks._runner import DEFAULT_GRADERS, AttackResult, plan, run_attacks
+from proctor.bench.attacks._workspace import WORKSPACE_ATTACKS, WORKSPACE_GRADERS
+from proctor.bench.attacks._workspace_runner import run_workspace_attacks
 
 __all__ = [
     "ATTACKS",
     "DEFAULT_GRADERS",
     "UNSAFE_WITHOUT_NAMESPACES",
+    "WORKSPACE_ATTACKS",
+    "WORKSPACE_GRADERS",
     "Attack",
     "AttackContext",
     "AttackResult",
     "get_attack",
     "plan",
     "run_attacks",
+    "run_workspace_attacks",
 ]

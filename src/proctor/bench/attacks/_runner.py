@@ -37,10 +37,7 @@ from proctor.bench.attacks._catalogue import (
     AttackContext,
     get_attack,
 )
-from proctor.graders._base import Grader
-from proctor.graders._expected import ExpectedOutputs
-from proctor.graders._hardened import HardenedGrader
-from proctor.graders._registry import create_grader
+from proctor.graders import ExpectedOutputs, Grader, HardenedGrader, create_grader
 from proctor.records import Grade, Rollout, Task
 from proctor.sandbox import InfraError, Limits, SandboxPool
 from proctor.sandbox.runtime import codec

@@ -29,9 +29,7 @@ from proctor.bench.attacks._workspace_programs import (
     TARGETED,
 )
 from proctor.records import TamperKind
-from proctor.workspace import WorkspaceTask
-from proctor.workspace._files import Files
-from proctor.workspace._protect import Protection
+from proctor.workspace import Files, Protection, WorkspaceTask
 
 WORKSPACE_GRADERS = ("workspace-hardened", "workspace-naive")
 

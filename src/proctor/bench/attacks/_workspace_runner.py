@@ -17,10 +17,9 @@ from pydantic import Field
 from proctor.bench.attacks._runner import AttackResult
 from proctor.bench.attacks._workspace import WORKSPACE_ATTACKS, WORKSPACE_GRADERS, WorkspaceAttack
 from proctor.bench.demo import shipped_tasks
-from proctor.graders._registry import create_grader
+from proctor.graders import create_grader
 from proctor.records import Grade
-from proctor.workspace import WorkspaceRollout, WorkspaceTask
-from proctor.workspace._base import WorkspaceGrader
+from proctor.workspace import WorkspaceGrader, WorkspaceRollout, WorkspaceTask
 
 
 class WorkspaceAttackResult(AttackResult):

@@ -52,7 +52,7 @@ from proctor.bench.corpus._split import (
     heldout_only_templates,
     split_of,
 )
-from proctor.graders._hardened import HardenedGrader
+from proctor.graders import HardenedGrader
 from proctor.records import Grade, Rollout, Task, TestSuite
 from proctor.sandbox import Limits
 from proctor.sandbox.runtime import codec
@@ -317,7 +317,7 @@ def _code(rollout: Rollout) -> str:
 
 
 def _family(category: str) -> str | None:
-    from proctor.detectors._taxonomy import CATEGORIES
+    from proctor.detectors import CATEGORIES
 
     return CATEGORIES[category].family if category in CATEGORIES else None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from proctor.bench.demo._compare import comparison, grade_suite
 from proctor.bench.demo._workspaces import ROLLOUT_INDEX as WORKSPACE_ROLLOUT_INDEX
 from proctor.bench.demo._workspaces import ROLLOUTS_DIR as WORKSPACE_ROLLOUTS_DIR
 from proctor.bench.demo._workspaces import TASKS_DIR as WORKSPACE_TASKS_DIR
@@ -28,7 +29,9 @@ __all__ = [
     "WORKSPACE_ROLLOUT_INDEX",
     "WORKSPACE_TASKS_DIR",
     "ShippedRollout",
+    "comparison",
     "grade_shipped_suite",
+    "grade_suite",
     "shipped_rollouts",
     "shipped_tasks",
 ]

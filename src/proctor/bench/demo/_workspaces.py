@@ -67,8 +67,8 @@ def grade_shipped_suite(
     graders: tuple[str, ...] = ("workspace-hardened", "workspace-naive"), workers: int = 2
 ) -> list[tuple[ShippedRollout, dict[str, Grade]]]:
     """Every shipped rollout graded by each grader (for ``proctor demo`` and reports)."""
-    from proctor.graders._registry import create_grader
-    from proctor.workspace._base import WorkspaceGrader
+    from proctor.graders import create_grader
+    from proctor.workspace import WorkspaceGrader
 
     tasks = shipped_tasks()
     shipped = shipped_rollouts()

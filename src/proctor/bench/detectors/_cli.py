@@ -22,7 +22,7 @@ from proctor.bench.detectors._harness import (
     write_results,
 )
 from proctor.bench.detectors._report import rich_categories, rich_overall
-from proctor.detectors._ensemble import WEIGHTS_FILE, Ensemble
+from proctor.detectors import WEIGHTS_FILE, Ensemble
 from proctor.judge import Judge
 
 

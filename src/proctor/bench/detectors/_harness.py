@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from proctor.detectors import CATEGORIES, Ensemble, Subject
-from proctor.detectors._ensemble import FEATURES, fit, score
+from proctor.detectors import CATEGORIES, FEATURES, Ensemble, Subject, fit, score
 from proctor.judge import Judge
 from proctor.records import Grade, Rollout, Task, Verdict
 
@@ -139,7 +138,9 @@ def evaluate(
     # others' verdicts count in this setting
     own: dict[str, list[Verdict]] = {
         d.rollout_id: [v for v in d.verdicts if v.detector != "group"]
-        for d in judge.detect(tasks, rollouts, grades, on_done=tick, groups=False)
+        for d in judge.detect(
+            tasks, rollouts, grades, on_done=tick, groups=False, subjects=subjects
+        )
     }
     rows: list[Row] = []
     for subject in subjects:

@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
-from proctor.detectors._taxonomy import CATEGORIES
+from proctor.detectors import CATEGORIES
 
 DETECTOR_ORDER = ("static", "special_casing", "differential", "transcript", "tamper", "group",
                   "llm_judge", "ensemble")
