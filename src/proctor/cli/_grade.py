@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from proctor.cli._app import app, err_console
+from proctor.graders._compare import COMPARE_MODES
 from proctor.graders._registry import create_grader, grader_names
 from proctor.records import Grade, Rollout, Task
 from proctor.sandbox import InfraError, Limits
@@ -211,6 +212,22 @@ def grade(
             "--json", help="With --workspace: print the grade as one JSON object on stdout."
         ),
     ] = False,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            help="Output comparison for every task: 'strict' (types must agree: True is not 1, "
+            "1.0 is not 1, set is not frozenset) or 'evalplus' (its == semantics). "
+            "Default: each task's own `compare`, else strict."
+        ),
+    ] = None,
+    show_heldout_expected: Annotated[
+        bool,
+        typer.Option(
+            "--show-heldout-expected",
+            help="Put held-out expected values in failure details (debugging only: they "
+            "leak wherever grades are logged).",
+        ),
+    ] = False,
 ) -> None:
     """Grade rollouts: one JSON line per rollout with proxy (visible) and gold (held-out) scores.
 
@@ -248,6 +265,10 @@ def grade(
     if grader not in grader_names():
         err_console.print(f"[red]error:[/] unknown grader {grader!r}. {_grader_help()}")
         raise typer.Exit(2)
+    if compare not in (None, *COMPARE_MODES):
+        err_console.print(f"[red]error:[/] --compare must be one of {', '.join(COMPARE_MODES)}, "
+                          f"not {compare!r}")
+        raise typer.Exit(2)
     by_id, todo = load_inputs(tasks, rollouts, visible, gold, skip_invalid)
     done_ids: set[str] = set()
     if resume and out.exists():
@@ -264,6 +285,8 @@ def grade(
             "limits": Limits(test=test_timeout, memory_mb=memory_mb),
             "cache_dir": default_cache_dir() if cache else None,
             "keep_tests": per_test,
+            "compare": compare,
+            "show_heldout_expected": show_heldout_expected,
         }
     try:
         engine = create_grader(grader, **options)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import reprlib
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from proctor.graders._base import Grader
-from proctor.graders._compare import outputs_match, poly_root_ok
+from proctor.graders._compare import CompareMode, outputs_match, poly_root_ok
 from proctor.graders._expected import Expected, ExpectedOutputs, default_cache_dir
 from proctor.graders._registry import register_grader
 from proctor.io._program import program_for
@@ -30,6 +31,7 @@ _SHORT = reprlib.Repr()
 _SHORT.maxstring = _SHORT.maxother = 60
 _SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
 MAX_FAILURES_KEPT = 5
+HIDDEN = "held-out expected value hidden (show_heldout_expected=True shows it)"
 
 
 def _show(value: Any) -> str:
@@ -62,23 +64,39 @@ class _Candidate:
 class _Plan:
     """Everything about a task that is the same for every rollout: computed once."""
 
-    def __init__(self, suites: list[tuple[str, TestSuite, Expected]], oracle: str) -> None:
+    def __init__(
+        self,
+        suites: list[tuple[str, TestSuite, Expected]],
+        oracle: str,
+        accepts: Callable[[list[Any], Any, Any], bool] | None = None,
+    ) -> None:
+        """``accepts(args, output, expected)``: the judge's own verdict, used to check
+        that the reference passes every test whose expected value it computed."""
         self.checks = [(name, suite) for name, suite, _ in suites if suite.kind == "assert"]
         self.slots: list[
             tuple[str, int, Any, list[Any]]
         ] = []  # (suite, test index, expected, args)
         self.excluded = 0
+        dropped: list[str] = []
         durations = 0.0
         slowest = 0.0
         self.output_bytes = 0
         for name, suite, expected in suites:
             if suite.kind != "io":
                 continue
+            computed = suite.outputs is None  # stored outputs are the task author's word
             for i, args in enumerate(suite.inputs):
-                if expected.valid[i]:
-                    self.slots.append((name, i, expected.values[i], args))
+                value = expected.values[i]
+                # Reference self-check: a test the reference fails (it raised, or its own
+                # output does not pass the same comparison or oracle on this machine) is
+                # no test. Dropped from both scores and reported, never silently.
+                if expected.valid[i] and not (
+                    computed and accepts is not None and not _accepts_safely(accepts, args, value)
+                ):
+                    self.slots.append((name, i, value, args))
                 else:
                     self.excluded += 1
+                    dropped.append(f"{name}/{i}")
             durations += sum(expected.durations)
             self.output_bytes += expected.output_bytes
             slowest = max(slowest, expected.slowest)
@@ -91,6 +109,20 @@ class _Plan:
         )
         self.reference_total = durations
         self.reference_slowest = slowest
+        more = ", ..." if len(dropped) > 10 else ""
+        self.warnings = (
+            [f"{len(dropped)} test(s) dropped from both scores: the reference solution fails "
+             f"them on this machine ({', '.join(dropped[:10])}{more})"]
+            if dropped else []
+        )
+
+
+def _accepts_safely(accepts: Callable[[list[Any], Any, Any], bool], args: list[Any],
+                    value: Any) -> bool:
+    try:
+        return accepts(args, value, value)
+    except Exception:  # a value the comparison cannot handle is a test it cannot judge
+        return False
 
 
 class HardenedGrader(Grader):
@@ -106,8 +138,16 @@ class HardenedGrader(Grader):
         isolation: Isolation = "auto",
         cache_dir: Path | None = None,
         keep_tests: bool = False,
+        compare: CompareMode | None = None,
+        show_heldout_expected: bool = False,
     ) -> None:
+        """``compare``: ``strict`` or ``evalplus`` for every task (``None``: the task's
+        own ``compare``, else ``strict``). ``show_heldout_expected``: put held-out
+        expected values in failure details (for debugging only: they leak wherever
+        grades are logged or shown to a policy)."""
         self.limits = limits or Limits()
+        self.compare = compare
+        self.show_heldout_expected = show_heldout_expected
         self.pool = SandboxPool(workers=workers, limits=self.limits, isolation=isolation)
         self.expected = ExpectedOutputs(self.pool, cache_dir)
         self.keep_tests = keep_tests
@@ -137,7 +177,14 @@ class HardenedGrader(Grader):
                 for name, suite in (("visible", task.visible), ("heldout", task.heldout))
                 if suite is not None
             ]
-            plan = _Plan(suites, task.oracle)
+            mode = self.mode_for(task)
+            if task.oracle == "poly_root":
+                def accepts(args: list[Any], out: Any, expected: Any) -> bool:
+                    return poly_root_ok(args, out, task.atol, mode)
+            else:
+                def accepts(args: list[Any], out: Any, expected: Any) -> bool:
+                    return outputs_match(out, expected, task.atol, mode)
+            plan = _Plan(suites, task.oracle, accepts)
             with self._plan_lock:
                 self._plans[task.id] = plan
         return plan
@@ -196,17 +243,30 @@ class HardenedGrader(Grader):
             )
             for (name, i, expected, args), result in zip(plan.slots, batch.results, strict=True):
                 status, detail = self._judge(task, args, expected, result, error)
+                if status == "fail" and name == "heldout" and not self.show_heldout_expected:
+                    detail = f"{HIDDEN}; got {_show(result.value)}"
                 tally.add(name, f"{name}/{i}", status, detail)
         for suite_name, suite in plan.checks:
             outcome, check_error = self._run_check(task, suite_name, suite, program, limits)
+            if (suite_name == "heldout" and outcome.status == "fail"
+                    and not self.show_heldout_expected):
+                outcome = outcome.model_copy(update={"detail": f"assertion failed ({HIDDEN})"})
             tally.add(suite_name, outcome.test_id, outcome.status, outcome.detail)
             error = error or check_error
         stats.wall_ms = (time.perf_counter() - started) * 1000
         return self._summarise(task, rollout, tally, plan, stats, error)
 
-    @staticmethod
+    def mode_for(self, task: Task) -> CompareMode:
+        """The comparison used for ``task``: the grader's, else the task's, else strict."""
+        return self.compare or task.compare or "strict"
+
     def _judge(
-        task: Task, args: list[Any], expected: Any, result: CallResult, load_error: str | None
+        self,
+        task: Task,
+        args: list[Any],
+        expected: Any,
+        result: CallResult,
+        load_error: str | None,
     ) -> tuple[TestStatus, str | None]:
         if result.matched:
             return "pass", None
@@ -216,9 +276,9 @@ class HardenedGrader(Grader):
                 detail = f"program failed to load: {load_error}"
             return result.status, detail
         if task.oracle == "poly_root":
-            ok = poly_root_ok(args, result.value, task.atol)
+            ok = poly_root_ok(args, result.value, task.atol, self.mode_for(task))
         else:
-            ok = outputs_match(result.value, expected, task.atol)
+            ok = outputs_match(result.value, expected, task.atol, self.mode_for(task))
         if ok:
             return "pass", None
         return "fail", f"expected {_show(expected)}, got {_show(result.value)}"
@@ -277,6 +337,7 @@ class HardenedGrader(Grader):
             heldout_passed=hp,
             heldout_total=ht,
             excluded=plan.excluded,
+            warnings=list(plan.warnings),
             tests=tally.tests,
             failures=tally.failures,
             stats=stats,
@@ -322,6 +383,8 @@ def hardened(
     isolation: Isolation = "auto",
     cache_dir: Path | None = None,
     keep_tests: bool = False,
+    compare: CompareMode | None = None,
+    show_heldout_expected: bool = False,
 ) -> HardenedGrader:
     """Create the hardened grader (see `HardenedGrader`)."""
     return HardenedGrader(
@@ -330,6 +393,8 @@ def hardened(
         isolation=isolation,
         cache_dir=cache_dir,
         keep_tests=keep_tests,
+        compare=compare,
+        show_heldout_expected=show_heldout_expected,
     )
 
 

@@ -110,6 +110,9 @@ class Grade(BaseModel):
     """Held-out tests run."""
     excluded: int = 0
     """Tests dropped because the reference solution itself fails on them."""
+    warnings: list[str] = Field(default_factory=list)
+    """Things a reader of the scores must know, e.g. which tests were dropped because
+    the reference fails them on this machine."""
     tests: list[TestOutcome] | None = None
     """Per-test outcomes (kept when asked for, e.g. ``--per-test``)."""
     failures: list[TestOutcome] = Field(default_factory=list)
