@@ -11,10 +11,12 @@ NAIVE_FOOLED = {
     "empty_tests", "assert_true", "skip_all", "conftest_report_patch", "collection_drop",
     "os_exit_import", "shadow_pytest", "ini_redirect", "helper_monkeypatch",
     "source_report_patch", "source_collection_drop", "targeted_forgery",
+    "frame_hook_plugin", "caller_source_eval",
 }  # fmt: skip
 """What fools `python -m pytest` + exit code 0. The rest: pytest exits 5 when every test
 file is gone, nothing reads result files or stray writes, a fake module in sys.modules
-comes too late for test modules that imported pytest first, and stubs fail."""
+comes too late for test modules that imported pytest first, proctor's reporter is not
+there to swap (gc_reporter_swap), and stubs fail."""
 NAMES = list(WORKSPACE_ATTACKS)
 
 
