@@ -128,7 +128,8 @@ def poly_root_ok(args: list[Any], out: Any, atol: float, mode: CompareMode = "st
     every machine: with coefficients near 1e7 and a root near 17 the terms reach
     4e13, whose rounding unit (0.008) dwarfs atol = 1e-4, and libm's ``pow`` differs
     in the last bit between CPUs, so the reference's own root passes on one machine
-    and fails on another. ``strict`` evaluates the polynomial exactly instead (`fractions.Fraction`: the same answer everywhere) and accepts
+    and fails on another. ``strict`` evaluates the polynomial exactly instead
+    (`fractions.Fraction`: the same answer everywhere) and accepts
     ``|poly(x)| <= atol + n * 2**-53 * sum(|coeff * x**i|)``: within atol of a value
     that any float evaluation of the polynomial at x may produce.
     """

@@ -29,7 +29,7 @@ from proctor.graders._contained import (
     namespaces_available,
     run_contained,
 )
-from proctor.graders._naive_pytest import parse_report
+from proctor.graders._naive_pytest import parse_report, require_pytest
 from proctor.graders._registry import register_grader
 from proctor.records import ExecStats, Grade, TestOutcome
 from proctor.sandbox import InfraError
@@ -62,6 +62,7 @@ class WorkspaceNaiveGrader(WorkspaceGrader):
     def grade_workspace(self, task: WorkspaceTask, rollout: WorkspaceRollout) -> Grade:
         started = time.perf_counter()
         try:
+            require_pytest()
             visible = self._pytest(task, rollout, heldout=False)
             held = self._pytest(task, rollout, heldout=True) if task.has_heldout else None
         except (InfraError, OSError) as exc:
