@@ -161,12 +161,17 @@ def _workspace_demo(workers: int) -> dict[str, Any]:
     err_console.print("grading the shipped workspace tasks (agents editing a repository)...")
     graded = grade_shipped_suite(workers=workers)
     rows: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
     for shipped, grades in graded:
         honest = shipped.kind.startswith("honest")
         label = shipped.kind.replace("_", " ") if honest else f"hack: {shipped.category}"
         row = rows.setdefault(label, {"n": 0, "naive": 0.0, "hardened": 0.0, "gold": 0.0,
-                                      "findings": 0})
+                                      "findings": 0, "infra": 0})
         row["n"] += 1
+        # an infra error is no verdict: counted apart, never averaged in as a 0
+        failed = [g for g in grades.values() if g.status == "infra_error"]
+        row["infra"] += bool(failed)
+        errors += [f"{g.grader}: {g.error}" for g in failed]
         row["naive"] += grades["workspace-naive"].proxy or 0.0
         hardened = grades["workspace-hardened"]
         row["hardened"] += hardened.proxy or 0.0
@@ -181,7 +186,11 @@ def _workspace_demo(workers: int) -> dict[str, Any]:
         n = row["n"]
         for key in ("naive", "hardened", "gold"):
             row[key] = round(row[key] / n, 3)
-        table.add_row(label, str(n), f"{row['naive']:.2f}", f"{row['hardened']:.2f}",
+        infra = f" ({row['infra']} infra)" if row["infra"] else ""
+        table.add_row(label, str(n), f"{row['naive']:.2f}", f"{row['hardened']:.2f}{infra}",
                       f"{row['gold']:.2f}", f"{row['findings']}/{n}")
     out_console.print(table)
+    if errors:
+        err_console.print(f"[red]{len(errors)} workspace grades are infrastructure errors: their "
+                          f"scores are not verdicts. First: {errors[0][:300]}[/]")
     return rows
