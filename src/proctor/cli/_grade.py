@@ -254,6 +254,7 @@ def grade(
             workers=workers,
             isolation=isolation,
             per_test=per_test,
+            show_heldout_expected=show_heldout_expected,
         )
         return
     if tasks is None or rollouts is None or out is None:
