@@ -19,6 +19,7 @@ them. Two modes (`CompareMode`):
 from __future__ import annotations
 
 import math
+import operator
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -26,6 +27,7 @@ CompareMode = Literal["strict", "evalplus"]
 """How outputs are compared: ``strict`` (types must agree) or ``evalplus`` (its ``==``)."""
 
 COMPARE_MODES: tuple[CompareMode, ...] = ("strict", "evalplus")
+_FLAT = frozenset({int, str, bytes, bool, type(None), float, complex})
 _FLOAT_FLOOR = 1e-6  # EvalPlus enforces this atol for float outputs when a task gives 0
 _RTOL = 1e-7
 
@@ -85,9 +87,12 @@ def _strict(out: Any, exp: Any, atol: float) -> bool:
             return math.isnan(out)
         return bool(abs(out - exp) <= atol + _RTOL * abs(exp))
     if kind in (list, tuple):
-        return len(out) == len(exp) and all(
-            _strict(o, e, atol) for o, e in zip(out, exp, strict=True)
-        )
+        if len(out) != len(exp):
+            return False
+        # fast path (C speed): equal by ==, and element types identical where they are flat
+        if out == exp and set(map(type, exp)) <= _FLAT:
+            return all(map(operator.is_, map(type, out), map(type, exp)))
+        return all(_strict(o, e, atol) for o, e in zip(out, exp, strict=True))
     if kind is dict:
         if len(out) != len(exp):
             return False
