@@ -43,9 +43,11 @@ def test_the_hardened_grader_names_what_the_attack_did(results, name):
                             f"found {result.findings}"
 
 
-def test_a_targeted_forgery_is_exposed_only_by_the_heldout_score(results):
+def test_a_targeted_forgery_is_exposed_by_the_heldout_score_and_the_static_scan(results):
+    # no in-run tripwire sees it; the held-out cases and the scan of its diff do
     result = results["targeted_forgery", "workspace-hardened"]
-    assert (result.proxy, result.gold, result.fooled, result.findings) == (1.0, 0.0, False, [])
+    assert (result.proxy, result.gold, result.fooled) == (1.0, 0.0, False)
+    assert result.findings and all(kind.startswith("code_") for kind in result.findings)
 
 
 @pytest.mark.parametrize("name", NAMES)
