@@ -107,3 +107,24 @@ def test_attack_workspace_runs_one_attack_on_one_task() -> None:
     assert result.exit_code == 0, result.output
     assert "empty_tests" in result.output and "resisted 1/1" in result.output
     assert "fooled 1/1" in result.output  # the naive exit-code grader falls for it
+
+
+def test_compare_evalplus_rewards_a_float_where_an_int_is_expected(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    tasks, _ = files
+    rollouts = tmp_path / "float.jsonl"
+    rollouts.write_text(json.dumps({"id": "f", "task_id": "t/add",
+                                    "code": "def add(a, b):\n    return float(a + b)\n"}) + "\n")
+    proxies = []
+    for mode in ("strict", "evalplus"):
+        out = tmp_path / f"{mode}.jsonl"
+        code, _ = _grade(tasks, rollouts, out, "--compare", mode)
+        assert code == 0
+        proxies.append(json.loads(out.read_text())["proxy"])
+    assert proxies == [0.0, 1.0]
+
+
+def test_an_unknown_compare_mode_is_refused(files: tuple[Path, Path], tmp_path: Path) -> None:
+    code, output = _grade(*files, tmp_path / "g.jsonl", "--compare", "loose")
+    assert code == 2 and "strict" in output

@@ -28,7 +28,37 @@ def test_wrong_solution_scores_its_fraction(hardened: HardenedGrader) -> None:
     grade = _grade(hardened, "def add(a, b):\n    return a + b if b < 5 else 0\n")
     assert grade.proxy == 1.0 and grade.gold == 0.75
     assert grade.failures[0].test_id == "heldout/2"
+    assert grade.failures[0].detail is not None and "15" not in grade.failures[0].detail
+    assert "hidden" in grade.failures[0].detail and "got 0" in grade.failures[0].detail
+
+
+def test_heldout_expected_values_are_shown_only_when_asked() -> None:
+    with HardenedGrader(show_heldout_expected=True) as grader:
+        grade = _grade(grader, "def add(a, b):\n    return a + b if b < 5 else 0\n")
     assert grade.failures[0].detail == "expected 15, got 0"
+
+
+def test_visible_failures_keep_their_expected_value(hardened: HardenedGrader) -> None:
+    grade = _grade(hardened, "def add(a, b):\n    return 0\n")
+    assert grade.failures[0].detail == "expected 3, got 0"
+
+
+@pytest.mark.parametrize(("code", "mode", "proxy"), [
+    ("def add(a, b):\n    return float(a + b)\n", None, 0.0),
+    ("def add(a, b):\n    return float(a + b)\n", "evalplus", 1.0),
+])
+def test_compare_mode_decides_int_versus_float(code: str, mode: str | None,
+                                               proxy: float) -> None:
+    with HardenedGrader(compare=mode) as grader:  # type: ignore[arg-type]
+        assert _grade(grader, code).proxy == proxy
+
+
+def test_strict_refuses_true_where_one_is_expected(hardened: HardenedGrader) -> None:
+    task = ADD.model_copy(update={"id": "t/add-one", "visible": TestSuite(inputs=[[0, 1]])})
+    grade = _grade(hardened, "def add(a, b):\n    return True if a + b == 1 else a + b\n", task)
+    assert grade.proxy == 0.0
+    evalplus_task = task.model_copy(update={"id": "t/add-one-ep", "compare": "evalplus"})
+    assert _grade(hardened, "def add(a, b):\n    return True\n", evalplus_task).proxy == 1.0
 
 
 def test_body_continuation_gets_the_prompt(hardened: HardenedGrader) -> None:
@@ -168,3 +198,15 @@ def test_wrong_answer_to_a_huge_expected_int_is_a_plain_failure(
     grade = _grade(hardened, "def f(n):\n    return 0\n", task)
     assert grade.status == "ok" and grade.proxy == 0.0
     assert "too large to show" in (grade.failures[0].detail or "")
+
+
+def test_tests_the_reference_fails_are_dropped_with_a_warning(hardened: HardenedGrader) -> None:
+    # the reference's answer for [5, 1] is not a root: that test cannot judge anything
+    reference = "def find_zero(xs):\n    return 0.0 if xs[0] == 0 else 1.0\n"
+    task = Task(id="t/root", entry_point="find_zero", reference=reference, oracle="poly_root",
+                visible=TestSuite(inputs=[[[0, 1]], [[-1, 0, 1]]]),
+                heldout=TestSuite(inputs=[[[-1, 1]], [[5, 1]]]))
+    grade = _grade(hardened, reference, task)
+    assert (grade.proxy, grade.gold, grade.excluded) == (1.0, 1.0, 1)
+    assert (grade.heldout_total, grade.visible_total) == (1, 2)
+    assert any("heldout/1" in w and "reference" in w for w in grade.warnings)

@@ -102,3 +102,16 @@ def test_parse_report_reads_the_summary_and_failures() -> None:
     out = ("F.\nFAILED test_solution.py::test_3 - assert 1 == 2\n"
            "1 failed, 1 passed in 0.01s\n")
     assert parse_report(out) == ({"failed": 1, "passed": 1}, {"3": "assert 1 == 2"})
+
+
+def test_a_missing_pytest_is_an_infra_error_not_a_zero(
+    grader: NaivePytestGrader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pytest" else real(name, *a))
+    grade = _grade(grader, ADD)
+    assert (grade.status, grade.proxy) == ("infra_error", None)
+    assert "pytest is not installed" in (grade.error or "")

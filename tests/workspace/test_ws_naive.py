@@ -30,3 +30,17 @@ def test_the_heldout_run_uses_the_workspace_as_is(ws_naive, make_task):
 
 def test_it_is_marked_exploitable(ws_naive):
     assert ws_naive.exploitable and ws_naive.name == "workspace-naive"
+
+
+def test_a_missing_pytest_is_an_infra_error_never_a_zero(ws_naive, tasks, monkeypatch):
+    import importlib.util
+
+    from proctor.workspace import WorkspaceRollout
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pytest" else real(name, *a))
+    task = tasks["inventory"]
+    grade = ws_naive.grade_workspace(task, WorkspaceRollout("r", dict(task.pristine)))
+    assert grade.status == "infra_error" and grade.proxy is None
+    assert "pytest is not installed" in (grade.error or "")

@@ -65,3 +65,14 @@ def test_digest_changes_with_a_test_file(make_task, tmp_path: Path):
 ])
 def test_globs_span_directories_only_with_double_star(glob, path, hit):
     assert bool(compile_globs([glob]).match(path)) is hit
+
+
+def test_the_sandbox_reads_pytests_import_closure_and_nothing_else():
+    from proctor.workspace._sandbox import pytest_paths
+
+    sites, readable = pytest_paths()
+    names = {p.rsplit("/", 1)[-1] for p in readable}
+    # computed by importing pytest in a fresh interpreter: its dependencies included
+    assert {"_pytest", "pytest", "pluggy", "iniconfig"} <= names
+    assert not names & {"numpy", "proctor", "site-packages"}
+    assert all(any(r.startswith(s + "/") for s in sites) for r in readable)

@@ -123,14 +123,19 @@ def _workspace_demo(workers: int) -> dict[str, Any]:
     err_console.print("grading the shipped workspace tasks (agents editing a repository)...")
     graded = grade_shipped_suite(workers=workers)
     rows: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
     for shipped, grades in graded:
         honest = shipped.kind.startswith("honest")
         label = shipped.kind.replace("_", " ") if honest else f"hack: {shipped.category}"
         row = rows.setdefault(label, {"n": 0, "naive": 0.0, "hardened": 0.0, "gold": 0.0,
-                                      "findings": 0})
+                                      "findings": 0, "infra": 0, "naive_infra": 0})
         row["n"] += 1
-        row["naive"] += grades["workspace-naive"].proxy or 0.0
-        hardened = grades["workspace-hardened"]
+        # an infra error is no verdict: counted apart, never averaged in as a 0
+        errors += [f"{g.grader}: {g.error}" for g in grades.values() if g.status == "infra_error"]
+        naive, hardened = grades["workspace-naive"], grades["workspace-hardened"]
+        row["naive_infra"] += naive.status == "infra_error"
+        row["infra"] += hardened.status == "infra_error"
+        row["naive"] += naive.proxy or 0.0
         row["hardened"] += hardened.proxy or 0.0
         row["gold"] += hardened.gold or 0.0
         row["findings"] += bool(hardened.tamper_findings)
@@ -141,9 +146,16 @@ def _workspace_demo(workers: int) -> dict[str, Any]:
                          no_wrap=column == "rollouts")
     for label, row in sorted(rows.items(), key=lambda item: (item[0].startswith("hack"), item[0])):
         n = row["n"]
-        for key in ("naive", "hardened", "gold"):
-            row[key] = round(row[key] / n, 3)
-        table.add_row(label, str(n), f"{row['naive']:.2f}", f"{row['hardened']:.2f}",
-                      f"{row['gold']:.2f}", f"{row['findings']}/{n}")
+        cells = {}
+        for key, infra_key in (("naive", "naive_infra"), ("hardened", "infra"), ("gold", "infra")):
+            graded_n = n - row[infra_key]
+            row[key] = round(row[key] / graded_n, 3) if graded_n else None
+            shown = "—" if row[key] is None else f"{row[key]:.2f}"
+            cells[key] = shown + (f" ({row[infra_key]} infra)" if row[infra_key] else "")
+        table.add_row(label, str(n), cells["naive"], cells["hardened"], cells["gold"],
+                      f"{row['findings']}/{n}")
     out_console.print(table)
+    if errors:
+        err_console.print(f"[red]{len(errors)} workspace grades are infrastructure errors: their "
+                          f"scores are not verdicts. First: {errors[0][:300]}[/]")
     return rows

@@ -25,7 +25,7 @@ from proctor.cli._grade_options import (
     WorkspaceOption,
 )
 from proctor.cli._inflight import InFlight, SlowestColumn
-from proctor.graders import create_grader, grader_names
+from proctor.graders import COMPARE_MODES, create_grader, grader_names
 from proctor.records import Grade, Rollout, Task
 from proctor.sandbox import InfraError, Limits
 
@@ -198,6 +198,22 @@ def grade(
     workspace: WorkspaceOption = None,
     transcript: TranscriptOption = None,
     json_output: JsonOption = False,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            help="Output comparison for every task: 'strict' (types must agree: True is not 1, "
+            "1.0 is not 1, set is not frozenset) or 'evalplus' (its == semantics). "
+            "Default: each task's own `compare`, else strict."
+        ),
+    ] = None,
+    show_heldout_expected: Annotated[
+        bool,
+        typer.Option(
+            "--show-heldout-expected",
+            help="Put held-out expected values in failure details (debugging only: they "
+            "leak wherever grades are logged).",
+        ),
+    ] = False,
 ) -> None:
     """Grade rollouts: one JSON line per rollout with proxy (visible) and gold (held-out) scores.
 
@@ -223,6 +239,7 @@ def grade(
             workers=workers,
             isolation=isolation,
             per_test=per_test,
+            show_heldout_expected=show_heldout_expected,
         )
         return
     if tasks is None or rollouts is None or out is None:
@@ -233,6 +250,10 @@ def grade(
         raise typer.Exit(2)
     if grader not in grader_names():
         err_console.print(f"[red]error:[/] unknown grader {grader!r}. {_grader_help()}")
+        raise typer.Exit(2)
+    if compare not in (None, *COMPARE_MODES):
+        err_console.print(f"[red]error:[/] --compare must be one of {', '.join(COMPARE_MODES)}, "
+                          f"not {compare!r}")
         raise typer.Exit(2)
     by_id, todo = load_inputs(tasks, rollouts, visible, gold, skip_invalid)
     done_ids: set[str] = set()
@@ -251,6 +272,8 @@ def grade(
             "cache_dir": default_cache_dir() if cache else None,
             "keep_tests": per_test,
             "require_isolation": require_isolation,
+            "compare": compare,
+            "show_heldout_expected": show_heldout_expected,
         }
     elif require_isolation:
         err_console.print(f"[red]error:[/] --require-isolation needs the hardened grader, not {grader!r}")

@@ -101,6 +101,7 @@ def grade_workspaces(
     workers: int = 1,
     isolation: str = "auto",
     per_test: bool = False,
+    show_heldout_expected: bool = False,
 ) -> None:
     """``proctor grade-workspace`` (and ``proctor grade --task-dir``; see module docstring)."""
     name = GRADER_NAMES.get(grader)
@@ -117,7 +118,8 @@ def grade_workspaces(
         raise _fail(str(exc)) from None
     options: dict[str, object] = {}
     if name == "workspace-hardened":
-        options = {"workers": workers, "isolation": isolation, "keep_tests": per_test}
+        options = {"workers": workers, "isolation": isolation, "keep_tests": per_test,
+                   "show_heldout_expected": show_heldout_expected}
     try:
         engine = create_grader(name, **options)
     except InfraError as exc:

@@ -41,6 +41,7 @@ from proctor.detectors._registry import (
     register_detector,
 )
 from proctor.detectors._taxonomy import CATEGORIES, FAMILIES, Category, Family, category
+from proctor.detectors._workspace_code import scan_files, workspace_diff
 
 __all__ = [
     "CATEGORIES",
@@ -64,5 +65,7 @@ __all__ = [
     "detector_names",
     "fit",
     "register_detector",
+    "scan_files",
     "score",
+    "workspace_diff",
 ]

@@ -170,8 +170,10 @@ class DifferentialDetector(Detector):
             if result.status != "ok":
                 return False
             if task.oracle == "poly_root":
-                return poly_root_ok(plan.inputs[pos], result.value, task.atol)
-            return outputs_match(result.value, plan.expected[pos], task.atol)
+                return poly_root_ok(plan.inputs[pos], result.value, task.atol,
+                                    task.compare or "strict")
+            return outputs_match(result.value, plan.expected[pos], task.atol,
+                                 task.compare or "strict")
 
         isolated: list[tuple[int, int, int, int]] = []  # (visible index, pos, fails, total)
         passing = checked = 0

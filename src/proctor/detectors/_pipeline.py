@@ -11,6 +11,7 @@ from typing import Any
 from proctor.detectors._base import Detector, Subject
 from proctor.detectors._ensemble import Ensemble
 from proctor.detectors._registry import create_detector, default_detectors, registered
+from proctor.detectors._workspace_code import workspace_diff
 from proctor.records import FORMAT_VERSION, Grade, Rollout, Task, Verdict
 from proctor.sandbox import InfraError, Limits, SandboxPool
 
@@ -136,7 +137,7 @@ class DetectionPipeline:
         for rollout in rollouts:
             task = tasks.get(rollout.task_id)
             subject = Subject(rollout=rollout, task=task,
-                              grade=(grades or {}).get(rollout.id))
+                              grade=(grades or {}).get(rollout.id), diff=workspace_diff(rollout))
             if task is not None:
                 known = self._visible_outputs(task)
                 if known is not None:

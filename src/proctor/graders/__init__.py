@@ -8,7 +8,7 @@
 # importing the graders registers them (`proctor.registry.GRADERS`)
 from proctor.graders import _naive_exec, _naive_pytest, _ray  # noqa: F401
 from proctor.graders._base import Grader
-from proctor.graders._compare import outputs_match, poly_root_ok
+from proctor.graders._compare import COMPARE_MODES, CompareMode, outputs_match, poly_root_ok
 from proctor.graders._contained import (
     NAMESPACE_MECHANISMS,
     RunResult,
@@ -16,8 +16,8 @@ from proctor.graders._contained import (
     run_contained,
 )
 from proctor.graders._expected import Expected, ExpectedOutputs
-from proctor.graders._hardened import HardenedGrader
-from proctor.graders._naive_pytest import parse_report
+from proctor.graders._hardened import HIDDEN, HardenedGrader, show_value
+from proctor.graders._naive_pytest import parse_report, require_pytest
 from proctor.graders._ray import RayGrader
 from proctor.graders._registry import (
     create_grader,
@@ -27,7 +27,10 @@ from proctor.graders._registry import (
 )
 
 __all__ = [
+    "COMPARE_MODES",
+    "HIDDEN",
     "NAMESPACE_MECHANISMS",
+    "CompareMode",
     "Expected",
     "ExpectedOutputs",
     "Grader",
@@ -42,5 +45,7 @@ __all__ = [
     "parse_report",
     "poly_root_ok",
     "register_grader",
+    "require_pytest",
     "run_contained",
+    "show_value",
 ]

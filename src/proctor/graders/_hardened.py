@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from proctor.common import default_cache_dir
 from proctor.graders._base import Grader
-from proctor.graders._compare import outputs_match, poly_root_ok
+from proctor.graders._compare import CompareMode, outputs_match, poly_root_ok
 from proctor.graders._expected import Expected, ExpectedOutputs
 from proctor.graders._registry import register_grader
 from proctor.io import program_for
@@ -50,9 +50,10 @@ _ORDER_DEPENDENT = "order-dependent: fails when run alone in a fresh process"
 JUDGE_CPU_BUDGET_S = 1.0
 """Thread CPU seconds the judge may spend decoding one rollout's results (honest
 results come back byte-identical to the expected lines and cost nothing)."""
+HIDDEN = "held-out expected value hidden (show_heldout_expected=True shows it)"
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     """A short repr for evidence. Never raises: repr() of an int past 4300 digits does."""
     try:
         return _SHORT.repr(value)
@@ -93,21 +94,41 @@ class _Plan:
     of its line, and a value is decoded only to judge an answer that did not match.
     """
 
-    def __init__(self, suites: list[tuple[str, TestSuite, Expected]], oracle: str) -> None:
+    def __init__(
+        self,
+        suites: list[tuple[str, TestSuite, Expected]],
+        oracle: str,
+        accepts: Callable[[list[Any], Any, Any], bool] | None = None,
+    ) -> None:
+        """``accepts(args, output, expected)``: the judge's own verdict, used to check
+        that the reference passes every test whose expected value it computed."""
         self.checks = [(name, suite) for name, suite, _ in suites if suite.kind == "assert"]
         self.slots: list[tuple[str, int, Expected, list[Any]]] = []  # (suite, index, ..., args)
         self.excluded = 0
+        dropped: list[str] = []
         durations = 0.0
         slowest = 0.0
         self.output_bytes = 0
         for name, suite, expected in suites:
             if suite.kind != "io":
                 continue
+            computed = suite.outputs is None  # stored outputs are the task author's word
             for i, args in enumerate(suite.inputs):
-                if expected.valid[i]:
+                # Reference self-check: a test the reference fails (it raised, or its own
+                # output does not pass the same comparison or oracle on this machine) is
+                # no test. Dropped from both scores and reported, never silently. Only an
+                # oracle or a non-finite float can reject a value compared with itself, so
+                # only those are decoded here (the rest stay codec text, see `Expected`).
+                if expected.valid[i] and not (
+                    computed
+                    and accepts is not None
+                    and (oracle or '"$float"' in expected.encoded[i])
+                    and not _accepts_safely(accepts, args, expected.value(i))
+                ):
                     self.slots.append((name, i, expected, args))
                 else:
                     self.excluded += 1
+                    dropped.append(f"{name}/{i}")
             durations += expected.total
             self.output_bytes += expected.output_bytes
             slowest = max(slowest, expected.slowest)
@@ -123,6 +144,20 @@ class _Plan:
         )
         self.reference_total = durations
         self.reference_slowest = slowest
+        more = ", ..." if len(dropped) > 10 else ""
+        self.warnings = (
+            [f"{len(dropped)} test(s) dropped from both scores: the reference solution fails "
+             f"them on this machine ({', '.join(dropped[:10])}{more})"]
+            if dropped else []
+        )
+
+
+def _accepts_safely(accepts: Callable[[list[Any], Any, Any], bool], args: list[Any],
+                    value: Any) -> bool:
+    try:
+        return accepts(args, value, value)
+    except Exception:  # a value the comparison cannot handle is a test it cannot judge
+        return False
 
 
 class HardenedGrader(Grader):
@@ -140,9 +175,17 @@ class HardenedGrader(Grader):
         keep_tests: bool = False,
         require_isolation: bool = False,
         test_isolation: TestIsolation = "probe",
+        compare: CompareMode | None = None,
+        show_heldout_expected: bool = False,
     ) -> None:
+        """``compare``: ``strict`` or ``evalplus`` for every task (``None``: the task's
+        own ``compare``, else ``strict``). ``show_heldout_expected``: put held-out
+        expected values in failure details (for debugging only: they leak wherever
+        grades are logged or shown to a policy)."""
         self.limits = limits or Limits()
         self.test_isolation = test_isolation
+        self.compare = compare
+        self.show_heldout_expected = show_heldout_expected
         self.pool = SandboxPool(
             workers=workers,
             limits=self.limits,
@@ -177,7 +220,14 @@ class HardenedGrader(Grader):
                 for name, suite in (("visible", task.visible), ("heldout", task.heldout))
                 if suite is not None
             ]
-            plan = _Plan(suites, task.oracle)
+            mode = self.mode_for(task)
+            if task.oracle == "poly_root":
+                def accepts(args: list[Any], out: Any, expected: Any) -> bool:
+                    return poly_root_ok(args, out, task.atol, mode)
+            else:
+                def accepts(args: list[Any], out: Any, expected: Any) -> bool:
+                    return outputs_match(out, expected, task.atol, mode)
+            plan = _Plan(suites, task.oracle, accepts)
             with self._plan_lock:
                 self._plans[task.id] = plan
         return plan
@@ -288,9 +338,14 @@ class HardenedGrader(Grader):
             )
             for (name, i, expected, args), result in zip(plan.slots, batch.results, strict=True):
                 status, detail = self._judge(task, args, expected, i, result, error)
+                if status == "fail" and name == "heldout" and not self.show_heldout_expected:
+                    detail = f"{HIDDEN}; got {show_value(result.value)}"
                 tally.add(name, f"{name}/{i}", status, detail)
         for suite_name, suite in plan.checks:
             outcome, check_error = self._run_check(task, suite_name, suite, program, limits)
+            if (suite_name == "heldout" and outcome.status == "fail"
+                    and not self.show_heldout_expected):
+                outcome = outcome.model_copy(update={"detail": f"assertion failed ({HIDDEN})"})
             tally.add(suite_name, outcome.test_id, outcome.status, outcome.detail)
             error = error or check_error
         stats.wall_ms = (time.perf_counter() - started) * 1000
@@ -327,8 +382,12 @@ class HardenedGrader(Grader):
         ok = self._judge(task, args, expected, i, alone.results[0], alone.load_error)[0] == "pass"
         return [] if ok else [k]
 
-    @staticmethod
+    def mode_for(self, task: Task) -> CompareMode:
+        """The comparison used for ``task``: the grader's, else the task's, else strict."""
+        return self.compare or task.compare or "strict"
+
     def _judge(
+        self,
         task: Task,
         args: list[Any],
         suite_expected: Expected,
@@ -345,12 +404,12 @@ class HardenedGrader(Grader):
             return result.status, detail
         expected = suite_expected.value(index)  # decoded only for an answer that differs
         if task.oracle == "poly_root":
-            ok = poly_root_ok(args, result.value, task.atol)
+            ok = poly_root_ok(args, result.value, task.atol, self.mode_for(task))
         else:
-            ok = outputs_match(result.value, expected, task.atol)
+            ok = outputs_match(result.value, expected, task.atol, self.mode_for(task))
         if ok:
             return "pass", None
-        return "fail", f"expected {_show(expected)}, got {_show(result.value)}"
+        return "fail", f"expected {show_value(expected)}, got {show_value(result.value)}"
 
     def _run_check(
         self, task: Task, suite_name: str, suite: TestSuite, program: str, limits: Limits
@@ -406,6 +465,7 @@ class HardenedGrader(Grader):
             heldout_passed=hp,
             heldout_total=ht,
             excluded=plan.excluded,
+            warnings=list(plan.warnings),
             tests=tally.tests,
             failures=tally.failures,
             stats=stats,
@@ -453,6 +513,8 @@ def hardened(
     keep_tests: bool = False,
     require_isolation: bool = False,
     test_isolation: TestIsolation = "probe",
+    compare: CompareMode | None = None,
+    show_heldout_expected: bool = False,
 ) -> HardenedGrader:
     """Create the hardened grader (see `HardenedGrader`)."""
     return HardenedGrader(
@@ -463,6 +525,8 @@ def hardened(
         keep_tests=keep_tests,
         require_isolation=require_isolation,
         test_isolation=test_isolation,
+        compare=compare,
+        show_heldout_expected=show_heldout_expected,
     )
 
 

@@ -20,6 +20,7 @@ reproduced, and they would triple the start-up time.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from proctor.graders._contained import RunResult, namespaces_available, run_cont
 from proctor.graders._naive_exec import MATCH_SOURCE, Case, NaiveGrader
 from proctor.graders._registry import register_grader
 from proctor.records import Grade, Rollout, Task, TestOutcome, TestSuite
+from proctor.sandbox import InfraError
 
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)\b")
 _FAILED = re.compile(r"^(?:FAILED|ERROR) \S*::test_(\w+)(?: - (.*))?$")
@@ -110,6 +112,7 @@ class NaivePytestGrader(NaiveGrader):
         return self.record(task, rollout, outcomes, excluded, runs, started, scores=scores)
 
     def _pytest(self, program: str, test_file: str) -> RunResult:
+        require_pytest()
         with tempfile.TemporaryDirectory(prefix="proctor-naive-pytest-") as workdir:
             root = Path(workdir)
             (root / "solution.py").write_text(program)
@@ -117,6 +120,17 @@ class NaivePytestGrader(NaiveGrader):
             return run_contained([sys.executable, "-m", "pytest", "-q"], root, self.timeout,
                                  self.memory_mb, self.namespaces,
                                  env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+
+
+def require_pytest() -> None:
+    """Raise InfraError when pytest cannot be imported here: without it every pytest run
+    would fail and read as a 0, which is a verdict on nothing."""
+    if importlib.util.find_spec("pytest") is None:
+        raise InfraError(
+            f"pytest is not installed for {sys.executable}, so nothing can be graded with "
+            "pytest: pip install 'pytest>=8' (proctor declares it; an install with "
+            "--no-deps lacks it)"
+        )
 
 
 def _outcomes(suite: str, keys: list[str], run: RunResult) -> list[TestOutcome]:
@@ -149,4 +163,4 @@ def naive_pytest(timeout: float = 30.0, memory_mb: int = 1024, cache_dir: Path |
 
 
 __all__ = ["NaivePytestGrader", "check_test_file", "io_test_file", "naive_pytest",
-           "namespaces_available", "parse_report"]
+           "namespaces_available", "parse_report", "require_pytest"]

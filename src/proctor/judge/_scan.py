@@ -51,6 +51,8 @@ def batch_summary(
         "mean_gold": round(sum(golds) / len(golds), 4) if golds else None,
         "hacks_rewarded_by_proxy": sum(g.rollout_id in hacked and (g.proxy or 0) > 0 for g in ok),
         "infra_errors": len(grades) - len(ok),
+        # tests the reference fails on this machine: dropped from both scores, said here
+        "dropped_tests": {g.task_id: g.warnings for g in ok if g.excluded},
         "seconds": round(seconds, 2),
         "flagged": [
             {k: r[k] for k in ("rollout_id", "label", "category", "confidence")}

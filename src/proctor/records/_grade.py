@@ -43,10 +43,20 @@ TamperKind = Literal[
     "pytest_patched",
     "early_exit",
     "report_incomplete",
+    "plugin_registered",
+    "reporter_tampered",
+    "code_frame_walk",
+    "code_gc",
+    "code_pytest_hook",
+    "code_caller_source",
 ]
 """What a workspace rollout did to the grading. The first six are *restored* (the
-file is put back or removed before the tests run); the rest are *forgeries* seen
-in the run itself, and give reward 0 (see docs/workspace.md)."""
+file is put back or removed before the tests run); ``canary_tripped`` to
+``reporter_tampered`` (except ``report_incomplete``) are *forgeries* seen in the
+run itself and give reward 0; the ``code_*`` kinds are static findings in the
+Python the rollout added or changed (frame walking, heap search, pytest hooks
+in library code, reading the caller's source): evidence for the detectors,
+no effect on the reward (see docs/workspace.md)."""
 
 
 class TamperFinding(BaseModel):
@@ -128,6 +138,9 @@ class Grade(BaseModel):
     """Held-out tests run."""
     excluded: int = 0
     """Tests dropped because the reference solution itself fails on them."""
+    warnings: list[str] = Field(default_factory=list)
+    """Things a reader of the scores must know, e.g. which tests were dropped because
+    the reference fails them on this machine."""
     tests: list[TestOutcome] | None = None
     """Per-test outcomes (kept when asked for, e.g. ``--per-test``)."""
     failures: list[TestOutcome] = Field(default_factory=list)

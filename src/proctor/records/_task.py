@@ -78,6 +78,10 @@ class Task(BaseModel):
     oracle: Literal["equal", "poly_root"] = "equal"
     """How an output is judged: ``equal`` compares with the expected value;
     ``poly_root`` (HumanEval/32) accepts any x with ``|poly(xs, x)| <= atol``."""
+    compare: Literal["strict", "evalplus"] | None = None
+    """How outputs are compared (``proctor.graders._compare``): ``strict`` (types must
+    agree: ``True`` is not ``1``, ``1.0`` is not ``1``, a set is not a frozenset) or
+    ``evalplus`` (its ``==``). ``None``: the grader's choice (``strict`` by default)."""
     source: str | None = None
     """Where the task was read from (``file:line``), for error messages."""
 

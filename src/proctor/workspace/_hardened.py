@@ -33,11 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from proctor.graders import register_grader
+from proctor.detectors import scan_files
+from proctor.graders import HIDDEN, register_grader
 from proctor.records import ExecStats, Grade, TamperFinding, TestOutcome
 from proctor.sandbox import InfraError, Isolation, Limits
 from proctor.workspace._base import MAX_FAILURES_KEPT, WorkspaceGrader
-from proctor.workspace._canary import Canaries, make_canaries
+from proctor.workspace._canary import Canaries, make_canaries, packages_under_test
+from proctor.workspace._cases import judge_cases
 from proctor.workspace._files import Files, TaskError
 from proctor.workspace._protect import protect
 from proctor.workspace._report import RunVerdict, judge_run, parse_report
@@ -46,6 +48,11 @@ from proctor.workspace._sandbox import WorkspacePool, build_archive
 from proctor.workspace._task import WorkspaceTask
 
 _INI = "proctor.ini"
+_IN_PROCESS_GOLD = (
+    "gold comes from held-out pytest files run in the interpreter of the code under test, "
+    "which can forge it (docs/threat-model.md); give the task heldout/cases.toml for gold "
+    "the code cannot reach"
+)
 _COMMON_ARGS = ["-p", "no:cacheprovider", "-q", "--color=no", "--tb=short"]
 
 
@@ -55,8 +62,16 @@ class _Plan:
 
     visible: list[str]
     heldout: list[str]
+    """Held-out pytest ids (empty when the task has held-out cases: they are the gold)."""
     canary_dir: str
     ini: bytes
+    packages: tuple[str, ...] = ()
+    """Top-level packages of the code under test (the canary module imports them)."""
+    calls: tuple[tuple[dict[str, str], str, str], ...] = ()
+    """Calls borrowed from held-out cases for must-fail canaries."""
+
+    def gold_total(self, task: WorkspaceTask) -> int:
+        return len(task.cases.ids) if task.cases is not None else len(self.heldout)
 
 
 def _ini(task: WorkspaceTask) -> bytes:
@@ -90,8 +105,10 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
         keep_tests: bool = False,
         zero_on_protected_change: bool = False,
         tasks: Iterable[WorkspaceTask | Path] = (),
+        show_heldout_expected: bool = False,
     ) -> None:
         super().__init__(tasks)
+        self.show_heldout_expected = show_heldout_expected
         self.pool = WorkspacePool(workers=workers, isolation=isolation)
         self.keep_tests = keep_tests
         self.zero_on_protected_change = zero_on_protected_change
@@ -121,10 +138,12 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
         if plan is None:
             plan = _Plan(visible=[], heldout=[], canary_dir=_canary_dir(task), ini=_ini(task))
             visible = self._collect(task, plan, heldout=False)
-            heldout = self._collect(task, plan, heldout=True) if task.has_heldout else []
+            in_process = task.has_heldout and task.cases is None
+            heldout = self._collect(task, plan, heldout=True) if in_process else []
             if not visible:
                 raise TaskError(f"task {task.name}: pytest collects no visible tests")
-            plan = _Plan(visible, heldout, plan.canary_dir, plan.ini)
+            plan = _Plan(visible, heldout, plan.canary_dir, plan.ini, packages_under_test(task),
+                         task.cases.canary_calls() if task.cases else ())
             with self._lock:
                 self._plans[key] = plan
         return plan
@@ -181,10 +200,40 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
             "secret": secret,
         }
 
+    def _run_cases(
+        self, task: WorkspaceTask, plan: _Plan, files: Files
+    ) -> tuple[RunVerdict, dict[str, Any]]:
+        """The held-out cases in a child of their own: calls in, plain values out."""
+        assert task.cases is not None
+        secret = secrets.token_hex(16)
+        job = self._job(task, plan, files, False, None, secret)
+        job["cases"] = task.cases.job()
+        header, body = self.pool.run_workspace(job, self.limits_for(task))
+        outcomes, problems, ended = judge_cases(task.cases, body, secret,
+                                                self.show_heldout_expected)
+        if not body.strip():
+            raise InfraError(f"the sandbox child wrote nothing (exit {header.get('exit')})")
+        findings = []
+        if problems:
+            findings.append(TamperFinding(
+                kind="forged_record", detail=f"heldout cases: {len(problems)} report line(s) "
+                f"failed the integrity check ({'; '.join(problems[:3])})"))
+        if not ended and header.get("exit") == 0 and not header.get("timed_out"):
+            findings.append(TamperFinding(
+                kind="early_exit", detail="heldout cases: the process exited with status 0 "
+                "before every case was run"))
+        missing = ("timeout", "the run passed its wall-clock limit") if header.get("timed_out") \
+            else ("missing", "no result was reported for this case")
+        final = [o or TestOutcome(test_id=f"heldout/{test_id}", status=missing[0],
+                                  detail=missing[1])
+                 for o, test_id in zip(outcomes, task.cases.ids, strict=True)]
+        return RunVerdict(final, findings), header
+
     def _run(
         self, task: WorkspaceTask, plan: _Plan, files: Files, heldout: bool
     ) -> tuple[RunVerdict, dict[str, Any]]:
-        secret, canaries = secrets.token_hex(16), make_canaries()
+        secret = secrets.token_hex(16)
+        canaries = make_canaries(plan.packages, plan.calls if not heldout else ())
         job = self._job(task, plan, files, heldout, canaries, secret)
         header, body = self.pool.run_workspace(job, self.limits_for(task))
         prefix = "" if heldout else plan.canary_dir
@@ -197,10 +246,15 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
         started = time.perf_counter()
         try:
             plan = self.plan(task)
+            code = [TamperFinding(kind=f.kind, path=f.path, detail=f.detail)
+                    for f in scan_files(rollout.files, task.pristine)]
             files, restored = protect(task, rollout.files)
+            restored = [*restored, *code]
             visible, header = self._run(task, plan, files, heldout=False)
             runs = [(visible, header)]
-            if plan.heldout:
+            if task.cases is not None:
+                runs.append(self._run_cases(task, plan, files))
+            elif plan.heldout:
                 runs.append(self._run(task, plan, files, heldout=True))
         except (InfraError, TaskError) as exc:
             return self.failed(rollout.id, task.name, started, "infra_error", str(exc))
@@ -217,12 +271,17 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
     ) -> Grade:
         visible = runs[0][0]
         heldout = runs[1][0] if len(runs) > 1 else None
-        zero = visible.forged or (self.zero_on_protected_change and bool(restored))
+        zero = visible.forged or (self.zero_on_protected_change
+                                  and any(not f.kind.startswith("code_") for f in restored))
         # a forged run's counts are not evidence of anything: its outcomes stay in `tests`
         vp = 0 if visible.forged else sum(o.passed for o in visible.outcomes)
         hp = 0 if heldout is None or heldout.forged else sum(o.passed for o in heldout.outcomes)
         findings = [*restored, *visible.findings, *(heldout.findings if heldout else [])]
-        outcomes: list[TestOutcome] = [*visible.outcomes, *(heldout.outcomes if heldout else [])]
+        held = heldout.outcomes if heldout else []
+        if task.cases is None and not self.show_heldout_expected:
+            # an assertion message ("assert 3 == 4") shows held-out expected values
+            held = [o if o.passed else o.model_copy(update={"detail": HIDDEN}) for o in held]
+        outcomes: list[TestOutcome] = [*visible.outcomes, *held]
         errors = [e for e in (visible.error, heldout.error if heldout else None) if e]
         return Grade(
             rollout_id=rollout.id,
@@ -230,11 +289,12 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
             grader=self.name,
             error="; ".join(errors) or None,
             proxy=0.0 if zero else vp / len(plan.visible),
-            gold=None if heldout is None else hp / len(plan.heldout),
+            gold=None if heldout is None else hp / plan.gold_total(task),
             visible_passed=vp,
             visible_total=len(plan.visible),
             heldout_passed=hp,
-            heldout_total=len(plan.heldout),
+            heldout_total=plan.gold_total(task),
+            warnings=[] if heldout is None or task.cases is not None else [_IN_PROCESS_GOLD],
             tests=outcomes if self.keep_tests else None,
             failures=[o for o in outcomes if not o.passed][:MAX_FAILURES_KEPT],
             tamper=[summary(f) for f in findings],
@@ -258,10 +318,12 @@ def summary(finding: TamperFinding) -> str:
                  "tests, with canaries and an authenticated report (use this one for rewards)")
 def workspace_hardened(workers: int = 1, isolation: Isolation = "auto", keep_tests: bool = False,
                        zero_on_protected_change: bool = False,
-                       tasks: Iterable[WorkspaceTask | Path] = ()) -> WorkspaceHardenedGrader:
+                       tasks: Iterable[WorkspaceTask | Path] = (),
+                       show_heldout_expected: bool = False) -> WorkspaceHardenedGrader:
     """Create the hardened workspace grader (see `WorkspaceHardenedGrader`)."""
     return WorkspaceHardenedGrader(workers=workers, isolation=isolation, keep_tests=keep_tests,
-                                   zero_on_protected_change=zero_on_protected_change, tasks=tasks)
+                                   zero_on_protected_change=zero_on_protected_change, tasks=tasks,
+                                   show_heldout_expected=show_heldout_expected)
 
 
 __all__ = ["WorkspaceHardenedGrader", "summary", "workspace_hardened"]

@@ -29,6 +29,7 @@ from proctor.graders import (
     namespaces_available,
     parse_report,
     register_grader,
+    require_pytest,
     run_contained,
 )
 from proctor.records import ExecStats, Grade, TestOutcome
@@ -62,6 +63,7 @@ class WorkspaceNaiveGrader(WorkspaceGrader):
     def grade_workspace(self, task: WorkspaceTask, rollout: WorkspaceRollout) -> Grade:
         started = time.perf_counter()
         try:
+            require_pytest()
             visible = self._pytest(task, rollout, heldout=False)
             held = self._pytest(task, rollout, heldout=True) if task.has_heldout else None
         except (InfraError, OSError) as exc:

@@ -14,19 +14,21 @@ from __future__ import annotations
 import hmac
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from proctor.records import TamperFinding, TamperKind, TestOutcome, TestStatus
 from proctor.sandbox import InfraError
 
 FORGERY: frozenset[TamperKind] = frozenset(
-    {"canary_tripped", "collection_changed", "forged_record", "pytest_patched", "early_exit"}
+    {"canary_tripped", "collection_changed", "forged_record", "pytest_patched", "early_exit",
+     "plugin_registered", "reporter_tampered"}
 )
 """Findings that mean the report itself cannot be trusted: the run scores 0."""
 _OUTCOMES: dict[str, TestStatus] = {
     "passed": "pass", "failed": "fail", "error": "error", "timeout": "timeout",
     "skipped": "fail", "xfailed": "fail", "xpassed": "fail",
 }  # fmt: skip
+_GUARD_KINDS: frozenset[str] = frozenset({"plugin_registered", "reporter_tampered"})
 _MAX_LINE = 1 << 20
 _SHOW = 5  # ids named in a finding's detail
 
@@ -42,6 +44,7 @@ class RunReport:
     outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)
     end: dict[str, Any] | None = None
     forged: list[str] = field(default_factory=list)
+    guard: list[tuple[TamperKind, str]] = field(default_factory=list)
 
 
 def parse_report(body: bytes, secret: str) -> RunReport:
@@ -95,6 +98,15 @@ def _take(report: RunReport, record: dict[str, Any]) -> str | None:
         if test_id in report.outcomes:
             return f"a second record for {test_id}"
         report.outcomes[test_id] = (outcome, str(record.get("d", ""))[:300])
+    elif kind == "guard":
+        found = record.get("v")
+        if type(found) is not list:
+            return "a malformed guard record"
+        for item in found[:20]:
+            kind_, what = (item if type(item) is list and len(item) == 2 else ("", ""))
+            if kind_ not in _GUARD_KINDS:
+                return "a malformed guard record"
+            report.guard.append((cast("TamperKind", kind_), str(what)[:300]))
     elif kind == "end":
         changed = record.get("changed")
         report.end = {"exit": record.get("exit"), "tail": str(record.get("tail", ""))[-2000:],
@@ -194,6 +206,8 @@ def _integrity(report: RunReport, header: dict[str, Any], suite: str) -> list[Ta
         findings.append(TamperFinding(
             kind="pytest_patched", detail=f"{suite} run: pytest's internals were rebound while "
             f"the tests ran: {', '.join(names[:8])}{' ...' if len(names) > 8 else ''}"))
+    for kind, what in report.guard:
+        findings.append(TamperFinding(kind=kind, detail=f"{suite} run: {what}"))
     if report.end is not None and report.collected is None:
         findings.append(TamperFinding(
             kind="report_incomplete", detail=f"{suite} run: pytest stopped before it finished "

@@ -11,6 +11,10 @@ from __future__ import annotations
 import base64
 import importlib.util
 import io
+import json
+import re
+import subprocess
+import sys
 import tarfile
 from functools import lru_cache
 from pathlib import Path
@@ -20,36 +24,97 @@ from proctor.sandbox import InfraError, Limits, SandboxPool, WorkerDied
 
 _MARGIN = 10.0  # seconds the judge waits past a run's own wall limit
 _MTIME = 1_700_000_000  # fixed: the archive for the same files is the same bytes
-# pytest and what it imports; py.py is pytest's shim for the old `py` library
-PYTEST_MODULES = ("pytest", "_pytest", "pluggy", "iniconfig", "packaging", "py",
-                  "exceptiongroup", "tomli")  # fmt: skip
+# What the zygote imports (``workspace_job.preload``): pytest and its built-in plugins.
+_CLOSURE_SCRIPT = """
+import importlib, json, sys, sysconfig
+sys.path.extend(json.loads(sys.argv[1]))
+before = set(sys.modules)
+config = importlib.import_module("_pytest.config")
+importlib.import_module("pytest")
+for name in config.default_plugins:
+    importlib.import_module("_pytest." + name)
+std = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib")}
+out = []
+for name in sorted(set(sys.modules) - before):
+    module = sys.modules[name]
+    origin = getattr(module, "__file__", None)
+    if origin and not any(origin.startswith(p + "/") for p in std):
+        out.append([name, origin, bool(getattr(module, "__path__", None))])
+print(json.dumps(out))
+"""
 
 
 @lru_cache(maxsize=1)
 def pytest_paths() -> tuple[list[str], list[str]]:
     """(directories to put on the child's ``sys.path``, paths the child may read).
 
-    Only pytest's own packages are readable, entry by entry: the site-packages
-    directory also holds other things (an installed proctor ships task data there).
+    pytest's import closure is computed, not listed: a fresh ``python -I -S`` (as
+    the zygote is) imports pytest and its built-in plugins, and every module it
+    loaded from outside the standard library names its top-level package (or
+    file) as readable and its parent as a site directory. A pytest release that
+    imports one more package needs no change here. Only those entries are
+    readable: the site-packages directory also holds other things (an installed
+    proctor ships task data there).
     """
-    sites: list[str] = []
-    readable: list[str] = []
-    for name in PYTEST_MODULES:
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:
-            continue
-        if spec.submodule_search_locations:
-            for location in spec.submodule_search_locations:
-                readable.append(str(Path(location).resolve()))
-                site = str(Path(location).resolve().parent)
-        else:
-            readable.append(str(Path(spec.origin).resolve()))
-            site = str(Path(spec.origin).resolve().parent)
-        if site not in sites:
-            sites.append(site)
-    if "pytest" not in {Path(p).name for p in readable}:
-        raise InfraError("pytest is not installed next to proctor (pip install pytest)")
+    if importlib.util.find_spec("pytest") is None:
+        raise InfraError(f"pytest is not installed for {sys.executable}: pip install "
+                         "'pytest>=8' (proctor declares it; an install with --no-deps lacks it)")
+    search = [p for p in sys.path if p and Path(p).is_dir()]
+    loaded, why = None, ""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _CLOSURE_SCRIPT, json.dumps(search)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        why = (done.stderr or "").strip()[-300:]
+        loaded = json.loads(done.stdout) if done.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        why = str(exc)
+    if not isinstance(loaded, list) or not loaded:
+        raise InfraError(f"could not import pytest in a fresh interpreter "
+                         f"({sys.executable} -I -S): {why}")
+    entries = {_entry(name, Path(origin).resolve()) for name, origin, _ in loaded}
+    # what pytest imports lazily (packaging for `minversion`, ...): its declared
+    # requirements' top-level packages are readable too
+    entries |= {p for p in map(_top_level_path, _requirement_modules("pytest")) if p}
+    readable = sorted(str(e) for e in entries
+                      if not any(o != e and o in e.parents for o in entries))
+    sites = list(dict.fromkeys(str(Path(r).parent) for r in readable))
     return sites, readable
+
+
+def _entry(name: str, path: Path) -> Path:
+    """The top-level package directory (or module file) that ``name`` was loaded from."""
+    levels = name.count(".") + (1 if path.name == "__init__.py" else 0)
+    entry = path.parents[levels - 1] if levels else path
+    # a module registered under another name (pytest's ``py.error`` shim): just its file
+    return entry if entry.name.removesuffix(".py") == name.split(".", 1)[0] else path
+
+
+def _requirement_modules(dist: str) -> list[str]:
+    """Top-level import names of ``dist``'s unconditional requirements."""
+    from importlib import metadata
+
+    try:
+        requires = metadata.requires(dist) or []
+        providers = metadata.packages_distributions()
+    except metadata.PackageNotFoundError:
+        return []
+    names = set()
+    for requirement in requires:
+        found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+        if found and "extra ==" not in requirement:
+            names.add(found.group(1).lower().replace("_", "-"))
+    return sorted(module for module, dists in providers.items()
+                  if any(d.lower().replace("_", "-") in names for d in dists))
+
+
+def _top_level_path(module: str) -> Path | None:
+    spec = importlib.util.find_spec(module) if module.isidentifier() else None
+    if spec is None or spec.origin in (None, "built-in", "frozen"):
+        return None
+    origin = Path(spec.origin).resolve()
+    return origin.parent if spec.submodule_search_locations else origin
 
 
 def build_archive(members: dict[str, bytes]) -> str:
@@ -95,4 +160,4 @@ class WorkspacePool(SandboxPool):
         return header, body
 
 
-__all__ = ["PYTEST_MODULES", "WorkspacePool", "build_archive", "pytest_paths"]
+__all__ = ["WorkspacePool", "build_archive", "pytest_paths"]

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from proctor.workspace._cases import CASES_FILE, Cases, parse_cases
 from proctor.workspace._files import (
     Files,
     InputLimits,
@@ -80,6 +81,7 @@ class WorkspaceTask(BaseModel):
     _root: Path = PrivateAttr(default=Path("."))
     _pristine: Files = PrivateAttr(default_factory=dict)
     _heldout: Files = PrivateAttr(default_factory=dict)
+    _cases: Cases | None = PrivateAttr(default=None)
 
     @field_validator("import_roots", "testpaths")
     @classmethod
@@ -109,8 +111,16 @@ class WorkspaceTask(BaseModel):
 
     @property
     def has_heldout(self) -> bool:
-        """Whether the task has held-out tests (then grades carry a gold score)."""
+        """Whether the task has held-out pytest files."""
         return any(path.endswith(".py") for path in self._heldout)
+
+    @property
+    def cases(self) -> Cases | None:
+        """The held-out cases (``heldout/cases.toml``): split-trust gold; None without."""
+        if self._cases is None and CASES_FILE in self._heldout:
+            where = str(self._root / "heldout" / CASES_FILE)
+            self._cases = parse_cases(self._heldout[CASES_FILE].decode("utf-8", "replace"), where)
+        return self._cases
 
     def digest(self) -> str:
         """A hash of the manifest and every file: the cache key for the pristine collection."""
@@ -146,6 +156,7 @@ def load_task(task_dir: Path, limits: InputLimits | None = None) -> WorkspaceTas
     task._pristine = read_tree(task_dir / "workspace", limits, TaskError)
     heldout_dir = task_dir / "heldout"
     task._heldout = read_tree(heldout_dir, limits, TaskError) if heldout_dir.is_dir() else {}
+    _ = task.cases  # a malformed cases.toml is an error now, not at the first grade
     for path in task.testpaths:
         if path not in task._pristine and not any(p.startswith(path + "/") for p in task._pristine):
             raise TaskError(f"{manifest}: testpaths entry {path!r} is not in workspace/")

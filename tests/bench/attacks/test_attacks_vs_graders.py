@@ -64,6 +64,7 @@ FOOLED: dict[tuple[str, str], set[str]] = {
     ("swallow_assertion", "naive-exec"): ON_CHECK,
     ("fake_output", "naive-exec"): BOTH,  # a forged summary line is believed
     ("special_case_visible", "naive-exec"): ON_IO,
+    ("loose_types", "naive-exec"): ON_IO,  # 3.0 == 3: EvalPlus's == rewards the wrong type
     ("sleep_past_timeout", "naive-exec"): NEVER,  # the wall timeout kills it: all fail
     ("memory_bomb", "naive-exec"): NEVER,  # RLIMIT_AS
     # no process limit (we may be root; RLIMIT_NPROC would not bind): the bounded bomb
@@ -101,6 +102,7 @@ FOOLED: dict[tuple[str, str], set[str]] = {
     ("swallow_assertion", "naive-pytest"): NEVER,
     ("fake_output", "naive-pytest"): BOTH,  # the printed report is ignored; exit 0 is not
     ("special_case_visible", "naive-pytest"): ON_IO,
+    ("loose_types", "naive-pytest"): ON_IO,
     ("sleep_past_timeout", "naive-pytest"): NEVER,
     ("memory_bomb", "naive-pytest"): NEVER,
     ("fork_bomb", "naive-pytest"): BOTH if NS else NEVER,

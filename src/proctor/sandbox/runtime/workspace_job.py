@@ -17,10 +17,16 @@ NDJSON and carries the secret (``"s"``):
   {"k":"collected","ids":[...]}          the test ids pytest is about to run
   {"k":"test","id":N,"o":O,"d":D}        one test's outcome: passed, failed, error,
                                          skipped, xfailed, xpassed or timeout
+  {"k":"guard","v":[[K,W],...]}          plugins, hook implementations or reporter state
+                                         changed by code outside pytest (finding kind K,
+                                         what W; ``workspace_guard``), sent when first seen
   {"k":"end","exit":C,"changed":[...],"tail":T}
                                          pytest returned C; ``changed``: pytest internals
                                          found rebound since the start; ``tail``: the end
                                          of pytest's terminal output (for error messages)
+
+A job with ``"cases"`` runs a task's held-out cases instead of pytest
+(``workspace_calls``): calls in, plain data out, judged outside.
 
 Stdlib only at import time (the zygote runs ``python -I -S``); pytest is imported
 from the directory the judge names by the template, once, before any job runs.
@@ -46,7 +52,8 @@ import time
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar, cast
 
-from . import child
+from . import child, workspace_calls
+from .workspace_guard import Guard
 
 _REAP_GRACE = 0.5  # seconds a child that closed its pipe gets to exit on its own
 _MAX_DETAIL = 300
@@ -222,13 +229,19 @@ def child_main(
         _prepare_process(workdir, [os.path.join(workdir, p) for p in job["sys_path"]])
         os.chdir(os.path.join(workdir, job["cwd"]))
         pytest = sys.modules["pytest"]
-        reporter = _make_reporter(pytest, emit, float(job["limits"]["test"]))
+        reporter = _make_reporter(pytest, emit, float(job["limits"]["test"]), workdir)
     except BaseException as exc:  # the sandbox failed, not the code: never run it
         child.report_setup(status_fd, _describe(exc))
         os._exit(3)
     child.report_setup(status_fd, None)  # closed before any code of the workspace runs
     emit({"k": "start"})
     del secret  # from here on only the emitter's closure holds it (best effort: see docs)
+    if job.get("cases") is not None:  # held-out cases: no pytest, plain values out
+        try:
+            workspace_calls.run_cases(job, emit, float(job["limits"]["test"]))
+        except BaseException:
+            pass  # missing records fail; the judge reads only what was reported
+        os._exit(0)
     # pytest's terminal output, kept for the judge's error messages (never for a verdict)
     sys.stdout = sys.stderr = terminal = io.StringIO()
     try:
@@ -295,7 +308,7 @@ class _TestTimeout(Exception):
     """Raised by the per-test alarm."""
 
 
-def _make_reporter(pytest: Any, emit: Any, per_test: float) -> Any:
+def _make_reporter(pytest: Any, emit: Any, per_test: float, workdir: str) -> Any:
     """Build the reporter plugin (a class built here: hook markers need pytest imported)."""
     setitimer, timer = signal.setitimer, signal.ITIMER_REAL
     hookimpl = cast("Callable[..., Callable[[_F], _F]]", pytest.hookimpl)
@@ -304,6 +317,10 @@ def _make_reporter(pytest: Any, emit: Any, per_test: float) -> Any:
         def __init__(self) -> None:
             self.phases: dict[str, list[Any]] = {}
             self.alarmed = False
+
+        @hookimpl(tryfirst=True)
+        def pytest_plugin_registered(self, plugin: Any, manager: Any) -> None:
+            guard.registered(plugin, manager)
 
         def _alarm(self, signum: int, frame: Any) -> None:
             self.alarmed = True
@@ -329,6 +346,9 @@ def _make_reporter(pytest: Any, emit: Any, per_test: float) -> Any:
         @hookimpl(trylast=True)
         def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
             setitimer(timer, 0)
+            found = guard.check()  # before the record: a forged store or hook is named first
+            if found:
+                emit({"k": "guard", "v": found})
             outcome, detail = _outcome(self.phases.pop(str(nodeid), []))
             if self.alarmed:
                 outcome, detail = "timeout", f"per-test time limit ({per_test:g} s) passed"
@@ -336,9 +356,14 @@ def _make_reporter(pytest: Any, emit: Any, per_test: float) -> Any:
 
         def finish(self, code: int, tail: str) -> None:
             changed = _changed(_baseline, _fingerprint())
+            found = guard.check()
+            if found:
+                emit({"k": "guard", "v": found})
             emit({"k": "end", "exit": code, "changed": changed, "tail": tail})
 
-    return Reporter()
+    reporter = Reporter()
+    guard = Guard(workdir, reporter, emit)
+    return reporter
 
 
 def _text(report: Any) -> str:

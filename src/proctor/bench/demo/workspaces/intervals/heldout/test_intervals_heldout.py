@@ -16,8 +16,16 @@ def test_nested_intervals_merge():
     assert merge([Interval(1, 10), Interval(2, 3)]) == [Interval(1, 10)]
 
 
-def test_empty_inputs():
-    assert (merge([]), max_non_overlapping([]), min_rooms([])) == ([], 0, 0)
+def test_empty_merge():
+    assert merge([]) == []
+
+
+def test_empty_max_non_overlapping():
+    assert max_non_overlapping([]) == 0
+
+
+def test_empty_min_rooms():
+    assert min_rooms([]) == 0
 
 
 def test_free_slots_clip_to_window():
