@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from proctor.graders._contained import RunResult, namespaces_available, run_cont
 from proctor.graders._naive_exec import MATCH_SOURCE, Case, NaiveGrader, py_literal
 from proctor.graders._registry import register_grader
 from proctor.records import Grade, Rollout, Task, TestOutcome, TestSuite
+from proctor.sandbox.runtime.scratch import temporary_directory
 
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)\b")
 _FAILED = re.compile(r"^(?:FAILED|ERROR) \S*::test_(\w+)(?: - (.*))?$")
@@ -109,7 +109,7 @@ class NaivePytestGrader(NaiveGrader):
         return self.record(task, rollout, outcomes, excluded, runs, started, scores=scores)
 
     def _pytest(self, program: str, test_file: str) -> RunResult:
-        with tempfile.TemporaryDirectory(prefix="proctor-naive-pytest-") as workdir:
+        with temporary_directory(prefix="proctor-naive-pytest-") as workdir:
             root = Path(workdir)
             (root / "solution.py").write_text(program)
             (root / "test_solution.py").write_text(test_file)
