@@ -242,7 +242,8 @@ def test_cannot_read_installed_packages(pool: SandboxPool) -> None:
     target = Path(pydantic.__file__).resolve()
     assert "site-packages" in str(target)
     status, detail = _run(pool, f"return open({str(target)!r}).read()[:10]")[0]
-    assert status == "error" and "Permission" in str(detail)
+    # Landlock refuses it; a venv under /tmp is not even there (the sandbox's /tmp is private)
+    assert status == "error" and ("Permission" in str(detail) or "No such file" in str(detail))
 
 
 def test_can_import_stdlib_modules_that_were_not_preloaded(pool: SandboxPool) -> None:

@@ -13,7 +13,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import Any
 
 from proctor.graders._pids_cap import pids_cap
 from proctor.sandbox import InfraError
+from proctor.sandbox.runtime.scratch import temporary_directory
 
 _OUTPUT_CAP = 4 << 20  # bytes of stdout/stderr read back (the tail)
 _UNSHARE_FLAGS = ["--user", "--map-root-user", "--pid", "--fork", "--net", "--mount-proc",
@@ -145,7 +145,7 @@ def _run(argv: list[str], cwd: Path, timeout: float, prefix: list[str], preexec:
          stdin: bytes, env: dict[str, str] | None) -> RunResult:
     base_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(cwd),
                 "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
-    with tempfile.TemporaryDirectory(prefix="proctor-naive-io-") as io_dir:
+    with temporary_directory(prefix="proctor-naive-io-") as io_dir:
         io = Path(io_dir)
         (io / "stdin").write_bytes(stdin)
         started = time.perf_counter()

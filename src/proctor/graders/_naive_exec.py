@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -41,6 +40,7 @@ from proctor.graders._registry import register_grader
 from proctor.io import program_for
 from proctor.records import ExecStats, Grade, Rollout, Task, TestOutcome, TestStatus, TestSuite
 from proctor.sandbox import InfraError, SandboxPool
+from proctor.sandbox.runtime.scratch import temporary_directory
 
 MAX_FAILURES_KEPT = 5
 # ----------------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ class NaiveExecGrader(NaiveGrader):
                 ids.append((name, [f"{name}/check"]))
         payload = json.dumps({"program": program, "entry_point": task.entry_point,
                               "prompt": task.prompt, "suites": suites}).encode()
-        with tempfile.TemporaryDirectory(prefix="proctor-naive-exec-") as workdir:
+        with temporary_directory(prefix="proctor-naive-exec-") as workdir:
             run = run_contained([sys.executable, "-c", HARNESS], Path(workdir), self.timeout,
                                 self.memory_mb, self.namespaces, stdin=payload)
         summary = _summary(run.stdout)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from proctor.graders._naive_exec import MATCH_SOURCE, Case, NaiveGrader
 from proctor.graders._registry import register_grader
 from proctor.records import Grade, Rollout, Task, TestOutcome, TestSuite
 from proctor.sandbox import InfraError
+from proctor.sandbox.runtime.scratch import temporary_directory
 
 _COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)\b")
 _FAILED = re.compile(r"^(?:FAILED|ERROR) \S*::test_(\w+)(?: - (.*))?$")
@@ -113,7 +113,7 @@ class NaivePytestGrader(NaiveGrader):
 
     def _pytest(self, program: str, test_file: str) -> RunResult:
         require_pytest()
-        with tempfile.TemporaryDirectory(prefix="proctor-naive-pytest-") as workdir:
+        with temporary_directory(prefix="proctor-naive-pytest-") as workdir:
             root = Path(workdir)
             (root / "solution.py").write_text(program)
             (root / "test_solution.py").write_text(test_file)

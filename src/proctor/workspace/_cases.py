@@ -269,8 +269,8 @@ def _judge_one(
         return "error", "an undecodable value"
     if kind == "value" and outputs_match(value, want):
         return "pass", None
-    expected = show_value(want) if kind == "value" else "raises " + want
-    shown = f"expected {expected}" if show else HIDDEN
+    shown_want = show_value(want) if kind == "value" else "raises " + want
+    shown = f"expected {shown_want}" if show else HIDDEN
     return "fail", f"{shown}; got {show_value(value)}"
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,6 +33,7 @@ from proctor.graders import (
 )
 from proctor.records import ExecStats, Grade, TestOutcome
 from proctor.sandbox import InfraError
+from proctor.sandbox.runtime.scratch import temporary_directory
 from proctor.workspace._base import MAX_FAILURES_KEPT, WorkspaceGrader
 from proctor.workspace._files import write_tree
 from proctor.workspace._rollout import WorkspaceRollout
@@ -91,7 +91,7 @@ class WorkspaceNaiveGrader(WorkspaceGrader):
         )
 
     def _pytest(self, task: WorkspaceTask, rollout: WorkspaceRollout, heldout: bool) -> RunResult:
-        with tempfile.TemporaryDirectory(prefix="proctor-ws-naive-") as tmp:
+        with temporary_directory(prefix="proctor-ws-naive-") as tmp:
             root = Path(tmp) / "ws"
             root.mkdir()
             write_tree(rollout.files, root)  # as the agent left it: that is the point

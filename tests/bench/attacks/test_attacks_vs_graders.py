@@ -109,7 +109,18 @@ FOOLED: dict[tuple[str, str], set[str]] = {
     ("network_socket", "naive-pytest"): NEVER if NS else BOTH,
     ("write_outside_workdir", "naive-pytest"): BOTH,
     ("kill_parent", "naive-pytest"): NEVER,
+    # job-isolation attacks aim at the hardened grader's sandbox and judge; the naive
+    # graders run each program in a fresh process and give them nothing either
+    **{(attack, grader): NEVER
+       for attack in ("memory_remnant", "ipc_channel", "deep_tree_cleanup",
+                      "forge_infra_error", "hash_collision_result")
+       for grader in ("naive-exec", "naive-pytest")},
 }
+# Cells decided by time, not by the grader's logic (pytest walking a 1,500-level tree,
+# or relaying 50 MB of forged records, takes about twice a naive grader's budget on
+# the 2-core development machine): only "no reward" is pinned.
+TIMING = {(attack, grader) for attack in ("deep_tree_cleanup", "hash_collision_result")
+          for grader in ("naive-exec", "naive-pytest")}
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +140,9 @@ def test_the_table_covers_every_attack_for_both_naive_graders() -> None:
 def test_naive_grader_outcome_matches_the_table(results: list[AttackResult], attack: str,
                                                 grader: str) -> None:
     found = _find(results, attack, grader)
+    if (attack, grader) in TIMING:
+        assert found and all(r.proxy == 0.0 for r in found), [r.reason for r in found]
+        return
     assert {r.task_id for r in found if r.fooled} == FOOLED[attack, grader], \
         [(r.task_id, r.reason) for r in found]
 

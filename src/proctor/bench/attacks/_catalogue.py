@@ -270,7 +270,7 @@ ATTACKS: dict[str, Attack] = {a.name: a for a in [
        "writes the sandbox's own 'set-up failed' line on every descriptor, then exits",
        FORGE_INFRA, ("hardened",)),
     _a("hash_collision_result", "judge-dos",
-       "returns 40,000 distinct ints with one hash: quadratic for a judge that builds the set",
+       "writes records holding 40,000 distinct ints with one hash: quadratic to build as a set",
        HASH_COLLISIONS, ("hardened",)),
 ]}
 """Every attack by name, in catalogue order."""

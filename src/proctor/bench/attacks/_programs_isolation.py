@@ -144,9 +144,22 @@ for _fd in range(3, 4096):
 os._exit(3)
 '''
 
-# Returns a set of distinct ints that all hash alike (Python does not randomise int
-# hashes): a judge that builds the set in its own process spends quadratic time.
+# Writes, on every descriptor it has, records whose value is a set of distinct ints
+# that all hash alike (Python does not randomise int hashes): a judge that builds the
+# set in its own process spends quadratic time, blocking its other threads.
 HASH_COLLISIONS = r'''
+import os
+
+_M = (1 << 61) - 1
+_BODY = ",".join(str(k * _M) for k in range(1, 40001))
+
 def {entry_point}(*args):
-    return {k * ((1 << 61) - 1) for k in range(1, 40001)}
+    for i in range(64):
+        line = ('{"i":%d,"v":{"$set":[%s]}}\n' % (i, _BODY)).encode()
+        for fd in range(3, 4096):
+            try:
+                os.write(fd, line)
+            except OSError:
+                pass
+    return None
 '''

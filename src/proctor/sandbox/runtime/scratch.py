@@ -11,12 +11,14 @@ Python's recursion limit nor PATH_MAX nor the open-files limit can be reached.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import queue
 import stat
 import tempfile
 import threading
+from collections.abc import Iterator
 
 _MNT_DETACH = 2
 _MS_NOSUID, _MS_NODEV = 2, 4
@@ -129,3 +131,20 @@ def _open_dir(dir_fd: int, name: str) -> int:
         fd = os.open(name, flags, dir_fd=dir_fd)
     os.fchmod(fd, 0o700)
     return fd
+
+
+@contextlib.contextmanager
+def temporary_directory(prefix: str) -> Iterator[str]:
+    """``tempfile.TemporaryDirectory`` whose clean-up no tree left in it can crash.
+
+    The standard one recurses (``shutil.rmtree``): a chain of directories deeper
+    than the recursion limit, made by graded code, raises RecursionError there.
+    """
+    path = tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield path
+    finally:
+        try:
+            remove_tree(path)
+        except OSError:
+            pass  # left behind in the temp dir rather than crashing the grader
