@@ -32,6 +32,8 @@ from proctor.detectors._facts_types import Where
 from proctor.io import parse_module
 
 MAX_REPAIRS = 40
+MAX_REPAIR_CHARS = 50_000
+"""Longer programs skip the line-by-line repair (statements and the token scan remain)."""
 _PARSE_ERRORS = (SyntaxError, ValueError, MemoryError, RecursionError)
 
 
@@ -129,7 +131,8 @@ def recover(code: str) -> tuple[str, str]:
     if fixed != code and _parses(fixed):
         return fixed, "non-ASCII punctuation and prose lines undone"
     code = fixed
-    repaired, n = repair(code)
+    # each repair is a parse: keep a hostile (huge) program from costing seconds
+    repaired, n = repair(code) if len(code) <= MAX_REPAIR_CHARS else (None, 0)
     if repaired is not None:
         return repaired, f"repaired by blanking {n} line{'s' if n != 1 else ''}"
     kept = statements(code)

@@ -28,6 +28,8 @@ RULES = (
     _rules_env.obfuscated_code,
 )
 MAX_EVIDENCE = 8
+MAX_SOURCES = 64
+"""Other blocks and files read per rollout (a flood of them would cost seconds)."""
 
 
 def _answers(subject: Subject) -> frozenset[Any]:
@@ -162,7 +164,13 @@ class StaticDetector(Detector):
             texts[program_name] = subject.program
             found += self._over(subject.facts, subject.program, program_name, entry, answers,
                                 unparsed, subject.recovered)
-        for source in subject.context_sources:
+        context = subject.context_sources
+        if len(context) > MAX_SOURCES:
+            # a flood of blocks is itself odd; read the first ones and say so
+            unparsed.append(f"{len(context) - MAX_SOURCES} of {len(context)} other sources "
+                            "not read (too many)")
+            context = context[:MAX_SOURCES]
+        for source in context:
             if not source.text.strip():
                 continue
             texts[source.name] = source.text
