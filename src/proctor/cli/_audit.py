@@ -78,6 +78,10 @@ def audit_scores_cmd(
     err_console.print(f"wrote {len(cards)} card(s), index.html and summary.json in {out}")
 
 
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4f}"
+
+
 @audit_app.command("mitigate")
 def audit_mitigate_cmd(
     source: Annotated[str, typer.Argument(help="rewardmath, processbench or runstore.")],
@@ -106,9 +110,7 @@ def audit_mitigate_cmd(
     for r in results:
         print(f"{r['transform']} ({r['name']}): {r['note']}")
         for k, before in r["before"].items():
-            after = r["after"][k]
-            fmt = (lambda v: "–" if v is None else f"{v:.4f}")  # noqa: E731
-            print(f"  {k}: {fmt(before)} -> {fmt(after)}")
+            print(f"  {k}: {_fmt(before)} -> {_fmt(r['after'][k])}")
 
 
 @audit_app.command("live")
