@@ -40,6 +40,7 @@ from proctor.audit._rewardmath import (
 from proctor.audit._run import SOURCES, audit_scores, load_tables
 from proctor.audit._runstore import runstore_table
 from proctor.audit._scorers import (
+    KINDS,
     CallableScorer,
     CausalPRMScorer,
     ImplicitRewardScorer,
@@ -47,6 +48,7 @@ from proctor.audit._scorers import (
     OpenAIJudgeScorer,
     Scorer,
     SequenceClassifierScorer,
+    build_scorer,
     load_causal_lm,
 )
 from proctor.audit._stats import cluster_bootstrap, ece
@@ -54,6 +56,7 @@ from proctor.audit._table import ScoreTable
 
 __all__ = [
     "FORMAT",
+    "KINDS",
     "METHODS",
     "PERTURBATIONS",
     "SOURCES",
@@ -77,6 +80,7 @@ __all__ = [
     "best_of_n_curve",
     "bias_probes",
     "build_card",
+    "build_scorer",
     "calibrate_prefixes",
     "cluster_bootstrap",
     "ece",
