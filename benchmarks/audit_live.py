@@ -108,7 +108,9 @@ def main() -> None:
             "threads": args.threads,
             "python": platform.python_version(),
             "machine": f"{platform.system()} {platform.machine()}",
-            "command": f"python benchmarks/audit_live.py --items {args.items} --scorers {args.scorers}",
+            "command": (
+                f"python benchmarks/audit_live.py --items {args.items} --scorers {args.scorers}"
+            ),
         }
         (args.out / "audit-live.json").write_text(
             json.dumps({"meta": meta, "reports": reports}, indent=1)
