@@ -23,6 +23,7 @@ import json
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -50,7 +51,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--items", type=int, default=30)
     ap.add_argument("--beta", type=float, default=0.1)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (more threads spin-wait on a busy shared machine)",
+    )
+    ap.add_argument(
+        "--scorers",
+        default="judge,implicit",
+        help="comma-separated: judge (log-prob judge), implicit (β·PMI)",
+    )
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -59,22 +70,34 @@ def main() -> None:
     model, tok = load_causal_lm(path)
     loaded = time.perf_counter() - started
     items = arithmetic_items(args.items, seed=0)
-    scorers = [
-        LogprobJudgeScorer(model, tok, name="SmolLM2-135M-Instruct logprob-judge"),
-        ImplicitRewardScorer(
-            model,
-            model,
-            tok,
-            beta=args.beta,
-            reference_prompt="",
-            name=f"SmolLM2-135M-Instruct implicit (β={args.beta}·PMI)",
-        ),
-    ]
+    wanted = {s.strip() for s in args.scorers.split(",")}
+    scorers: list[Any] = []
+    if "judge" in wanted:
+        scorers.append(LogprobJudgeScorer(model, tok, name="SmolLM2-135M-Instruct logprob-judge"))
+    if "implicit" in wanted:
+        scorers.append(
+            ImplicitRewardScorer(
+                model,
+                model,
+                tok,
+                beta=args.beta,
+                reference_prompt="",
+                name=f"SmolLM2-135M-Instruct implicit (β={args.beta}·PMI)",
+            )
+        )
     reports, seconds = [], []
     args.out.mkdir(parents=True, exist_ok=True)
     for scorer in scorers:
         t = time.perf_counter()
-        reports.append(run_live(scorer, items, reps=2000, seed=0))
+        reports.append(
+            run_live(
+                scorer,
+                items,
+                reps=2000,
+                seed=0,
+                progress=lambda d, t: print(f"{d}/{t}", flush=True) if d % 30 == 0 else None,
+            )
+        )
         seconds.append(round(time.perf_counter() - t, 1))
         meta = {
             "model": path.name,
@@ -85,7 +108,9 @@ def main() -> None:
             "threads": args.threads,
             "python": platform.python_version(),
             "machine": f"{platform.system()} {platform.machine()}",
-            "command": f"python benchmarks/audit_live.py --items {args.items}",
+            "command": (
+                f"python benchmarks/audit_live.py --items {args.items} --scorers {args.scorers}"
+            ),
         }
         (args.out / "audit-live.json").write_text(
             json.dumps({"meta": meta, "reports": reports}, indent=1)

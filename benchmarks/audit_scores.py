@@ -156,13 +156,69 @@ def processbench_md(cards: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def rewardmath_mitigations_md(cards: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "",
+        "### The suggested transforms, run on the same scores",
+        "",
+        "Accuracy and best-of-n gold at n = 10 before → after; the ensemble is UWO over "
+        "all 31 files' standardised scores (so it is the same ensemble for every scorer).",
+        "",
+        "| scorer | transform | accuracy | best-of-n gold (n=10) | targeted bias |",
+        "|---|---|---|---|---|",
+    ]
+    for c in cards:
+        for m in c.get("mitigations", []):
+            if "error" in m:
+                continue
+            b, a = m["before"], m["after"]
+            bias = next((k for k in b if k.startswith("bias")), None)
+            lines.append(
+                f"| {c['scorer']} | {m['transform']} | {_num(b['accuracy'])} → "
+                f"{_num(a['accuracy'])} | {_num(b['bon_gold_max_n'])} → "
+                f"{_num(a['bon_gold_max_n'])} | "
+                + (f"{bias}: {_num(b[bias])} → {_num(a.get(bias))}" if bias else "–")
+                + " |"
+            )
+    return lines
+
+
+def render(data: dict[str, Any], reps: int, cards: Path) -> str:
+    lines = [
+        "# Audit report cards of the shipped scores",
+        "",
+        f"Command: `{data['command']}` (the same as `proctor audit scores rewardmath "
+        "../shared/data/rewardmath` and `proctor audit scores processbench "
+        f"../shared/data/prm-biasbench/processbench.parquet`); {reps} bootstrap "
+        f"replicates per bias interval; {data['seconds']} s on {platform.machine()}, "
+        f"Python {platform.python_version()}. HTML cards: `{cards.name}/`.",
+        "",
+    ]
+    lines += [
+        *processbench_md(data["processbench"]),
+        "",
+        *rewardmath_md(data["rewardmath"]),
+        *rewardmath_mitigations_md(data["rewardmath"]),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--cards", type=Path, default=REPO / "build" / "audit")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     ap.add_argument("--reps", type=int, default=200)
+    ap.add_argument(
+        "--render-only",
+        action="store_true",
+        help="re-render the markdown from an existing audit-scores.json",
+    )
     args = ap.parse_args()
+    if args.render_only:
+        data = json.loads((args.out / "audit-scores.json").read_text())
+        (args.out / "audit-scores.md").write_text(render(data, args.reps, args.cards))
+        return
     rm, pb = args.shared / "rewardmath", args.shared / "prm-biasbench" / "processbench.parquet"
     for p in (rm / "scores", pb):
         if not p.exists():
@@ -172,30 +228,15 @@ def main() -> None:
     rm_cards = audit_scores("rewardmath", rm, args.cards / "rewardmath", reps=args.reps)
     seconds = round(time.perf_counter() - started, 1)
     command = "python benchmarks/audit_scores.py"
-    lines = [
-        "# Audit report cards of the shipped scores",
-        "",
-        f"Command: `{command}` (the same as `proctor audit scores rewardmath "
-        "../shared/data/rewardmath` and `proctor audit scores processbench "
-        f"../shared/data/prm-biasbench/processbench.parquet`); {args.reps} bootstrap "
-        f"replicates per bias interval; {seconds} s on {platform.machine()}, "
-        f"Python {platform.python_version()}. HTML cards: `{args.cards.name}/`.",
-        "",
-    ]
-    lines += [*processbench_md(pb_cards), "", *rewardmath_md(rm_cards)]
+    data = {
+        "command": command,
+        "seconds": seconds,
+        "processbench": pb_cards,
+        "rewardmath": rm_cards,
+    }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "audit-scores.md").write_text("\n".join(lines) + "\n")
-    (args.out / "audit-scores.json").write_text(
-        json.dumps(
-            {
-                "command": command,
-                "seconds": seconds,
-                "processbench": pb_cards,
-                "rewardmath": rm_cards,
-            },
-            default=float,
-        )
-    )
+    (args.out / "audit-scores.json").write_text(json.dumps(data, default=float))
+    (args.out / "audit-scores.md").write_text(render(data, args.reps, args.cards))
     print(f"wrote {args.out / 'audit-scores.md'} and cards under {args.cards}")
 
 

@@ -131,6 +131,7 @@ def write_processbench(path: Path, rows: int = 40, seed: int = 0) -> Path:
                         "split": "s" if i % 4 < 2 else "t",
                         "per_step_len": [5] * k,
                         "toy-prm": [float(s) for s in scores],
+                        "noisy-prm": [float(x) for x in rng.uniform(0, 1, k)],
                     }
                 )
                 + "\n"

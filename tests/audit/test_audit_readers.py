@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 from _audit_fixtures import write_processbench, write_rewardmath
 
-from proctor.audit import processbench_tables, read_rewardmath_file, rewardmath_tables
+from proctor.audit import (
+    processbench_tables,
+    read_rewardmath_file,
+    rewardmath_tables,
+    run_suggestion,
+)
 from proctor.bench.mitigations import load_scores
 
 
@@ -46,8 +51,10 @@ def test_bad_rewardmath_file_names_file_and_problem(tmp_path: Path) -> None:
 
 
 def test_processbench_reader_finds_score_columns_only(tmp_path: Path) -> None:
-    (table,) = processbench_tables(write_processbench(tmp_path / "pb.jsonl"))
-    assert table.scorer == "toy-prm"  # per_step_len (integers) is not a score column
+    tables = processbench_tables(write_processbench(tmp_path / "pb.jsonl"))
+    # per_step_len (integers) is not a score column
+    assert [t.scorer for t in tables] == ["toy-prm", "noisy-prm"]
+    table = tables[0]
     assert table.first_error is not None and table.problems == 20
     assert set(table.flags) >= {"boxed answer", "display math"}
 
@@ -62,3 +69,9 @@ def test_processbench_label_out_of_range_is_rejected(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="label 3 outside"):
         processbench_tables(path)
+
+
+def test_processbench_prms_of_one_file_can_be_ensembled(tmp_path: Path) -> None:
+    tables = processbench_tables(write_processbench(tmp_path / "pb.jsonl"))
+    result = run_suggestion(tables[0], "ensemble_uwo", tables)
+    assert "2 standardised scorers" in result["note"]

@@ -20,8 +20,9 @@ def _need(path: Path) -> Path:
 
 def test_rewardmath_accuracies_follow_the_official_definition() -> None:
     root = _need(SHARED / "rewardmath" / "scores").parent
-    tables = {t.scorer: t for t in rewardmath_tables(root, names=["internlm2", "gpt4o",
-                                                                  "gpt4_pairwise"])}
+    tables = {
+        t.scorer: t for t in rewardmath_tables(root, names=["internlm2", "gpt4o", "gpt4_pairwise"])
+    }
     acc = {k: one_vs_rest(t) for k, t in tables.items()}
     assert all(a is not None and a["problems"] == 483 for a in acc.values())
     # figures the official eval.py definition gives on these files (docs/audit.md)

@@ -46,6 +46,7 @@ from proctor.audit._rewardmath import default_dir as rewardmath_dir
 from proctor.audit._run import SOURCES, audit_scores, load_tables
 from proctor.audit._runstore import runstore_table
 from proctor.audit._scorers import (
+    KINDS,
     CallableScorer,
     CausalPRMScorer,
     ImplicitRewardScorer,
@@ -53,6 +54,7 @@ from proctor.audit._scorers import (
     OpenAIJudgeScorer,
     Scorer,
     SequenceClassifierScorer,
+    build_scorer,
     load_causal_lm,
 )
 from proctor.audit._stats import cluster_bootstrap, ece
@@ -60,6 +62,7 @@ from proctor.audit._table import ScoreTable
 
 __all__ = [
     "FORMAT",
+    "KINDS",
     "METHODS",
     "PERTURBATIONS",
     "SOLUTIONS",
@@ -86,6 +89,7 @@ __all__ = [
     "best_of_n_pools",
     "bias_probes",
     "build_card",
+    "build_scorer",
     "calibrate_prefixes",
     "cluster_bootstrap",
     "ece",

@@ -101,7 +101,9 @@ def best_of_n_curve(table: ScoreTable, ns: list[int] | None = None) -> dict[str,
     members = [m for m in group_members(table.groups) if m.size > 1]
     if not members:
         return None
-    largest = max(m.size for m in members)
+    # up to the pool size at least half the problems reach: past it the curve would
+    # rest on a handful of problems
+    largest = int(np.median([m.size for m in members]))
     ns = ns or list(range(1, largest + 1))
     proxies = [table.score[m] for m in members]
     gold = best_of_n_pools(proxies, [table.gold[m] for m in members], ns)

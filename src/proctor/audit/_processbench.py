@@ -132,6 +132,7 @@ def processbench_tables(
                 first_error=first_error,
                 numeric=numeric,
                 categorical=categorical,
+                problem_keys=list(index),
                 flags=flags,
                 aggregate=aggregate,
             )

@@ -268,9 +268,51 @@ def load_causal_lm(path: Path) -> tuple[Any, Any]:
     return model, tok
 
 
+KINDS = ("reward-model", "prm", "implicit", "logprob-judge", "openai-judge")
+
+
+def build_scorer(
+    kind: str,
+    model: str,
+    *,
+    reference: Path | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    good: str = "+",
+    bad: str = "-",
+    beta: float = 0.1,
+) -> Scorer:
+    """A scorer of ``kind`` (one of `KINDS`) from a local model path (or, for
+    ``openai-judge``, a model name at ``base_url``). ``implicit`` without a reference
+    uses the policy itself with an empty reference prompt: β·PMI."""
+    name = Path(model).name
+    if kind == "openai-judge":
+        if not base_url:
+            raise ValueError("openai-judge needs a base URL")
+        return OpenAIJudgeScorer(base_url, model, api_key)
+    if kind == "reward-model":
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        rm = AutoModelForSequenceClassification.from_pretrained(model, local_files_only=True)
+        tok = AutoTokenizer.from_pretrained(model, local_files_only=True)
+        return SequenceClassifierScorer(rm.eval(), tok, name=name)
+    if kind not in KINDS:
+        raise ValueError(f"unknown scorer kind {kind!r}: choose {', '.join(KINDS)}")
+    lm, tok = load_causal_lm(Path(model))
+    if kind == "prm":
+        return CausalPRMScorer(lm, tok, good, bad, name=name)
+    if kind == "logprob-judge":
+        return LogprobJudgeScorer(lm, tok, name=name)
+    ref = load_causal_lm(reference)[0] if reference else lm
+    return ImplicitRewardScorer(
+        lm, ref, tok, beta, name=name, reference_prompt=None if reference else ""
+    )
+
+
 __all__ = [
     "GRADE_PROMPT",
     "JUDGE_PROMPT",
+    "KINDS",
     "CallableScorer",
     "CausalPRMScorer",
     "ImplicitRewardScorer",
@@ -278,6 +320,7 @@ __all__ = [
     "OpenAIJudgeScorer",
     "Scorer",
     "SequenceClassifierScorer",
+    "build_scorer",
     "load_causal_lm",
     "sequence_logprob",
 ]

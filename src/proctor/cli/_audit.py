@@ -78,12 +78,21 @@ def audit_scores_cmd(
     err_console.print(f"wrote {len(cards)} card(s), index.html and summary.json in {out}")
 
 
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.4f}"
+
+
 @audit_app.command("mitigate")
 def audit_mitigate_cmd(
     source: Annotated[str, typer.Argument(help="rewardmath, processbench or runstore.")],
     path: Annotated[Path, typer.Argument(help="The scores, as for `proctor audit scores`.")],
     scorer: Annotated[str, typer.Option(help="The scorer whose scores the transform rewrites.")],
-    transform: Annotated[list[str] | None, typer.Option(help="soft_overlong, ensemble_uwo, par, min_form_credit, hard_gate (repeatable); default: what its card suggests.")] = None,
+    transform: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="soft_overlong, ensemble_uwo, par, min_form_credit, hard_gate (repeatable); default: what its card suggests."
+        ),
+    ] = None,
 ) -> None:
     """Run the transforms the card suggests (or the ones named) on the same scores and
     print the card's read-outs before and after.
@@ -95,8 +104,9 @@ def audit_mitigate_cmd(
     try:
         (table,) = load_tables(source, path, [scorer])
         others = load_tables(source, path) if source == "rewardmath" else []
-        chosen = transform or sorted({s["transform"] for s in build_card(table, reps=50)
-                                      ["suggestions"]})
+        chosen = transform or sorted(
+            {s["transform"] for s in build_card(table, reps=50)["suggestions"]}
+        )
         results = [run_suggestion(table, t, others) for t in chosen]
     except (ValueError, FileNotFoundError, ImportError) as exc:
         err_console.print(f"[red]error:[/] {exc}")
@@ -106,12 +116,8 @@ def audit_mitigate_cmd(
     for r in results:
         print(f"{r['transform']} ({r['name']}): {r['note']}")
         for k, before in r["before"].items():
-            after = r["after"][k]
-            print(f"  {k}: {_fmt(before)} -> {_fmt(after)}")
+            print(f"  {k}: {_fmt(before)} -> {_fmt(r['after'][k])}")
 
-
-def _fmt(value: float | None) -> str:
-    return "–" if value is None else f"{value:.4f}"
 
 
 @audit_app.command("live")
@@ -155,54 +161,23 @@ def audit_live_cmd(
     """
     import os
 
-    from proctor.audit import (
-        CausalPRMScorer,
-        ImplicitRewardScorer,
-        LogprobJudgeScorer,
-        OpenAIJudgeScorer,
-        SequenceClassifierScorer,
-        arithmetic_items,
-        live_markdown,
-        load_causal_lm,
-        run_live,
-    )
+    from proctor.audit import arithmetic_items, build_scorer, live_markdown, run_live
 
-    scorer: object
     try:
-        if kind == "openai-judge":
-            if not base_url:
-                err_console.print("[red]error:[/] openai-judge needs --base-url")
-                raise typer.Exit(2)
-            scorer = OpenAIJudgeScorer(base_url, model, os.environ.get(api_key_env))
-        elif kind == "reward-model":
-            from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-            rm = AutoModelForSequenceClassification.from_pretrained(model, local_files_only=True)
-            tok = AutoTokenizer.from_pretrained(model, local_files_only=True)
-            scorer = SequenceClassifierScorer(rm.eval(), tok, name=Path(model).name)
-        elif kind in ("prm", "implicit", "logprob-judge"):
-            lm, tok = load_causal_lm(Path(model))
-            if kind == "prm":
-                scorer = CausalPRMScorer(lm, tok, good, bad, name=Path(model).name)
-            elif kind == "logprob-judge":
-                scorer = LogprobJudgeScorer(lm, tok, name=Path(model).name)
-            else:
-                ref = load_causal_lm(reference)[0] if reference else lm
-                scorer = ImplicitRewardScorer(
-                    lm,
-                    ref,
-                    tok,
-                    beta,
-                    name=Path(model).name,
-                    reference_prompt=None if reference else "",
-                )
-        else:
-            err_console.print(f"[red]error:[/] unknown kind {kind!r}")
-            raise typer.Exit(2)
+        scorer = build_scorer(
+            kind,
+            model,
+            reference=reference,
+            base_url=base_url,
+            api_key=os.environ.get(api_key_env),
+            good=good,
+            bad=bad,
+            beta=beta,
+        )
     except (ImportError, OSError, ValueError) as exc:
         err_console.print(
-            f"[red]error:[/] cannot load {model}: {exc} "
-            "(install the extra: pip install 'proctor[audit]')"
+            f"[red]error:[/] cannot build the {kind} scorer for {model}: {exc} "
+            "(local models need the extra: pip install 'proctor[audit]')"
         )
         raise typer.Exit(1) from exc
     report = run_live(scorer, arithmetic_items(items, seed), seed=seed)
