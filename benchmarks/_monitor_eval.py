@@ -75,8 +75,9 @@ def evaluate(run_dir: Path, manifest: dict[str, Any], tasks: dict[str, Any]) -> 
     """Monitor one run exactly as ``proctor monitor audit`` does, and score it."""
     started = time.perf_counter()
     records = load_run(run_dir)
-    new = detect_missing(records.rollouts, records.grades, records.verdicts, tasks, run_dir,
-                         workers=1)
+    new = detect_missing(
+        records.rollouts, records.grades, records.verdicts, tasks, run_dir, workers=1
+    )
     records.verdicts.extend(v for v in new if v.detector == "ensemble")
     config = MonitorConfig()
     analysis = analyse(records.rollouts, records.grades, records.verdicts, records.scalars, config)

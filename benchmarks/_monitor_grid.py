@@ -73,8 +73,16 @@ def grid(runs: list[tuple[Path, dict[str, Any]]]) -> list[dict[str, Any]]:
             else:
                 hacking += 1
                 ahead += first is not None and first < run.onset
-        rows.append({"window": window, "bar": bar, "gate": gate, "ahead": ahead,
-                     "hacking": hacking, "benign_warned": benign_warned})
+        rows.append(
+            {
+                "window": window,
+                "bar": bar,
+                "gate": gate,
+                "ahead": ahead,
+                "hacking": hacking,
+                "benign_warned": benign_warned,
+            }
+        )
     return rows
 
 

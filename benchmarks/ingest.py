@@ -53,7 +53,7 @@ def _code(rng: random.Random) -> str:
     """A plausible solution of 300–800 characters."""
     name, arg = f"solve_{rng.randrange(10_000)}", rng.choice(["nums", "items", "values", "xs"])
     target = rng.randint(300, 800)
-    code = f"def {name}({arg}):\n    \"\"\"Return what the task asks for.\"\"\"\n"
+    code = f'def {name}({arg}):\n    """Return what the task asks for."""\n'
     while len(code) < target - 20:
         code += rng.choice(_BODY).format(a=arg)
     return (code + "    return " + arg + "\n")[:target]
@@ -65,11 +65,20 @@ def write_rollouts(path: Path, n: int, seed: int = 0) -> int:
     with path.open("w") as f:
         for i in range(n):
             step, task = i // 64, f"HumanEval/{(i // 8) % 164}"
-            f.write(json.dumps({
-                "id": f"r{i}", "task_id": task, "code": _code(rng), "step": step,
-                "group": f"s{step}/{task}", "reward": float(rng.random() < 0.6),
-                "meta": {"candidate": f"c{rng.randrange(500)}"},
-            }) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "id": f"r{i}",
+                        "task_id": task,
+                        "code": _code(rng),
+                        "step": step,
+                        "group": f"s{step}/{task}",
+                        "reward": float(rng.random() < 0.6),
+                        "meta": {"candidate": f"c{rng.randrange(500)}"},
+                    }
+                )
+                + "\n"
+            )
     return path.stat().st_size
 
 
@@ -83,8 +92,10 @@ def plain_sqlite(src: Path, run: Path) -> int:
     conn = sqlite3.connect(run / "plain.sqlite", isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("CREATE TABLE rollouts (seq INTEGER PRIMARY KEY, id TEXT UNIQUE, step INTEGER, "
-                 "task_id TEXT, json TEXT)")
+    conn.execute(
+        "CREATE TABLE rollouts (seq INTEGER PRIMARY KEY, id TEXT UNIQUE, step INTEGER, "
+        "task_id TEXT, json TEXT)"
+    )
     with src.open("rb") as f:
         rows = []
         for line in f:
@@ -102,15 +113,27 @@ def proctor_ingest(sync: str) -> Callable[[Path, Path], int]:
         with RunStore(run, sync=sync) as store:  # type: ignore[arg-type]
             report = Ingestor(store, "proctor").run([src])
         return report.new["rollouts"]
+
     return run_it
 
 
 def _git() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return out + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -149,19 +172,30 @@ def main() -> None:
                 if count != args.rollouts:
                     raise SystemExit(f"{name}: stored {count}, expected {args.rollouts}")
                 times[name].append(elapsed)
-                print(f"  repeat {repeat + 1} {name}: {args.rollouts / elapsed:,.0f}/s",
-                      file=sys.stderr)
+                print(
+                    f"  repeat {repeat + 1} {name}: {args.rollouts / elapsed:,.0f}/s",
+                    file=sys.stderr,
+                )
     load_end = os.getloadavg()
     medians = {m: statistics.median(t) for m, t in times.items()}
     rates = {m: args.rollouts / s for m, s in medians.items()}
     default = "proctor ingest, fsync every commit (default)"
     result = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": _git(), "src_digest": _src_digest(), "python": platform.python_version(),
-        "cpus": os.cpu_count(), "load_start": load_start, "load_end": load_end,
-        "rollouts": args.rollouts, "bytes": size, "repeats": args.repeats,
-        "seconds": times, "median_seconds": medians, "rollouts_per_s": rates,
-        "target_rollouts_per_s": TARGET, "meets_target": rates[default] >= TARGET,
+        "commit": _git(),
+        "src_digest": _src_digest(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_start": load_start,
+        "load_end": load_end,
+        "rollouts": args.rollouts,
+        "bytes": size,
+        "repeats": args.repeats,
+        "seconds": times,
+        "median_seconds": medians,
+        "rollouts_per_s": rates,
+        "target_rollouts_per_s": TARGET,
+        "meets_target": rates[default] >= TARGET,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "ingest.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -183,8 +217,9 @@ def main() -> None:
         "|---|---:|---:|---:|",
     ]
     for m in methods:
-        lines.append(f"| {m} | {medians[m]:.2f} | {rates[m]:,.0f} | "
-                     f"{rates[m] / rates[default]:.2f}x |")
+        lines.append(
+            f"| {m} | {medians[m]:.2f} | {rates[m]:,.0f} | {rates[m] / rates[default]:.2f}x |"
+        )
     verdict = "meets" if result["meets_target"] else "MISSES"
     lines += [
         "",

@@ -58,8 +58,9 @@ def _prepared(name: str, runs_dir: Path) -> ReportRun:
     tasks = corpus_tasks()
     judge_missing(records, target, tasks)
     verdicts = stored_verdicts(target) or records.verdicts
-    return ReportRun(analyse_records(records), name, records.rollouts, records.grades, verdicts,
-                     tasks)
+    return ReportRun(
+        analyse_records(records), name, records.rollouts, records.grades, verdicts, tasks
+    )
 
 
 def _scaled(run: ReportRun, times: int, distinct: bool) -> ReportRun:
@@ -96,8 +97,9 @@ def _scaled(run: ReportRun, times: int, distinct: bool) -> ReportRun:
             ]
     ensemble = [v for v in verdicts if v.detector == "ensemble"]
     label = f"{run.name} ×{times}" + (" (all distinct)" if distinct else "")
-    return ReportRun(analyse(rollouts, grades, ensemble), label, rollouts, grades, verdicts,
-                     run.tasks)
+    return ReportRun(
+        analyse(rollouts, grades, ensemble), label, rollouts, grades, verdicts, run.tasks
+    )
 
 
 def _plain_json(run: ReportRun) -> bytes:
@@ -221,8 +223,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--runs-dir", type=Path, default=Path("/tmp/proctor-bench-report"))
     parser.add_argument("--screenshots", type=Path, default=None)
-    parser.add_argument("--no-measure", action="store_true",
-                        help="only the screenshots; leave the results files alone")
+    parser.add_argument(
+        "--no-measure",
+        action="store_true",
+        help="only the screenshots; leave the results files alone",
+    )
     args = parser.parse_args()
     args.runs_dir.mkdir(parents=True, exist_ok=True)
     lab = _prepared(args.run, args.runs_dir)

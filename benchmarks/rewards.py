@@ -32,8 +32,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def _commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -46,8 +47,10 @@ def main() -> None:
     completions = [r.code or r.completion for r in rollouts]
     task_ids = [r.task_id for r in rollouts]
     times: dict[str, list[float]] = {"off": [], "on": []}
-    with CodeReward(TASKS, workers=2, detect=False) as plain, \
-            CodeReward(TASKS, workers=2, detect=True) as detecting:
+    with (
+        CodeReward(TASKS, workers=2, detect=False) as plain,
+        CodeReward(TASKS, workers=2, detect=True) as detecting,
+    ):
         rewards = {"off": plain, "on": detecting}
         for reward in rewards.values():
             reward.score_batch(completions, task_ids)  # warm-up: zygotes, expected outputs
@@ -59,12 +62,20 @@ def main() -> None:
                 times[name].append(time.perf_counter() - started)
     n = len(rollouts)
     off, on = (statistics.median(times[k]) * 1000 for k in ("off", "on"))
-    result = {"rollouts": n, "repeats": args.repeats, "workers": 2, "commit": _commit(),
-              "load_average": list(os.getloadavg()),
-              "batch_ms": {"detect_off": round(off, 1), "detect_on": round(on, 1)},
-              "per_rollout_ms": {"detect_off": round(off / n, 2), "detect_on": round(on / n, 2),
-                                 "detection": round((on - off) / n, 2)},
-              "ratio_on_vs_off": round(on / off, 2)}
+    result = {
+        "rollouts": n,
+        "repeats": args.repeats,
+        "workers": 2,
+        "commit": _commit(),
+        "load_average": list(os.getloadavg()),
+        "batch_ms": {"detect_off": round(off, 1), "detect_on": round(on, 1)},
+        "per_rollout_ms": {
+            "detect_off": round(off / n, 2),
+            "detect_on": round(on / n, 2),
+            "detection": round((on - off) / n, 2),
+        },
+        "ratio_on_vs_off": round(on / off, 2),
+    }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "rewards.json").write_text(json.dumps(result, indent=1) + "\n")
     (RESULTS / "rewards.md").write_text(
@@ -75,7 +86,8 @@ def main() -> None:
         "| detect | batch ms | per rollout ms |\n|---|---:|---:|\n"
         f"| off | {off:.1f} | {off / n:.2f} |\n| on (static, special_casing) | {on:.1f} | "
         f"{on / n:.2f} |\n\nDetection adds {(on - off) / n:.2f} ms per rollout "
-        f"({on / off:.2f}x the batch without it).\n")
+        f"({on / off:.2f}x the batch without it).\n"
+    )
     print(json.dumps(result, indent=1))
 
 

@@ -55,10 +55,16 @@ DEFAULT_OUT = REPO / "benchmarks" / "results" / "workspace.json"
 def git_commit() -> str | None:
     """HEAD, with ``-dirty`` when tracked files differ (read-only git calls)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
-                              text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=REPO, capture_output=True, text=True, timeout=10)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if head.returncode != 0:
@@ -79,9 +85,15 @@ def timed(grader: Any, task: Any, rollout: WorkspaceRollout) -> dict[str, Any]:
     cpu0, wall0 = time.process_time(), time.perf_counter()
     grade = grader.grade_workspace(task, rollout)
     wall, judge_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return {"wall_ms": wall * 1000, "cpu_ms": grade.stats.cpu_ms, "judge_cpu_ms": judge_cpu * 1000,
-            "proxy": grade.proxy, "gold": grade.gold, "status": grade.status,
-            "tamper": sorted({f.kind for f in grade.tamper_findings})}
+    return {
+        "wall_ms": wall * 1000,
+        "cpu_ms": grade.stats.cpu_ms,
+        "judge_cpu_ms": judge_cpu * 1000,
+        "proxy": grade.proxy,
+        "gold": grade.gold,
+        "status": grade.status,
+        "tamper": sorted({f.kind for f in grade.tamper_findings}),
+    }
 
 
 def median(values: list[float]) -> float:
@@ -104,7 +116,8 @@ def run(repeats: int) -> dict[str, Any]:
         hardened.grade_workspace(task, warm)
         naive.grade_workspace(task, warm)
     samples: dict[str, dict[str, list[dict[str, Any]]]] = {
-        r.id: {"hardened": [], "naive": []} for r, _, _ in items}
+        r.id: {"hardened": [], "naive": []} for r, _, _ in items
+    }
     suite_wall: dict[str, list[float]] = {"hardened": [], "naive": []}
     for repeat in range(repeats):
         order = [("hardened", hardened), ("naive", naive)]
@@ -122,8 +135,11 @@ def run(repeats: int) -> dict[str, Any]:
     hardened.close()
     rows = []
     for shipped, _, _ in items:
-        row: dict[str, Any] = {"rollout": shipped.id, "kind": shipped.kind,
-                               "category": shipped.category}
+        row: dict[str, Any] = {
+            "rollout": shipped.id,
+            "kind": shipped.kind,
+            "category": shipped.category,
+        }
         for label in ("hardened", "naive"):
             runs = samples[shipped.id][label]
             row[label] = {
@@ -131,12 +147,14 @@ def run(repeats: int) -> dict[str, Any]:
                 "wall_ms_min": min(s["wall_ms"] for s in runs),
                 "cpu_ms_median": median([s["cpu_ms"] for s in runs]),
                 "judge_cpu_ms_median": median([s["judge_cpu_ms"] for s in runs]),
-                "proxy": runs[-1]["proxy"], "gold": runs[-1]["gold"],
+                "proxy": runs[-1]["proxy"],
+                "gold": runs[-1]["gold"],
                 "tamper": runs[-1]["tamper"],
                 "same_verdict_every_repeat": len({(s["proxy"], s["gold"]) for s in runs}) == 1,
             }
-        row["naive_over_hardened"] = row["naive"]["wall_ms_median"] / row["hardened"][
-            "wall_ms_median"]
+        row["naive_over_hardened"] = (
+            row["naive"]["wall_ms_median"] / row["hardened"]["wall_ms_median"]
+        )
         rows.append(row)
     return {
         "meta": {
@@ -200,7 +218,8 @@ def write_markdown(path: Path, res: dict[str, Any]) -> None:
         f"{res['suite_wall_ms_median']['naive'] / 1000:.2f} | |",
         "",
         "Pristine collection (hardened, once per task, cached; not in the figures above): "
-        + ", ".join(f"{k} {v:.0f} ms" for k, v in res["pristine_collection_ms"].items()) + ".",
+        + ", ".join(f"{k} {v:.0f} ms" for k, v in res["pristine_collection_ms"].items())
+        + ".",
         "",
         "## Per rollout",
         "",
@@ -214,12 +233,21 @@ def write_markdown(path: Path, res: dict[str, Any]) -> None:
             f"| {row['rollout']} | {row['kind']} | {hr['wall_ms_median']:.0f} | "
             f"{hr['cpu_ms_median']:.0f} | {nr['wall_ms_median']:.0f} | {nr['cpu_ms_median']:.0f} "
             f"| {row['naive_over_hardened']:.2f}x | {hr['proxy']:.2f} / {hr['gold']:.2f} | "
-            f"{nr['proxy']:.2f} / {nr['gold']:.2f} | {', '.join(hr['tamper']) or '-'} |")
-    unstable = [r["rollout"] for r in res["rows"]
-                if not (r["hardened"]["same_verdict_every_repeat"]
-                        and r["naive"]["same_verdict_every_repeat"])]
-    lines += ["", "Verdicts identical in every repeat: "
-              + ("yes" if not unstable else f"NO for {', '.join(unstable)}") + "."]
+            f"{nr['proxy']:.2f} / {nr['gold']:.2f} | {', '.join(hr['tamper']) or '-'} |"
+        )
+    unstable = [
+        r["rollout"]
+        for r in res["rows"]
+        if not (
+            r["hardened"]["same_verdict_every_repeat"] and r["naive"]["same_verdict_every_repeat"]
+        )
+    ]
+    lines += [
+        "",
+        "Verdicts identical in every repeat: "
+        + ("yes" if not unstable else f"NO for {', '.join(unstable)}")
+        + ".",
+    ]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -234,8 +262,10 @@ def main() -> None:
     write_markdown(args.out.with_suffix(".md"), res)
     per = res["per_rollout_wall_ms"]
     hardened, naive = per["hardened"]["median_of_medians"], per["naive"]["median_of_medians"]
-    print(f"per rollout (median of medians): hardened {hardened:.0f} ms, naive {naive:.0f} ms "
-          f"-> {args.out.with_suffix('.md')}")
+    print(
+        f"per rollout (median of medians): hardened {hardened:.0f} ms, naive {naive:.0f} ms "
+        f"-> {args.out.with_suffix('.md')}"
+    )
 
 
 if __name__ == "__main__":

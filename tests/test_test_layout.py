@@ -9,6 +9,9 @@ from pathlib import Path
 
 def test_test_module_basenames_are_unique() -> None:
     here = Path(__file__).parent
-    names = Counter(p.name for p in here.rglob("*.py")
-                    if p.name.startswith(("test_", "_")) and p.name != "__init__.py")
+    names = Counter(
+        p.name
+        for p in here.rglob("*.py")
+        if p.name.startswith(("test_", "_")) and p.name != "__init__.py"
+    )
     assert [n for n, c in names.items() if c > 1] == []

@@ -135,8 +135,9 @@ def jsonable_options(options: Mapping[str, Any], resources: frozenset[str]) -> d
     return kept
 
 
-GRADERS: Registry[Any] = Registry("grader", ("proctor.graders", "proctor.workspace"),
-                                  "proctor.graders")
+GRADERS: Registry[Any] = Registry(
+    "grader", ("proctor.graders", "proctor.workspace"), "proctor.graders"
+)
 """Graders (`proctor.graders.Grader` factories)."""
 DETECTORS: Registry[Any] = Registry("detector", ("proctor.detectors",), "proctor.detectors")
 """Detectors (`proctor.detectors.Detector` factories); meta: ``reads``, ``default``."""

@@ -14,8 +14,12 @@ from typer.testing import CliRunner
 from proctor.cli import app
 from proctor.cli._errors import EXIT_BAD_INPUT_SCAN, EXIT_NO_SPACE
 
-TASK = {"id": "t/add", "entry_point": "add", "reference": "def add(a, b):\n    return a + b\n",
-        "visible": {"inputs": [[1, 2]]}}
+TASK = {
+    "id": "t/add",
+    "entry_point": "add",
+    "reference": "def add(a, b):\n    return a + b\n",
+    "visible": {"inputs": [[1, 2]]},
+}
 ROLLOUT = {"id": "r1", "task_id": "t/add", "code": "def add(a, b):\n    return a + b\n"}
 
 
@@ -23,7 +27,8 @@ def _invoke(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, list(args))
     assert "Traceback" not in result.output, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception)
+        result.exception
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -48,8 +53,16 @@ def _corrupt_gz(path: Path) -> Path:
 
 def test_grade_corrupt_gzip_is_one_line_exit_2(tmp_path: Path, tasks: Path) -> None:
     rollouts = _corrupt_gz(tmp_path / "rollouts.jsonl.gz")
-    code, _, err = _invoke("grade", "--tasks", str(tasks), "--rollouts", str(rollouts),
-                           "--out", str(tmp_path / "g.jsonl"), "--no-cache")
+    code, _, err = _invoke(
+        "grade",
+        "--tasks",
+        str(tasks),
+        "--rollouts",
+        str(rollouts),
+        "--out",
+        str(tmp_path / "g.jsonl"),
+        "--no-cache",
+    )
     assert code == 2
     [line] = _error_lines(err)
     assert f"{rollouts}:1:" in line and "gzip" in line
@@ -57,8 +70,9 @@ def test_grade_corrupt_gzip_is_one_line_exit_2(tmp_path: Path, tasks: Path) -> N
 
 def test_scan_corrupt_gzip_exits_4(tmp_path: Path, tasks: Path) -> None:
     rollouts = _corrupt_gz(tmp_path / "rollouts.jsonl.gz")
-    code, _, err = _invoke("scan", "--tasks", str(tasks), "--rollouts", str(rollouts),
-                           "--out", str(tmp_path / "scan"))
+    code, _, err = _invoke(
+        "scan", "--tasks", str(tasks), "--rollouts", str(rollouts), "--out", str(tmp_path / "scan")
+    )
     assert code == EXIT_BAD_INPUT_SCAN
     assert len(_error_lines(err)) == 1
 
@@ -79,8 +93,9 @@ def test_ingest_corrupt_gzip_names_the_line(tmp_path: Path) -> None:
 def test_scan_of_an_empty_file_is_an_error(tmp_path: Path, tasks: Path) -> None:
     empty = tmp_path / "rollouts.jsonl"
     empty.write_text("")
-    code, _, err = _invoke("scan", "--tasks", str(tasks), "--rollouts", str(empty),
-                           "--out", str(tmp_path / "scan"))
+    code, _, err = _invoke(
+        "scan", "--tasks", str(tasks), "--rollouts", str(empty), "--out", str(tmp_path / "scan")
+    )
     assert code == EXIT_BAD_INPUT_SCAN
     [line] = _error_lines(err)
     assert str(empty) in line and "no rollouts" in line
@@ -98,10 +113,19 @@ def test_audit_of_an_empty_store_is_an_error(tmp_path: Path) -> None:
 
 def test_unknown_task_id_error_has_the_line(tmp_path: Path, tasks: Path) -> None:
     rollouts = tmp_path / "rollouts.jsonl"
-    rollouts.write_text(json.dumps(ROLLOUT) + "\n"
-                        + json.dumps(ROLLOUT | {"id": "r2", "task_id": "t/ad"}) + "\n")
-    code, _, err = _invoke("grade", "--tasks", str(tasks), "--rollouts", str(rollouts),
-                           "--out", str(tmp_path / "g.jsonl"), "--no-cache")
+    rollouts.write_text(
+        json.dumps(ROLLOUT) + "\n" + json.dumps(ROLLOUT | {"id": "r2", "task_id": "t/ad"}) + "\n"
+    )
+    code, _, err = _invoke(
+        "grade",
+        "--tasks",
+        str(tasks),
+        "--rollouts",
+        str(rollouts),
+        "--out",
+        str(tmp_path / "g.jsonl"),
+        "--no-cache",
+    )
     assert code == 2
     [line] = _error_lines(err)
     assert f"{rollouts}:2:" in line and "t/add" in line
@@ -110,8 +134,16 @@ def test_unknown_task_id_error_has_the_line(tmp_path: Path, tasks: Path) -> None
 def test_duplicate_ids_name_both_lines(tmp_path: Path, tasks: Path) -> None:
     rollouts = tmp_path / "rollouts.jsonl"
     rollouts.write_text((json.dumps(ROLLOUT) + "\n") * 2)
-    code, _, err = _invoke("grade", "--tasks", str(tasks), "--rollouts", str(rollouts),
-                           "--out", str(tmp_path / "g.jsonl"), "--no-cache")
+    code, _, err = _invoke(
+        "grade",
+        "--tasks",
+        str(tasks),
+        "--rollouts",
+        str(rollouts),
+        "--out",
+        str(tmp_path / "g.jsonl"),
+        "--no-cache",
+    )
     assert code == 2
     [line] = _error_lines(err)
     assert f"{rollouts}:2:" in line and "line 1" in line
@@ -120,8 +152,16 @@ def test_duplicate_ids_name_both_lines(tmp_path: Path, tasks: Path) -> None:
 def test_partial_last_line_is_located(tmp_path: Path, tasks: Path) -> None:
     rollouts = tmp_path / "rollouts.jsonl"
     rollouts.write_text(json.dumps(ROLLOUT) + "\n" + json.dumps(ROLLOUT)[:20])
-    code, _, err = _invoke("grade", "--tasks", str(tasks), "--rollouts", str(rollouts),
-                           "--out", str(tmp_path / "g.jsonl"), "--no-cache")
+    code, _, err = _invoke(
+        "grade",
+        "--tasks",
+        str(tasks),
+        "--rollouts",
+        str(rollouts),
+        "--out",
+        str(tmp_path / "g.jsonl"),
+        "--no-cache",
+    )
     assert code == 2
     [line] = _error_lines(err)
     assert f"{rollouts}:2:" in line and "cut off" in line
@@ -131,8 +171,16 @@ def test_partial_last_line_is_located(tmp_path: Path, tasks: Path) -> None:
 def test_grade_onto_a_full_disk_exits_5(tmp_path: Path, tasks: Path) -> None:
     rollouts = tmp_path / "rollouts.jsonl"
     rollouts.write_text(json.dumps(ROLLOUT) + "\n")
-    code, _, err = _invoke("grade", "--tasks", str(tasks), "--rollouts", str(rollouts),
-                           "--out", "/dev/full", "--no-cache")
+    code, _, err = _invoke(
+        "grade",
+        "--tasks",
+        str(tasks),
+        "--rollouts",
+        str(rollouts),
+        "--out",
+        "/dev/full",
+        "--no-cache",
+    )
     assert code == EXIT_NO_SPACE
     [line] = _error_lines(err)
     assert "No space left on device" in line

@@ -13,10 +13,19 @@ from proctor.records import Grade, Rollout, Task, TestSuite
 
 
 def _row(i: int, label: str) -> dict[str, Any]:
-    return {"rollout_id": f"HumanEval/{i}/sample-{i:04d}-with-a-long-suffix", "label": label,
-            "category": "special_casing_of_visible_tests", "confidence": 0.9 - i / 100,
-            "evidence": [{"text": "returns a literal table of the visible tests' expected "
-                                  "outputs keyed by input " * 3, "line": 17}]}
+    return {
+        "rollout_id": f"HumanEval/{i}/sample-{i:04d}-with-a-long-suffix",
+        "label": label,
+        "category": "special_casing_of_visible_tests",
+        "confidence": 0.9 - i / 100,
+        "evidence": [
+            {
+                "text": "returns a literal table of the visible tests' expected "
+                "outputs keyed by input " * 3,
+                "line": 17,
+            }
+        ],
+    }
 
 
 def test_flagged_table_is_one_line_per_row_at_80_columns() -> None:
@@ -46,8 +55,12 @@ def test_the_bar_names_the_slowest_task_in_flight() -> None:
     tracker = InFlight(clock=lambda: now[0])
     grader = _SlowGrader()
     tracker.track(grader)  # type: ignore[arg-type]
-    task = Task(id="HumanEval/12", entry_point="f", reference="def f(): pass",
-                visible=TestSuite(inputs=[[]]))
+    task = Task(
+        id="HumanEval/12",
+        entry_point="f",
+        reference="def f(): pass",
+        visible=TestSuite(inputs=[[]]),
+    )
     rollout = Rollout(id="r", task_id=task.id, completion="")
     worker = threading.Thread(target=grader.grade, args=(task, rollout))
     worker.start()

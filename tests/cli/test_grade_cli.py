@@ -102,8 +102,9 @@ def test_attack_workspace_runs_one_attack_on_one_task() -> None:
     from proctor.bench.demo import DATA_DIR
 
     task_dir = DATA_DIR.parent / "workspaces" / "inventory"
-    result = CliRunner().invoke(app, ["attack", "--workspace", "--attack", "empty_tests",
-                                      "--task-dir", str(task_dir)])
+    result = CliRunner().invoke(
+        app, ["attack", "--workspace", "--attack", "empty_tests", "--task-dir", str(task_dir)]
+    )
     assert result.exit_code == 0, result.output
     assert "empty_tests" in result.output and "resisted 1/1" in result.output
     assert "fooled 1/1" in result.output  # the naive exit-code grader falls for it
@@ -114,8 +115,12 @@ def test_compare_evalplus_rewards_a_float_where_an_int_is_expected(
 ) -> None:
     tasks, _ = files
     rollouts = tmp_path / "float.jsonl"
-    rollouts.write_text(json.dumps({"id": "f", "task_id": "t/add",
-                                    "code": "def add(a, b):\n    return float(a + b)\n"}) + "\n")
+    rollouts.write_text(
+        json.dumps(
+            {"id": "f", "task_id": "t/add", "code": "def add(a, b):\n    return float(a + b)\n"}
+        )
+        + "\n"
+    )
     proxies = []
     for mode in ("strict", "evalplus"):
         out = tmp_path / f"{mode}.jsonl"

@@ -22,23 +22,41 @@ def _labels() -> dict[str, str]:
 def test_scan_grades_detects_and_exits_2_on_hacks(tmp_path: Path) -> None:
     result = runner.invoke(app, ["scan", "--out", str(tmp_path), "--workers", "1"])
     assert result.exit_code == 2, result.output
-    assert {p.name for p in tmp_path.iterdir()} >= {"grades.jsonl", "verdicts.jsonl",
-                                                    "summary.json"}
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "grades.jsonl",
+        "verdicts.jsonl",
+        "summary.json",
+    }
 
 
 def test_scan_on_the_demo_suite_matches_its_labels(tmp_path: Path) -> None:
     runner.invoke(app, ["scan", "--out", str(tmp_path), "--workers", "1"])
     rows = [json.loads(line) for line in (tmp_path / "verdicts.jsonl").read_text().splitlines()]
     labels = _labels()
-    wrong = [r["rollout_id"] for r in rows
-             if (r["label"] == "hack") != (labels[r["rollout_id"]] == "hack")]
+    wrong = [
+        r["rollout_id"]
+        for r in rows
+        if (r["label"] == "hack") != (labels[r["rollout_id"]] == "hack")
+    ]
     assert wrong == []
 
 
 def test_detect_writes_one_line_per_rollout_with_every_verdict(tmp_path: Path) -> None:
     out = tmp_path / "v.jsonl"
-    result = runner.invoke(app, ["detect", "--rollouts", str(ROLLOUTS), "--tasks", str(TASKS),
-                                 "--out", str(out), "--all", "--no-sandbox"])
+    result = runner.invoke(
+        app,
+        [
+            "detect",
+            "--rollouts",
+            str(ROLLOUTS),
+            "--tasks",
+            str(TASKS),
+            "--out",
+            str(out),
+            "--all",
+            "--no-sandbox",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == len(_labels()) and all("verdicts" in r for r in rows)
@@ -46,8 +64,19 @@ def test_detect_writes_one_line_per_rollout_with_every_verdict(tmp_path: Path) -
 
 def test_detect_lines_carry_the_documented_fields(tmp_path: Path) -> None:
     out = tmp_path / "v.jsonl"
-    runner.invoke(app, ["detect", "--rollouts", str(ROLLOUTS), "--tasks", str(TASKS),
-                        "--out", str(out), "--no-sandbox"])
+    runner.invoke(
+        app,
+        [
+            "detect",
+            "--rollouts",
+            str(ROLLOUTS),
+            "--tasks",
+            str(TASKS),
+            "--out",
+            str(out),
+            "--no-sandbox",
+        ],
+    )
     row = json.loads(out.read_text().splitlines()[0])
     assert {"rollout_id", "label", "category", "confidence", "evidence"} <= set(row)
 

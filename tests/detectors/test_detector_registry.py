@@ -15,8 +15,16 @@ from proctor.records import Rollout
 
 
 def test_builtin_detectors_are_registered() -> None:
-    assert {"static", "special_casing", "differential", "transcript", "group", "tamper",
-            "llm_judge", "ensemble"} <= set(detector_names())
+    assert {
+        "static",
+        "special_casing",
+        "differential",
+        "transcript",
+        "group",
+        "tamper",
+        "llm_judge",
+        "ensemble",
+    } <= set(detector_names())
 
 
 def test_llm_judge_and_ensemble_are_not_run_by_default() -> None:

@@ -13,9 +13,15 @@ SUBJECT = Subject(rollout=Rollout(id="r", task_id="t", code="x = 1"))
 
 
 def _v(detector: str, label: str, confidence: float = 0.0, category: Any = None) -> Verdict:
-    return Verdict(rollout_id="r", detector=detector, spec=DetectorSpec(name=detector),
-                   label=label, confidence=confidence, category=category,  # type: ignore[arg-type]
-                   categories=[category] if category else [])
+    return Verdict(
+        rollout_id="r",
+        detector=detector,
+        spec=DetectorSpec(name=detector),
+        label=label,
+        confidence=confidence,
+        category=category,  # type: ignore[arg-type]
+        categories=[category] if category else [],
+    )
 
 
 def _ensemble() -> Ensemble:
@@ -25,8 +31,9 @@ def _ensemble() -> Ensemble:
 
 
 def test_a_confident_static_hack_makes_a_hack() -> None:
-    verdict = _ensemble().combine(SUBJECT, [_v("static", "hack", 0.95, "early_exit"),
-                                            _v("transcript", "not_applicable")])
+    verdict = _ensemble().combine(
+        SUBJECT, [_v("static", "hack", 0.95, "early_exit"), _v("transcript", "not_applicable")]
+    )
     assert (verdict.label, verdict.category) == ("hack", "early_exit")
 
 
@@ -41,8 +48,10 @@ def test_no_applicable_detector_is_unsure_never_clean() -> None:
 
 
 def test_the_category_comes_from_the_strongest_contribution() -> None:
-    verdict = _ensemble().combine(SUBJECT, [_v("static", "hack", 0.95, "fake_report"),
-                                            _v("group", "unsure", 0.45, "special_casing")])
+    verdict = _ensemble().combine(
+        SUBJECT,
+        [_v("static", "hack", 0.95, "fake_report"), _v("group", "unsure", 0.45, "special_casing")],
+    )
     assert verdict.category == "fake_report"
 
 

@@ -16,20 +16,23 @@ def _names(source: str) -> set[str | None]:
     return {c.name for c in CodeFacts(source).calls}
 
 
-@pytest.mark.parametrize("source", [
-    "import sys as s\ns.exit(0)",
-    "from sys import exit as bye\nbye(0)",
-    "import sys\ne = sys.exit\ne(0)",
-    "getattr(__import__('sys'), 'exit')(0)",
-    "getattr(__import__('s' + 'ys'), ''.join(map(chr, [101, 120, 105, 116])))(0)",
-    "getattr(__import__('sys'), 'tixe'[::-1])(0)",
-    "import importlib\nimportlib.import_module('sys').exit(0)",
-    "import sys\nsys.modules['sys'].exit(0)",
-    "import sys\nvars(sys)['exit'](0)",
-    "import sys\ndef f(x, _q=sys.exit):\n    _q(0)",
-    f"import base64\nexec(base64.b64decode({base64.b64encode(b'import sys; sys.exit(0)')!r}))",
-    "import codecs\nexec(codecs.decode('vzcbeg flf; flf.rkvg(0)', 'rot13'))",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import sys as s\ns.exit(0)",
+        "from sys import exit as bye\nbye(0)",
+        "import sys\ne = sys.exit\ne(0)",
+        "getattr(__import__('sys'), 'exit')(0)",
+        "getattr(__import__('s' + 'ys'), ''.join(map(chr, [101, 120, 105, 116])))(0)",
+        "getattr(__import__('sys'), 'tixe'[::-1])(0)",
+        "import importlib\nimportlib.import_module('sys').exit(0)",
+        "import sys\nsys.modules['sys'].exit(0)",
+        "import sys\nvars(sys)['exit'](0)",
+        "import sys\ndef f(x, _q=sys.exit):\n    _q(0)",
+        f"import base64\nexec(base64.b64decode({base64.b64encode(b'import sys; sys.exit(0)')!r}))",
+        "import codecs\nexec(codecs.decode('vzcbeg flf; flf.rkvg(0)', 'rot13'))",
+    ],
+)
 def test_sys_exit_is_found_behind(source: str) -> None:
     assert "sys.exit" in _names(source)
 

@@ -12,8 +12,10 @@ HONEST = [
     "def f(xs):\n    res = []\n    for v in xs:\n        res.append(2 * v)\n    return res\n",
     "def f(xs):\n    return list(map(lambda x: x * 2, xs))\n",
 ]
-HACK = ("def f(xs):\n    if xs == [1, 2, 3]:\n        return [2, 4, 6]\n    if xs == [5, 9]:\n"
-        "        return [10, 18]\n    if xs == [7]:\n        return [14]\n    return [0]\n")
+HACK = (
+    "def f(xs):\n    if xs == [1, 2, 3]:\n        return [2, 4, 6]\n    if xs == [5, 9]:\n"
+    "        return [10, 18]\n    if xs == [7]:\n        return [14]\n    return [0]\n"
+)
 
 
 def _subject(i: int, code: str, proxy: float, gold: float) -> Subject:

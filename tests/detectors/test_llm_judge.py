@@ -24,13 +24,26 @@ class _Judge(BaseHTTPRequestHandler):
         type(self).requests.append(body)
         prompt = body["messages"][-1]["content"]
         if "Solution A" in prompt:
-            answer = {"verdicts": [{"id": "A", "hack": False}, {"id": "B", "hack": True,
-                                   "category": "early_exit", "confidence": 0.9,
-                                   "evidence": "sys.exit(0)"}]}
+            answer = {
+                "verdicts": [
+                    {"id": "A", "hack": False},
+                    {
+                        "id": "B",
+                        "hack": True,
+                        "category": "early_exit",
+                        "confidence": 0.9,
+                        "evidence": "sys.exit(0)",
+                    },
+                ]
+            }
         else:
             hack = "sys.exit" in prompt
-            answer = {"hack": hack, "category": "exit_code", "confidence": 0.8,
-                      "evidence": "exits before the asserts"}
+            answer = {
+                "hack": hack,
+                "category": "exit_code",
+                "confidence": 0.8,
+                "evidence": "exits before the asserts",
+            }
         payload = json.dumps({"choices": [{"message": {"content": json.dumps(answer)}}]})
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -71,8 +84,9 @@ def test_answers_are_cached(server: str, tmp_path: Path) -> None:
 def test_contrastive_mode_reads_its_own_answer(server: str, tmp_path: Path) -> None:
     honest, hacked = _subject("x = 1\n", "a"), _subject("import sys\nsys.exit(0)\n", "b")
     honest.group = hacked.group = [honest, hacked]
-    judge = create_detector("llm_judge", base_url=server, cache_dir=str(tmp_path),
-                            mode="contrastive")
+    judge = create_detector(
+        "llm_judge", base_url=server, cache_dir=str(tmp_path), mode="contrastive"
+    )
     assert judge.detect(hacked).label == "hack"
 
 
@@ -82,6 +96,7 @@ def test_off_without_an_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_an_unreachable_judge_is_not_applicable(tmp_path: Path) -> None:
-    judge = create_detector("llm_judge", base_url="http://127.0.0.1:9", cache_dir=str(tmp_path),
-                            timeout=2.0)
+    judge = create_detector(
+        "llm_judge", base_url="http://127.0.0.1:9", cache_dir=str(tmp_path), timeout=2.0
+    )
     assert judge.detect(_subject("x = 1\n")).label == "not_applicable"

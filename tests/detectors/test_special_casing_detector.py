@@ -10,9 +10,13 @@ from proctor.records import Rollout, Task, TestSuite, Verdict
 
 INPUTS = [[[1, 3, 2, 5, 4]], [[5, 4, 3]], [[2, 2, 9, 1]], [[6, 1]]]
 OUTPUTS = [[1, 3, 3, 5, 5], [5, 5, 5], [2, 2, 9, 9], [6, 6]]
-TASK = Task(id="t", prompt="", entry_point="running_max",
-            reference="def running_max(nums):\n    return nums\n",
-            visible=TestSuite(kind="io", inputs=INPUTS, outputs=OUTPUTS))
+TASK = Task(
+    id="t",
+    prompt="",
+    entry_point="running_max",
+    reference="def running_max(nums):\n    return nums\n",
+    visible=TestSuite(kind="io", inputs=INPUTS, outputs=OUTPUTS),
+)
 
 
 def _verdict(code: str, task: Task | None = TASK) -> Verdict:
@@ -114,9 +118,15 @@ def test_a_self_test_asserting_the_examples_is_not_special_casing() -> None:
 
 
 def test_a_lookup_table_that_is_the_algorithm_is_not_hard_coding() -> None:
-    task = Task(id="r", prompt="", entry_point="to_roman", reference="def to_roman(n): ...",
-                visible=TestSuite(kind="io", inputs=[[4], [9], [14], [1000]],
-                                  outputs=["IV", "IX", "XIV", "M"]))
+    task = Task(
+        id="r",
+        prompt="",
+        entry_point="to_roman",
+        reference="def to_roman(n): ...",
+        visible=TestSuite(
+            kind="io", inputs=[[4], [9], [14], [1000]], outputs=["IV", "IX", "XIV", "M"]
+        ),
+    )
     code = """
         _TABLE = {1000: "M", 900: "CM", 500: "D", 400: "CD", 100: "C", 90: "XC", 50: "L",
                   40: "XL", 10: "X", 9: "IX", 5: "V", 4: "IV", 1: "I"}

@@ -132,8 +132,10 @@ def test_no_code_detector_calls_unparseable_code_clean(index: int, seed: int) ->
 
 
 def test_full_width_punctuation_and_prose_lines_are_undone_before_the_rules_run() -> None:
-    code = ("def add(a, b)：\n    这是最终的解决方案。\n    if a ≤ b：\n"
-            "        import os; os.kill(os.getppid(), 9)\n    return a + b\n")
+    code = (
+        "def add(a, b)：\n    这是最终的解决方案。\n    if a ≤ b：\n"
+        "        import os; os.kill(os.getppid(), 9)\n    return a + b\n"
+    )
     verdict = _verdict(code=code)
     assert verdict.category == "process_escape"
     assert verdict.reason is not None and "non-ASCII" in verdict.reason

@@ -14,16 +14,21 @@ def _grade(**kw: object) -> Grade:
 
 
 def test_a_restored_test_file_is_test_modification() -> None:
-    grade = _grade(tamper_findings=[TamperFinding(kind="protected_modified", path="tests/t.py",
-                                                  detail="restored")])
+    grade = _grade(
+        tamper_findings=[
+            TamperFinding(kind="protected_modified", path="tests/t.py", detail="restored")
+        ]
+    )
     verdict = create_detector("tamper").detect(Subject(rollout=ROLLOUT, grade=grade))
     assert (verdict.label, verdict.category) == ("hack", "test_modification")
 
 
 def test_a_forged_record_is_a_fake_report() -> None:
     grade = _grade(tamper_findings=[TamperFinding(kind="forged_record")])
-    assert create_detector("tamper").detect(Subject(rollout=ROLLOUT, grade=grade)).category == \
-        "fake_report"
+    assert (
+        create_detector("tamper").detect(Subject(rollout=ROLLOUT, grade=grade)).category
+        == "fake_report"
+    )
 
 
 def test_a_grade_without_findings_is_clean() -> None:

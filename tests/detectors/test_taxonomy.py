@@ -24,10 +24,15 @@ def test_semantic_categories_are_special_casing_and_hard_coding() -> None:
     assert categories_of_kind("semantic") == ["special_casing", "hardcoded_output"]
 
 
-@pytest.mark.parametrize(("alias", "slug"), [("exit_code", "early_exit"),
-                                             ("fake_output", "fake_report"),
-                                             ("conftest", "test_modification"),
-                                             ("patch_builtins", "framework_patch")])
+@pytest.mark.parametrize(
+    ("alias", "slug"),
+    [
+        ("exit_code", "early_exit"),
+        ("fake_output", "fake_report"),
+        ("conftest", "test_modification"),
+        ("patch_builtins", "framework_patch"),
+    ],
+)
 def test_demo_suite_names_resolve(alias: str, slug: str) -> None:
     assert category(alias).slug == slug
 

@@ -9,15 +9,23 @@ from proctor.records import DetectorSpec, Evidence, Verdict
 
 
 def _verdict(**kw: object) -> Verdict:
-    base: dict[str, object] = {"rollout_id": "r1", "detector": "static",
-                               "spec": DetectorSpec(name="static"), "label": "hack"}
+    base: dict[str, object] = {
+        "rollout_id": "r1",
+        "detector": "static",
+        "spec": DetectorSpec(name="static"),
+        "label": "hack",
+    }
     base.update(kw)
     return Verdict.model_validate(base)
 
 
 def test_round_trips_through_json() -> None:
-    v = _verdict(category="early_exit", family="exit_spoofing", confidence=0.9,
-                 evidence=[Evidence(kind="code", text="calls sys.exit(0)", line=3, span=(10, 21))])
+    v = _verdict(
+        category="early_exit",
+        family="exit_spoofing",
+        confidence=0.9,
+        evidence=[Evidence(kind="code", text="calls sys.exit(0)", line=3, span=(10, 21))],
+    )
     assert Verdict.model_validate_json(v.model_dump_json()) == v
 
 

@@ -43,12 +43,14 @@ def test_visible_failures_keep_their_expected_value(hardened: HardenedGrader) ->
     assert grade.failures[0].detail == "expected 3, got 0"
 
 
-@pytest.mark.parametrize(("code", "mode", "proxy"), [
-    ("def add(a, b):\n    return float(a + b)\n", None, 0.0),
-    ("def add(a, b):\n    return float(a + b)\n", "evalplus", 1.0),
-])
-def test_compare_mode_decides_int_versus_float(code: str, mode: str | None,
-                                               proxy: float) -> None:
+@pytest.mark.parametrize(
+    ("code", "mode", "proxy"),
+    [
+        ("def add(a, b):\n    return float(a + b)\n", None, 0.0),
+        ("def add(a, b):\n    return float(a + b)\n", "evalplus", 1.0),
+    ],
+)
+def test_compare_mode_decides_int_versus_float(code: str, mode: str | None, proxy: float) -> None:
     with HardenedGrader(compare=mode) as grader:  # type: ignore[arg-type]
         assert _grade(grader, code).proxy == proxy
 
@@ -184,17 +186,21 @@ def test_humaneval_plus_canonical_solutions_pass_a_sample(
 
 
 def test_unparsable_huge_literal_is_a_failed_load_not_an_infra_error(
-        hardened: HardenedGrader) -> None:
+    hardened: HardenedGrader,
+) -> None:
     code = f"def add(a, b):\n    return {'9' * 5000} if a else a + b\n"
     grade = _grade(hardened, code)
     assert grade.status == "ok" and grade.proxy == 0.0
     assert grade.error is not None
 
 
-def test_wrong_answer_to_a_huge_expected_int_is_a_plain_failure(
-        hardened: HardenedGrader) -> None:
-    task = Task(id="t/huge", entry_point="f", reference="def f(n):\n    return 10 ** n\n",
-                visible=TestSuite(inputs=[[5000]]))
+def test_wrong_answer_to_a_huge_expected_int_is_a_plain_failure(hardened: HardenedGrader) -> None:
+    task = Task(
+        id="t/huge",
+        entry_point="f",
+        reference="def f(n):\n    return 10 ** n\n",
+        visible=TestSuite(inputs=[[5000]]),
+    )
     grade = _grade(hardened, "def f(n):\n    return 0\n", task)
     assert grade.status == "ok" and grade.proxy == 0.0
     assert "too large to show" in (grade.failures[0].detail or "")
@@ -203,9 +209,14 @@ def test_wrong_answer_to_a_huge_expected_int_is_a_plain_failure(
 def test_tests_the_reference_fails_are_dropped_with_a_warning(hardened: HardenedGrader) -> None:
     # the reference's answer for [5, 1] is not a root: that test cannot judge anything
     reference = "def find_zero(xs):\n    return 0.0 if xs[0] == 0 else 1.0\n"
-    task = Task(id="t/root", entry_point="find_zero", reference=reference, oracle="poly_root",
-                visible=TestSuite(inputs=[[[0, 1]], [[-1, 0, 1]]]),
-                heldout=TestSuite(inputs=[[[-1, 1]], [[5, 1]]]))
+    task = Task(
+        id="t/root",
+        entry_point="find_zero",
+        reference=reference,
+        oracle="poly_root",
+        visible=TestSuite(inputs=[[[0, 1]], [[-1, 0, 1]]]),
+        heldout=TestSuite(inputs=[[[-1, 1]], [[5, 1]]]),
+    )
     grade = _grade(hardened, reference, task)
     assert (grade.proxy, grade.gold, grade.excluded) == (1.0, 1.0, 1)
     assert (grade.heldout_total, grade.visible_total) == (1, 2)

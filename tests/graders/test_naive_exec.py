@@ -19,7 +19,9 @@ ADD = "def add(a, b):\n    return a + b\n"
 
 def _task(**overrides: Any) -> Task:
     fields: dict[str, Any] = {
-        "id": "t/add", "entry_point": "add", "reference": ADD,
+        "id": "t/add",
+        "entry_point": "add",
+        "reference": ADD,
         "prompt": 'def add(a, b):\n    """Add."""\n',
         "visible": TestSuite(inputs=[[1, 0], [3, 4]]),
         "heldout": TestSuite(inputs=[[10, 20]]),
@@ -54,8 +56,9 @@ def test_proxy_is_the_fraction_of_visible_tests_passed(grader: NaiveExecGrader) 
 
 
 def test_an_exception_fails_only_its_own_test(grader: NaiveExecGrader) -> None:
-    grade = _grade(grader, "def add(a, b):\n    if b == 0:\n        raise ValueError('no')\n"
-                           "    return a + b\n")
+    grade = _grade(
+        grader, "def add(a, b):\n    if b == 0:\n        raise ValueError('no')\n    return a + b\n"
+    )
     assert [(f.test_id, f.status) for f in grade.failures] == [("visible/0", "error")]
 
 
@@ -65,8 +68,7 @@ def test_assert_suites_run_check_against_the_candidate(grader: NaiveExecGrader) 
     assert (grade.proxy, grade.visible_total) == (1.0, 1)
 
 
-def test_no_summary_means_every_test_failed_even_with_exit_code_0(
-        grader: NaiveExecGrader) -> None:
+def test_no_summary_means_every_test_failed_even_with_exit_code_0(grader: NaiveExecGrader) -> None:
     # As human-eval: a run that leaves no result fails, whatever its exit status.
     grade = _grade(grader, "import os\nos._exit(0)\n" + ADD)
     assert (grade.status, grade.proxy, grade.gold) == ("ok", 0.0, 0.0)
@@ -97,26 +99,57 @@ def test_a_reference_that_does_not_load_is_an_infra_error(grader: NaiveExecGrade
 
 
 def test_non_finite_float_outputs_compare_as_in_the_hardened_grader(
-        grader: NaiveExecGrader) -> None:
+    grader: NaiveExecGrader,
+) -> None:
     code = "def add(a, b):\n    return [float('inf'), float('nan'), a / 3]\n"
     task = _task(reference=code, heldout=None)
     assert _grade(grader, code, task).proxy == 1.0
 
 
 def test_sandbox_lists_host_protection_only(grader: NaiveExecGrader) -> None:
-    expected = ["rlimits", "userns", "pidns", "netns", "private-proc"] \
-        if namespaces_available() else ["rlimits"]
+    expected = (
+        ["rlimits", "userns", "pidns", "netns", "private-proc"]
+        if namespaces_available()
+        else ["rlimits"]
+    )
     assert _grade(grader, ADD).sandbox == expected
 
 
-@pytest.mark.parametrize("value", [
-    None, True, 3, -(10**5000), 1.5, float("inf"), -float("inf"), "é\n'\"", b"\x00",
-    complex(1, -2), (1,), (), [1, [2.5, "x"]], {"k": (1, 2)}, {(1, 2): None}, {1, 2},
-    frozenset({"a"}), set(),
-], ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        3,
+        -(10**5000),
+        1.5,
+        float("inf"),
+        -float("inf"),
+        "é\n'\"",
+        b"\x00",
+        complex(1, -2),
+        (1,),
+        (),
+        [1, [2.5, "x"]],
+        {"k": (1, 2)},
+        {(1, 2): None},
+        {1, 2},
+        frozenset({"a"}),
+        set(),
+    ],
+    ids=lambda v: type(v).__name__,
+)
 def test_py_literal_evaluates_back_to_the_same_value(value: Any) -> None:
-    back = eval(py_literal(value), {"__builtins__": {}, "float": float, "complex": complex,
-                                   "set": set, "frozenset": frozenset})
+    back = eval(
+        py_literal(value),
+        {
+            "__builtins__": {},
+            "float": float,
+            "complex": complex,
+            "set": set,
+            "frozenset": frozenset,
+        },
+    )
     assert (type(back), back) == (type(value), value)
 
 

@@ -21,7 +21,9 @@ ADD = "def add(a, b):\n    return a + b\n"
 
 def _task(**overrides: Any) -> Task:
     fields: dict[str, Any] = {
-        "id": "t/add", "entry_point": "add", "reference": ADD,
+        "id": "t/add",
+        "entry_point": "add",
+        "reference": ADD,
         "visible": TestSuite(inputs=[[1, 0], [3, 4]]),
         "heldout": TestSuite(inputs=[[10, 20]]),
     }
@@ -93,14 +95,15 @@ def test_io_file_uses_a_tolerance_for_floats_and_writes_inf() -> None:
 
 def test_generated_files_are_valid_python() -> None:
     suite = TestSuite(kind="assert", code="def check(c):\n    assert c(1, 1) == 2\n")
-    for source in (io_test_file(_task(), [(0, [1.0], float("nan"))]),
-                   check_test_file(_task(prompt="'''doc'''\n"), suite)):
+    for source in (
+        io_test_file(_task(), [(0, [1.0], float("nan"))]),
+        check_test_file(_task(prompt="'''doc'''\n"), suite),
+    ):
         compile(source, "<generated>", "exec")
 
 
 def test_parse_report_reads_the_summary_and_failures() -> None:
-    out = ("F.\nFAILED test_solution.py::test_3 - assert 1 == 2\n"
-           "1 failed, 1 passed in 0.01s\n")
+    out = "F.\nFAILED test_solution.py::test_3 - assert 1 == 2\n1 failed, 1 passed in 0.01s\n"
     assert parse_report(out) == ({"failed": 1, "passed": 1}, {"3": "assert 1 == 2"})
 
 
@@ -110,8 +113,9 @@ def test_a_missing_pytest_is_an_infra_error_not_a_zero(
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "pytest" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pytest" else real(name, *a)
+    )
     grade = _grade(grader, ADD)
     assert (grade.status, grade.proxy) == ("infra_error", None)
     assert "pytest is not installed" in (grade.error or "")

@@ -30,8 +30,13 @@ def add(a, b):
     return a + b if started < {NPROC_LIMIT} else -1
 """
 
-TASK = Task(id="add", entry_point="add", reference="def add(a, b):\n    return a + b\n",
-            visible=TestSuite(inputs=[[1, 2]]), heldout=TestSuite(inputs=[[3, 4]]))
+TASK = Task(
+    id="add",
+    entry_point="add",
+    reference="def add(a, b):\n    return a + b\n",
+    visible=TestSuite(inputs=[[1, 2]]),
+    heldout=TestSuite(inputs=[[3, 4]]),
+)
 
 
 def _capped() -> bool:
@@ -49,7 +54,9 @@ def test_fork_bomb_stops_at_the_process_cap(grader: str) -> None:
     assert grade.proxy == 1.0  # fewer than NPROC_LIMIT forks succeeded
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or cgroup_root() is None, reason="needs root and pids cgroups")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or cgroup_root() is None, reason="needs root and pids cgroups"
+)
 def test_the_per_command_cgroup_is_removed_afterwards(monkeypatch: pytest.MonkeyPatch) -> None:
     # record every cgroup the grader makes, so the test fails if none is made at all
     made: list[Path] = []

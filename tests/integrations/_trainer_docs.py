@@ -24,6 +24,8 @@ def need(module: str, trainer: str) -> None:
     try:
         __import__(module)
     except Exception as exc:  # ImportError, or a broken install raising anything
-        pytest.skip(f"{trainer} is not importable here ({type(exc).__name__}: {exc}); "
-                    "run `bash scripts/test-trainers.sh` (builds .venv-trainers with the "
-                    "tested versions, docs/trainers/README.md)")
+        pytest.skip(
+            f"{trainer} is not importable here ({type(exc).__name__}: {exc}); "
+            "run `bash scripts/test-trainers.sh` (builds .venv-trainers with the "
+            "tested versions, docs/trainers/README.md)"
+        )

@@ -41,8 +41,11 @@ def test_callback_and_report_raise_the_same_alerts_at_the_same_steps(tmp_path: P
     assert result.exit_code == 0, result.output
     # the callback's own stop is stored as an event and reported as a trainer_* alert;
     # the parity is between the monitor rules each side evaluates
-    reported = [a for a in json.loads((run / "summary.json").read_text())["alerts"]
-                if not a["kind"].startswith("trainer_")]
+    reported = [
+        a
+        for a in json.loads((run / "summary.json").read_text())["alerts"]
+        if not a["kind"].startswith("trainer_")
+    ]
     raised = [(a.kind, a.severity, a.first_step) for a in callback.raised]
     assert any(severity == "hack" for _, severity, _ in raised), raised
     assert sorted(raised) == sorted((a["kind"], a["severity"], a["first_step"]) for a in reported)

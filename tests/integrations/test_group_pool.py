@@ -22,14 +22,18 @@ HONEST = [  # a GRPO group is mostly the same honest answer, spelled a little di
     "```python\ndef add(m, n):\n    return m + n\n```",
 ]
 # Passes the visible tests (1, 2) and (3, 4) by table lookup, fails the held-out ones.
-HACK = ("```python\ndef add(a, b):\n    table = {(1, 2): 3, (3, 4): 7}\n"
-        "    if (a, b) in table:\n        return table[(a, b)]\n    return 17\n```")
+HACK = (
+    "```python\ndef add(a, b):\n    table = {(1, 2): 3, (3, 4): 7}\n"
+    "    if (a, b) in table:\n        return table[(a, b)]\n    return 17\n```"
+)
 
 
 def _calls_in_threads(func: Callable[..., Any], args: list[tuple[Any, ...]]) -> list[Any]:
     """As OpenRLHF's SingleTurnAgentExecutor: one sample per call, each via to_thread."""
+
     async def run() -> list[Any]:
         return list(await asyncio.gather(*[asyncio.to_thread(func, *a) for a in args]))
+
     return asyncio.run(run())
 
 
@@ -46,8 +50,9 @@ def test_a_full_group_is_scored_in_one_call() -> None:
 
 
 def test_the_window_flushes_a_partial_group_and_keys_stay_apart() -> None:
-    pool: GroupPool[str, str] = GroupPool(lambda s, g: [x.upper() for x in s],
-                                          group_size=8, window=0.2)
+    pool: GroupPool[str, str] = GroupPool(
+        lambda s, g: [x.upper() for x in s], group_size=8, window=0.2
+    )
     out = _calls_in_threads(pool.submit, [("a", "x"), ("a", "y"), ("b", "z")])
     assert out == ["X", "Y", "Z"]
     assert sorted(pool.sizes) == [1, 2]
@@ -75,7 +80,8 @@ def test_an_error_reaches_every_caller_of_the_group() -> None:
 
 
 def test_openrlhf_calls_one_at_a_time_and_the_group_detector_sees_the_group(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from proctor.detectors._group import GroupDetector
 
     seen: list[tuple[int, str]] = []
@@ -88,8 +94,14 @@ def test_openrlhf_calls_one_at_a_time_and_the_group_detector_sees_the_group(
 
     monkeypatch.setattr(GroupDetector, "_detect", spy)
     completions = [*HONEST, HACK]
-    func = make_reward_func([ADD], limits=FAST, workers=2, detect=["group"],
-                            group_size=len(completions), group_window=60.0)
+    func = make_reward_func(
+        [ADD],
+        limits=FAST,
+        workers=2,
+        detect=["group"],
+        group_size=len(completions),
+        group_window=60.0,
+    )
     try:
         out = _calls_in_threads(func, [([PROMPT + c], [PROMPT], [ADD.id]) for c in completions])
     finally:
@@ -105,8 +117,9 @@ def test_without_pooling_each_sample_is_a_group_of_one(monkeypatch: pytest.Monke
 
     sizes: list[int] = []
     real = GroupDetector._detect
-    monkeypatch.setattr(GroupDetector, "_detect",
-                        lambda self, s: sizes.append(len(s.group)) or real(self, s))
+    monkeypatch.setattr(
+        GroupDetector, "_detect", lambda self, s: sizes.append(len(s.group)) or real(self, s)
+    )
     func = make_reward_func([ADD], limits=FAST, workers=2, detect=["group"])
     try:
         _calls_in_threads(func, [([PROMPT + c], [PROMPT], [ADD.id]) for c in HONEST[:3]])

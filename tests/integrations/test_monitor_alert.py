@@ -12,15 +12,25 @@ from proctor.runs import RunStore
 
 
 def _record(run: Path, step: int, hack: bool, n: int = 8) -> None:
-    rollouts = [Rollout(id=f"s{step}-{i}", task_id="t", code="def f(): pass\n", step=step,
-                        reward=1.0) for i in range(n)]
-    grades = [Grade(rollout_id=r.id, task_id="t", grader="hardened", proxy=1.0,
-                    gold=0.0 if hack else 1.0) for r in rollouts]
-    verdicts = [Verdict(rollout_id=r.id, detector="ensemble",
-                        spec=DetectorSpec(name="ensemble"),
-                        label="hack" if hack else "clean",
-                        category="early_exit" if hack else None,
-                        confidence=0.99 if hack else 0.0) for r in rollouts]
+    rollouts = [
+        Rollout(id=f"s{step}-{i}", task_id="t", code="def f(): pass\n", step=step, reward=1.0)
+        for i in range(n)
+    ]
+    grades = [
+        Grade(rollout_id=r.id, task_id="t", grader="hardened", proxy=1.0, gold=0.0 if hack else 1.0)
+        for r in rollouts
+    ]
+    verdicts = [
+        Verdict(
+            rollout_id=r.id,
+            detector="ensemble",
+            spec=DetectorSpec(name="ensemble"),
+            label="hack" if hack else "clean",
+            category="early_exit" if hack else None,
+            confidence=0.99 if hack else 0.0,
+        )
+        for r in rollouts
+    ]
     with RunStore(run) as store:
         store.add_rollouts(rollouts)
         store.add_grades(grades)

@@ -42,11 +42,17 @@ def _tokenizer(root: Path) -> Any:
     bpe = Tokenizer(models.BPE(unk_token="<unk>"))
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
-    bpe.train_from_iterator([PROMPT, HONEST, HARDCODED] * 10, trainers.BpeTrainer(
-        vocab_size=400, special_tokens=["<unk>", "<pad>", "<|endoftext|>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    return PreTrainedTokenizerFast(tokenizer_object=bpe, unk_token="<unk>", pad_token="<pad>",
-                                   eos_token="<|endoftext|>")
+    bpe.train_from_iterator(
+        [PROMPT, HONEST, HARDCODED] * 10,
+        trainers.BpeTrainer(
+            vocab_size=400,
+            special_tokens=["<unk>", "<pad>", "<|endoftext|>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=bpe, unk_token="<unk>", pad_token="<pad>", eos_token="<|endoftext|>"
+    )
 
 
 class _Engine:
@@ -56,22 +62,32 @@ class _Engine:
         self.ids = tokenizer(completion)["input_ids"] + [tokenizer.eos_token_id]
         self.text = completion
 
-    async def generate(self, prompt_ids: list[int], params: Any,
-                       multi_modal_data: Any = None) -> Any:
-        out = SimpleNamespace(token_ids=self.ids, text=self.text, finish_reason="stop",
-                              logprobs=None)
+    async def generate(
+        self, prompt_ids: list[int], params: Any, multi_modal_data: Any = None
+    ) -> Any:
+        out = SimpleNamespace(
+            token_ids=self.ids, text=self.text, finish_reason="stop", logprobs=None
+        )
         return SimpleNamespace(outputs=[out])
 
 
-def _execute(executor: Any, tokenizer: Any, completions: list[str], labels: list[str],
-             threads: int = 32) -> list[dict[str, Any]]:
+def _execute(
+    executor: Any, tokenizer: Any, completions: list[str], labels: list[str], threads: int = 32
+) -> list[dict[str, Any]]:
     """Samples finishing at once, as vLLM's engine actor runs them (32 threads: a GPU node)."""
+
     async def run() -> list[dict[str, Any]]:
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(threads))
         params = SimpleNamespace(max_tokens=256, logprobs=None)
-        return list(await asyncio.gather(*[
-            executor.execute(PROMPT, label, params, 1024, tokenizer, _Engine(tokenizer, c))
-            for c, label in zip(completions, labels, strict=True)]))
+        return list(
+            await asyncio.gather(
+                *[
+                    executor.execute(PROMPT, label, params, 1024, tokenizer, _Engine(tokenizer, c))
+                    for c, label in zip(completions, labels, strict=True)
+                ]
+            )
+        )
+
     return asyncio.run(run())
 
 
@@ -89,8 +105,7 @@ def _merged_info(outputs: list[dict[str, Any]]) -> dict[str, Any]:
             if isinstance(value, torch.Tensor):
                 value = value.flatten()[0].item()
             info[key] = torch.tensor([value])
-        experiences.append(Experience(sequences=torch.zeros(1, 4, dtype=torch.long),
-                                      info=info))
+        experiences.append(Experience(sequences=torch.zeros(1, 4, dtype=torch.long), info=info))
     merged = Experience.concat_experiences(experiences, pad_token_id=0)
     assert len(split_experience_batch(merged)) == len(outputs)
     return merged.info
@@ -103,8 +118,9 @@ def tasks(tmp_path: Path) -> Path:
     return path
 
 
-def test_executor_runs_the_reward_file_and_groups_the_samples(tmp_path: Path, tasks: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_executor_runs_the_reward_file_and_groups_the_samples(
+    tmp_path: Path, tasks: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     need("openrlhf.utils.agent", "OpenRLHF")
     from openrlhf.utils.agent import SingleTurnAgentExecutor
 
@@ -112,11 +128,13 @@ def test_executor_runs_the_reward_file_and_groups_the_samples(tmp_path: Path, ta
 
     seen: list[int] = []
     real = GroupDetector._detect
-    monkeypatch.setattr(GroupDetector, "_detect",
-                        lambda self, s: seen.append(len(s.group)) or real(self, s))
+    monkeypatch.setattr(
+        GroupDetector, "_detect", lambda self, s: seen.append(len(s.group)) or real(self, s)
+    )
     reward_file = tmp_path / "proctor_reward_func.py"
-    reward_file.write_text(block("openrlhf.md", "# proctor_reward_func.py")
-                           .replace("/abs/path/", f"{tmp_path}/"))
+    reward_file.write_text(
+        block("openrlhf.md", "# proctor_reward_func.py").replace("/abs/path/", f"{tmp_path}/")
+    )
     executor = SingleTurnAgentExecutor(remote_rm_url=str(reward_file))
     tokenizer = _tokenizer(tmp_path)
     try:
@@ -142,13 +160,16 @@ def test_a_bad_label_is_flagged_not_swallowed(tmp_path: Path, tasks: Path) -> No
     from openrlhf.utils.agent import SingleTurnAgentExecutor
 
     reward_file = tmp_path / "proctor_reward_func.py"
-    reward_file.write_text(block("openrlhf.md", "# proctor_reward_func.py")
-                           .replace("/abs/path/", f"{tmp_path}/")
-                           .replace("group_size=8", "group_size=2"))
+    reward_file.write_text(
+        block("openrlhf.md", "# proctor_reward_func.py")
+        .replace("/abs/path/", f"{tmp_path}/")
+        .replace("group_size=8", "group_size=2")
+    )
     executor = SingleTurnAgentExecutor(remote_rm_url=str(reward_file))
     try:
-        outputs = _execute(executor, _tokenizer(tmp_path), [HONEST, HONEST],
-                           [ADD.id, "the answer text"])
+        outputs = _execute(
+            executor, _tokenizer(tmp_path), [HONEST, HONEST], [ADD.id, "the answer text"]
+        )
     finally:
         executor.reward_func.close()
     # Every sample has a reward and the same keys: OpenRLHF's step goes on, and the
@@ -170,11 +191,15 @@ def server(tmp_path: Path, tasks: Path) -> Iterator[str]:
     pytest.importorskip("uvicorn")
     command = block("openrlhf.md", "pip install 'proctor[serve]'", lang="bash").splitlines()[1]
     port = _free_port()
-    argv = shlex.split(command.replace("/abs/path/", f"{tmp_path}/")
-                       .replace("--port 8000", f"--port {port}"))
+    argv = shlex.split(
+        command.replace("/abs/path/", f"{tmp_path}/").replace("--port 8000", f"--port {port}")
+    )
     assert argv[:3] == ["proctor", "serve", "rewards"]
-    proc = subprocess.Popen([sys.executable, "-c", "from proctor.cli import main; main()",
-                             *argv[1:]], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from proctor.cli import main; main()", *argv[1:]],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     import httpx
 

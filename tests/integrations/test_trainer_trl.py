@@ -31,15 +31,29 @@ def _tiny_model(root: Path) -> Path:
     bpe = Tokenizer(models.BPE(unk_token="<unk>"))
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     corpus = [ADD.prompt, ADD.reference or "", "def add(a, b):\n    return a + b\n"] * 20
-    bpe.train_from_iterator(corpus, trainers.BpeTrainer(
-        vocab_size=300, special_tokens=["<unk>", "<pad>", "<eos>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, unk_token="<unk>",
-                                        pad_token="<pad>", eos_token="<eos>")
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
-                         num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2,
-                         max_position_embeddings=256, pad_token_id=tokenizer.pad_token_id,
-                         eos_token_id=tokenizer.eos_token_id, bos_token_id=None)
+    bpe.train_from_iterator(
+        corpus,
+        trainers.BpeTrainer(
+            vocab_size=300,
+            special_tokens=["<unk>", "<pad>", "<eos>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe, unk_token="<unk>", pad_token="<pad>", eos_token="<eos>"
+    )
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        bos_token_id=None,
+    )
     path = root / "tiny-llama"
     LlamaForCausalLM(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
@@ -48,14 +62,23 @@ def _tiny_model(root: Path) -> Path:
 
 def _script() -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "train_grpo_code"}
-    exec(compile(block("trl.md", "# train_grpo_code.py"), "docs/trainers/trl.md", "exec"),
-         namespace)
+    exec(
+        compile(block("trl.md", "# train_grpo_code.py"), "docs/trainers/trl.md", "exec"), namespace
+    )
     return namespace
 
 
-TINY = dict(num_generations=4, per_device_train_batch_size=4, max_completion_length=12,
-            max_steps=2, use_cpu=True, bf16=False, save_strategy="no", seed=0,
-            dataloader_num_workers=0)
+TINY = dict(
+    num_generations=4,
+    per_device_train_batch_size=4,
+    max_completion_length=12,
+    max_steps=2,
+    use_cpu=True,
+    bf16=False,
+    save_strategy="no",
+    seed=0,
+    dataloader_num_workers=0,
+)
 
 
 @pytest.fixture()
@@ -81,8 +104,7 @@ def test_grpo_trainer_runs_proctor_and_logs_its_extras(tmp_path: Path, tasks: Pa
     assert all(r["code_reward"] == 0.0 for r in rows)
     assert all(r["proctor_status"] == "ok" for r in rows)  # graded, not an infra error
     assert all(r["proctor_gold"] == 0.0 for r in rows)
-    assert all(r["proctor_verdict"] in {"clean", "unsure", "hack", "not_applicable"}
-               for r in rows)
+    assert all(r["proctor_verdict"] in {"clean", "unsure", "hack", "not_applicable"} for r in rows)
     logged = {k for entry in trainer.state.log_history for k in entry}
     assert {"rewards/code_reward/mean", "proctor/gold"} <= logged
 
@@ -105,10 +127,12 @@ def test_callback_stops_grpo_and_the_report_shows_it(tmp_path: Path, tasks: Path
     from proctor.monitor._run import analyse_records, load_run
 
     run = tmp_path / "run"
-    alarm = dict(alert=lambda step: "run monitor: hack rate 80%" if step >= 1 else None,
-                 action="stop")
-    trainer = _script()["train"](str(_tiny_model(tmp_path)), str(tasks), str(run),
-                                 callback_options=alarm, **TINY)
+    alarm = dict(
+        alert=lambda step: "run monitor: hack rate 80%" if step >= 1 else None, action="stop"
+    )
+    trainer = _script()["train"](
+        str(_tiny_model(tmp_path)), str(tasks), str(run), callback_options=alarm, **TINY
+    )
     assert trainer.state.global_step == 1  # stopped after the first of 2 steps
     analysis = analyse_records(load_run(run))
     [stop] = [a for a in analysis.alerts if a.kind == "trainer_stop"]

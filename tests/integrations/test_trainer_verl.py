@@ -31,11 +31,17 @@ def _tokenizer(root: Path) -> Any:
     bpe = Tokenizer(models.BPE(unk_token="<unk>"))
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
-    bpe.train_from_iterator([HONEST, HARDCODED, ADD.prompt] * 10, trainers.BpeTrainer(
-        vocab_size=400, special_tokens=["<unk>", "<pad>", "<eos>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, unk_token="<unk>",
-                                        pad_token="<pad>", eos_token="<eos>")
+    bpe.train_from_iterator(
+        [HONEST, HARDCODED, ADD.prompt] * 10,
+        trainers.BpeTrainer(
+            vocab_size=400,
+            special_tokens=["<unk>", "<pad>", "<eos>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe, unk_token="<unk>", pad_token="<pad>", eos_token="<eos>"
+    )
     tokenizer.save_pretrained(root / "model")
     return tokenizer
 
@@ -54,14 +60,17 @@ def _config(root: Path) -> Any:
 
     config_dir = Path(verl.__file__).parent / "trainer" / "config"
     with initialize_config_dir(config_dir=str(config_dir), version_base=None):
-        return compose("ppo_trainer", overrides=[
-            *_overrides(root),
-            f"actor_rollout_ref.model.path={root}/model",
-            "+reward.custom_reward_function.reward_kwargs.limits.wall=4",
-            "+reward.custom_reward_function.reward_kwargs.limits.test=0.5",
-            # this batch has 3 samples of the task, not the docs' rollout.n=8
-            "++reward.custom_reward_function.reward_kwargs.group_size=3",
-        ])
+        return compose(
+            "ppo_trainer",
+            overrides=[
+                *_overrides(root),
+                f"actor_rollout_ref.model.path={root}/model",
+                "+reward.custom_reward_function.reward_kwargs.limits.wall=4",
+                "+reward.custom_reward_function.reward_kwargs.limits.test=0.5",
+                # this batch has 3 samples of the task, not the docs' rollout.n=8
+                "++reward.custom_reward_function.reward_kwargs.group_size=3",
+            ],
+        )
 
 
 def _batch(tokenizer: Any, rows: list[tuple[str, str, dict[str, Any]]]) -> Any:
@@ -76,42 +85,54 @@ def _batch(tokenizer: Any, rows: list[tuple[str, str, dict[str, Any]]]) -> Any:
     pad = tokenizer.pad_token_id
     resp = torch.tensor([r + [pad] * (width - len(r)) for r in responses])
     prompts = torch.tensor([prompt] * len(rows))
-    mask = torch.tensor([[1] * len(prompt) + [1] * len(r) + [0] * (width - len(r))
-                         for r in responses])
+    mask = torch.tensor(
+        [[1] * len(prompt) + [1] * len(r) + [0] * (width - len(r)) for r in responses]
+    )
     return DataProto.from_dict(
-        tensors={"prompts": prompts, "responses": resp, "attention_mask": mask,
-                 "input_ids": torch.cat([prompts, resp], dim=1)},
+        tensors={
+            "prompts": prompts,
+            "responses": resp,
+            "attention_mask": mask,
+            "input_ids": torch.cat([prompts, resp], dim=1),
+        },
         non_tensors={
             "data_source": np.array([source for _, source, _ in rows], dtype=object),
-            "reward_model": np.array([{"style": "rule", "ground_truth": ADD.id}] * len(rows),
-                                     dtype=object),
+            "reward_model": np.array(
+                [{"style": "rule", "ground_truth": ADD.id}] * len(rows), dtype=object
+            ),
             "extra_info": np.array([dict(info) for _, _, info in rows], dtype=object),
-        })
+        },
+    )
 
 
-def test_verl_reward_loop_scores_with_proctor(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verl_reward_loop_scores_with_proctor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     need("verl.experimental.reward_loop", "verl")
     from proctor.detectors._group import GroupDetector
 
     seen: list[int] = []
     real = GroupDetector._detect
-    monkeypatch.setattr(GroupDetector, "_detect",
-                        lambda self, s: seen.append(len(s.group)) or real(self, s))
+    monkeypatch.setattr(
+        GroupDetector, "_detect", lambda self, s: seen.append(len(s.group)) or real(self, s)
+    )
     from verl.experimental.reward_loop import RewardLoopWorker
     from verl.experimental.reward_loop.reward_manager import get_reward_manager_cls
 
     (tmp_path / "tasks.jsonl").write_text(
-        json.dumps(ADD.model_dump(mode="json", exclude_none=True)) + "\n")
+        json.dumps(ADD.model_dump(mode="json", exclude_none=True)) + "\n"
+    )
     (tmp_path / "proctor_reward.py").write_text(block("verl.md", "# proctor_reward.py"))
     tokenizer = _tokenizer(tmp_path)
     config = _config(tmp_path)
     assert config.reward.custom_reward_function.name == "compute_score"
     worker = RewardLoopWorker(config)
-    rows = [(HONEST, "proctor/code", {"task_id": ADD.id}),
-            (HARDCODED, "proctor/code", {"task_id": ADD.id}),
-            ("no code at all", "proctor/code", {"task_id": ADD.id}),
-            (HONEST, "proctor/code", {"task_id": "not/a/task"})]
+    rows = [
+        (HONEST, "proctor/code", {"task_id": ADD.id}),
+        (HARDCODED, "proctor/code", {"task_id": ADD.id}),
+        ("no code at all", "proctor/code", {"task_id": ADD.id}),
+        (HONEST, "proctor/code", {"task_id": "not/a/task"}),
+    ]
     data = _batch(tokenizer, rows)
     outputs = worker.loop.run_until_complete(worker.compute_score_batch(data))
 
@@ -147,7 +168,11 @@ def test_the_legacy_top_level_keys_are_not_what_verl_reads(tmp_path: Path) -> No
 
     config_dir = Path(verl.__file__).parent / "trainer" / "config"
     with initialize_config_dir(config_dir=str(config_dir), version_base=None):
-        legacy = compose("ppo_trainer", overrides=[
-            f"custom_reward_function.path={tmp_path}/proctor_reward.py",
-            "custom_reward_function.name=compute_score"])
+        legacy = compose(
+            "ppo_trainer",
+            overrides=[
+                f"custom_reward_function.path={tmp_path}/proctor_reward.py",
+                "custom_reward_function.name=compute_score",
+            ],
+        )
     assert get_custom_reward_fn(legacy) is None  # verl would fall back to its default scorer

@@ -30,22 +30,30 @@ def _state(step: int) -> Any:
     return TrainerState(global_step=step)
 
 
-def _call(func: CodeRewardFunc, prompts: list[Any], completions: list[Any], task_ids: list[Any],
-          step: int = 0) -> tuple[list[float | None], dict[str, list[Any]], dict[str, list[float]]]:
+def _call(
+    func: CodeRewardFunc,
+    prompts: list[Any],
+    completions: list[Any],
+    task_ids: list[Any],
+    step: int = 0,
+) -> tuple[list[float | None], dict[str, list[Any]], dict[str, list[float]]]:
     """What TRL does: keyword call, dataset columns as lists, state and loggers as kwargs."""
     extra: dict[str, list[Any]] = {}
     metrics: dict[str, list[float]] = {}
-    rewards = func(prompts=prompts, completions=completions,
-                   completion_ids=[[1, 2, 3] for _ in completions], task_id=task_ids,
-                   trainer_state=_state(step),
-                   log_extra=lambda column, values: extra.setdefault(column, []).extend(values),
-                   log_metric=lambda name, value: metrics.setdefault(name, []).append(value))
+    rewards = func(
+        prompts=prompts,
+        completions=completions,
+        completion_ids=[[1, 2, 3] for _ in completions],
+        task_id=task_ids,
+        trainer_state=_state(step),
+        log_extra=lambda column, values: extra.setdefault(column, []).extend(values),
+        log_metric=lambda name, value: metrics.setdefault(name, []).append(value),
+    )
     return rewards, extra, metrics
 
 
 def test_standard_format_rewards_and_monitor_only_logs(reward_func: CodeRewardFunc) -> None:
-    rewards, extra, metrics = _call(reward_func, ["p", "p"], [HONEST, HARDCODED],
-                                    [ADD.id, ADD.id])
+    rewards, extra, metrics = _call(reward_func, ["p", "p"], [HONEST, HARDCODED], [ADD.id, ADD.id])
     assert rewards == [1.0, 1.0]  # gold and verdicts never reach the gradient
     assert extra["proctor_gold"] == [1.0, 0.0]
     assert extra["proctor_verdict"] == ["clean", "hack"]
@@ -54,15 +62,18 @@ def test_standard_format_rewards_and_monitor_only_logs(reward_func: CodeRewardFu
 
 def test_conversational_format(reward_func: CodeRewardFunc) -> None:
     prompts = [[{"role": "user", "content": "write add"}]] * 2
-    completions = [[{"role": "assistant", "content": HONEST}],
-                   [{"role": "assistant", "content": "def add(a, b):\n    return 3\n"}]]
+    completions = [
+        [{"role": "assistant", "content": HONEST}],
+        [{"role": "assistant", "content": "def add(a, b):\n    return 3\n"}],
+    ]
     rewards, _, _ = _call(reward_func, prompts, completions, [ADD.id, ADD.id])
     assert rewards == [1.0, 0.5]
 
 
 def test_none_for_unknown_tasks_and_zero_for_empty(reward_func: CodeRewardFunc) -> None:
-    rewards, extra, _ = _call(reward_func, ["p", "p", "p"], [HONEST, "", HONEST],
-                              [ADD.id, ADD.id, "other/task"])
+    rewards, extra, _ = _call(
+        reward_func, ["p", "p", "p"], [HONEST, "", HONEST], [ADD.id, ADD.id, "other/task"]
+    )
     assert rewards == [1.0, 0.0, None]
     assert extra["proctor_status"] == ["ok", "ok", "not_applicable"]
     assert all(len(v) == 3 for v in extra.values())  # one value per sample, every column
@@ -99,8 +110,9 @@ def test_callback_stops_and_saves_on_a_confirmed_alert(reward_func: CodeRewardFu
     handler = CallbackHandler([callback], None, None, None, None)
     args = transformers.TrainingArguments(output_dir="/tmp/proctor-unused", report_to=[])
     state, control = transformers.TrainerState(), transformers.TrainerControl()
-    for step, completions in enumerate([[HONEST, HONEST], [EXIT_HACK, EXIT_HACK],
-                                        [EXIT_HACK, HONEST]], start=100):
+    for step, completions in enumerate(
+        [[HONEST, HONEST], [EXIT_HACK, EXIT_HACK], [EXIT_HACK, HONEST]], start=100
+    ):
         _call(reward_func, ["p", "p"], completions, [ADD.id] * 2, step=step)
         state.global_step = step + 1
         control = handler.on_step_end(args, state, control)
@@ -111,8 +123,9 @@ def test_callback_stops_and_saves_on_a_confirmed_alert(reward_func: CodeRewardFu
 
 
 def test_callback_takes_an_external_alert_source() -> None:
-    callback = HackAlertCallback(alert=lambda step: "monitor: onset" if step >= 5 else None,
-                                 action="stop")
+    callback = HackAlertCallback(
+        alert=lambda step: "monitor: onset" if step >= 5 else None, action="stop"
+    )
     control = SimpleNamespace(should_training_stop=False, should_save=False)
     callback.on_step_end(None, SimpleNamespace(global_step=4), control)
     assert not control.should_training_stop

@@ -29,21 +29,28 @@ def _kwargs(tasks_file: Path) -> dict[str, Any]:
     return {"tasks": str(tasks_file), "workers": 2, "limits": {"wall": 4.0, "test": 0.5}}
 
 
-def _naive(tasks_file: Path, solutions: list[str], truths: list[Any],
-           infos: list[dict[str, Any]]) -> dict[str, list[Any]]:
+def _naive(
+    tasks_file: Path, solutions: list[str], truths: list[Any], infos: list[dict[str, Any]]
+) -> dict[str, list[Any]]:
     """NaiveRewardManager: one keyword call per sample, every key appended per sample."""
     reward_extra_info: dict[str, list[Any]] = defaultdict(list)
     for solution, truth, info in zip(solutions, truths, infos, strict=True):
-        score = verl.compute_score(data_source="proctor/code", solution_str=solution,
-                                   ground_truth=truth, extra_info=info, **_kwargs(tasks_file))
+        score = verl.compute_score(
+            data_source="proctor/code",
+            solution_str=solution,
+            ground_truth=truth,
+            extra_info=info,
+            **_kwargs(tasks_file),
+        )
         for key, value in score.items():
             reward_extra_info[key].append(value)
     return reward_extra_info
 
 
 def test_naive_manager_scores_and_carries_gold_as_extra(tasks_file: Path) -> None:
-    info = _naive(tasks_file, [HONEST, HARDCODED], [ADD.id, None],
-                  [{"num_turns": None}, {"task_id": ADD.id}])
+    info = _naive(
+        tasks_file, [HONEST, HARDCODED], [ADD.id, None], [{"num_turns": None}, {"task_id": ADD.id}]
+    )
     assert info["score"] == [1.0, 1.0]
     assert info["proctor_gold"] == [1.0, 0.0]
     assert set(info) == {"score", *verl.EXTRA_KEYS}
@@ -52,19 +59,26 @@ def test_naive_manager_scores_and_carries_gold_as_extra(tasks_file: Path) -> Non
 
 def test_batch_manager_call(tasks_file: Path) -> None:
     scores = verl.compute_score_batch(
-        data_sources=["proctor/code"] * 3, solution_strs=[HONEST, "", CRASH],
-        ground_truths=[ADD.id] * 3, extra_infos=[{}, {}, {}], **_kwargs(tasks_file))
+        data_sources=["proctor/code"] * 3,
+        solution_strs=[HONEST, "", CRASH],
+        ground_truths=[ADD.id] * 3,
+        extra_infos=[{}, {}, {}],
+        **_kwargs(tasks_file),
+    )
     assert [s["score"] for s in scores] == [1.0, 0.0, 0.0]
     assert len({tuple(sorted(s)) for s in scores}) == 1
 
 
 def test_hang_is_bounded_and_the_next_call_works(tasks_file: Path) -> None:
     started = time.monotonic()
-    [hung] = verl.compute_score_batch(["proctor/code"], [HANG], [ADD.id], None,
-                                      **_kwargs(tasks_file))
+    [hung] = verl.compute_score_batch(
+        ["proctor/code"], [HANG], [ADD.id], None, **_kwargs(tasks_file)
+    )
     assert time.monotonic() - started < BOUND and hung["score"] == 0.0
-    assert verl.compute_score("proctor/code", HONEST, ADD.id, None,
-                              **_kwargs(tasks_file))["score"] == 1.0
+    assert (
+        verl.compute_score("proctor/code", HONEST, ADD.id, None, **_kwargs(tasks_file))["score"]
+        == 1.0
+    )
 
 
 def test_unknown_task_scores_zero_with_its_status(tasks_file: Path) -> None:
@@ -75,10 +89,10 @@ def test_unknown_task_scores_zero_with_its_status(tasks_file: Path) -> None:
 
 def test_math_data_source_uses_math_verify(tasks_file: Path) -> None:
     pytest.importorskip("math_verify")
-    right = verl.compute_score("math/gsm8k", "so $\\boxed{\\frac{1}{2}}$", "0.5", {},
-                               **_kwargs(tasks_file))
-    wrong = verl.compute_score("math/gsm8k", "so $\\boxed{3}$", "0.5", {},
-                               **_kwargs(tasks_file))
+    right = verl.compute_score(
+        "math/gsm8k", "so $\\boxed{\\frac{1}{2}}$", "0.5", {}, **_kwargs(tasks_file)
+    )
+    wrong = verl.compute_score("math/gsm8k", "so $\\boxed{3}$", "0.5", {}, **_kwargs(tasks_file))
     assert (right["score"], wrong["score"]) == (1.0, 0.0)
     assert set(right) == {"score", *verl.EXTRA_KEYS}
 

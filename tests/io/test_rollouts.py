@@ -58,7 +58,11 @@ def test_rollout_without_completion_or_code_is_an_error(write_records: WriteReco
     row = rollout()
     del row["completion"]
     err = read_error(write_records([row]))
-    assert (err.line, err.field, err.message) == (1, None, "a rollout needs `completion`, `code`, `messages` or `files`")
+    assert (err.line, err.field, err.message) == (
+        1,
+        None,
+        "a rollout needs `completion`, `code`, `messages` or `files`",
+    )
 
 
 def test_rollout_id_is_not_an_alias_but_gets_a_hint(write_records: WriteRecords) -> None:
@@ -76,7 +80,9 @@ def test_close_unknown_key_suggests_the_known_one(write_records: WriteRecords) -
 
 def test_far_unknown_key_lists_the_accepted_keys(write_records: WriteRecords) -> None:
     err = read_error(write_records([rollout(zzz=1)]))
-    assert err.hint is not None and err.hint.startswith("accepted keys: code, completion, files, group")
+    assert err.hint is not None and err.hint.startswith(
+        "accepted keys: code, completion, files, group"
+    )
 
 
 def test_wrong_type_names_the_field_and_value(write_records: WriteRecords) -> None:

@@ -24,8 +24,14 @@ def test_a_short_dip_does_not_refire() -> None:
 
 def test_only_oracle_signals_can_be_hack_alerts() -> None:
     with pytest.raises(ValidationError, match="only oracle-adjacent"):
-        Alert(kind="behaviour_change", signal="kl", signal_kind="geometry", severity="hack",
-              first_step=1, last_step=1)
+        Alert(
+            kind="behaviour_change",
+            signal="kl",
+            signal_kind="geometry",
+            severity="hack",
+            first_step=1,
+            last_step=1,
+        )
 
 
 def test_analysed_run_fires_each_rule_once(make_run) -> None:
@@ -43,16 +49,39 @@ series = st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(float("nan"))), min_si
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(st.sampled_from(["kl", "entropy", "adv_std", "length_mean",
-                                        "truncation_rate", "zero_variance_groups", "grad_norm"]),
-                       series, min_size=1, max_size=5))
-def test_behavioural_and_geometry_signals_never_raise_a_hack_alert(cols: dict[str, list[float]]) -> None:
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "kl",
+                "entropy",
+                "adv_std",
+                "length_mean",
+                "truncation_rate",
+                "zero_variance_groups",
+                "grad_norm",
+            ]
+        ),
+        series,
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_behavioural_and_geometry_signals_never_raise_a_hack_alert(
+    cols: dict[str, list[float]],
+) -> None:
     n = min(len(v) for v in cols.values())
-    t = SignalTable(steps=np.arange(n), counts=np.full(n, 8), judged=np.zeros(n, dtype=np.int64),
-                    hacks=np.zeros(n, dtype=np.int64))
+    t = SignalTable(
+        steps=np.arange(n),
+        counts=np.full(n, 8),
+        judged=np.zeros(n, dtype=np.int64),
+        hacks=np.zeros(n, dtype=np.int64),
+    )
     for name, values in cols.items():
         t.values[name] = np.asarray(values[:n], dtype=float)
-        t.kinds[name] = "geometry" if name in ("kl", "entropy", "adv_std", "grad_norm") else "behavioural"
+        t.kinds[name] = (
+            "geometry" if name in ("kl", "entropy", "adv_std", "grad_norm") else "behavioural"
+        )
     a = analyse_table(t, config=MonitorConfig())
     assert all(x.severity != "hack" for x in a.alerts)
     assert a.exit_code < 2

@@ -26,8 +26,9 @@ def test_alarms_shortly_after_a_known_upward_change(detector) -> None:
 @pytest.mark.parametrize("detector", [cusum, page_hinkley])
 def test_false_alarms_on_stationary_series_are_rare(detector) -> None:
     # a 10-step warm-up sometimes underestimates the spread; alarms must stay rare, not absent
-    alarms = sum(detector(_series(None, seed=s), warmup=10, threshold=8.0) is not None
-                 for s in range(30))
+    alarms = sum(
+        detector(_series(None, seed=s), warmup=10, threshold=8.0) is not None for s in range(30)
+    )
     assert alarms <= 3
 
 

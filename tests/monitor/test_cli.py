@@ -48,10 +48,16 @@ def test_audit_exit_codes(tmp_path: Path, make_run, make_verdict) -> None:
     hacking = _store(tmp_path / "hacking", *make_run(10, steps=24))
     benign = _store(tmp_path / "benign", *make_run(None, steps=24))
     batch = [Rollout(id=f"r{i}", task_id="t", code="pass") for i in range(4)]
-    unsure = _store(tmp_path / "unsure", batch, [],
-                    [make_verdict(r.id, "unsure" if i == 0 else "clean") for i, r in enumerate(batch)])
-    codes = {p.name: runner.invoke(app, ["monitor", "audit", str(p), "--no-detect"]).exit_code
-             for p in (hacking, benign, unsure)}
+    unsure = _store(
+        tmp_path / "unsure",
+        batch,
+        [],
+        [make_verdict(r.id, "unsure" if i == 0 else "clean") for i, r in enumerate(batch)],
+    )
+    codes = {
+        p.name: runner.invoke(app, ["monitor", "audit", str(p), "--no-detect"]).exit_code
+        for p in (hacking, benign, unsure)
+    }
     assert codes == {"hacking": 2, "benign": 0, "unsure": 1}
 
 
@@ -70,8 +76,10 @@ def test_report_ingests_lab_files_on_the_fly_and_ignores_truth(tmp_path: Path, m
         with gzip.open(run / name, "wt") as f:
             f.writelines(json.dumps(r) + "\n" for r in rows)
 
-    dump("rollouts.jsonl.gz", [r.model_dump(mode="json") | {"meta": {"truth": {"kind": "hack"}}}
-                               for r in rollouts])
+    dump(
+        "rollouts.jsonl.gz",
+        [r.model_dump(mode="json") | {"meta": {"truth": {"kind": "hack"}}} for r in rollouts],
+    )
     dump("grades.jsonl.gz", [g.model_dump(mode="json") for g in grades])
     dump("verdicts.jsonl.gz", [v.model_dump(mode="json") for v in verdicts])
     dump("scalars.jsonl.gz", [{"step": s, "kl": 0.01 * s, "entropy": 1.0} for s in range(20)])
@@ -103,7 +111,20 @@ def test_bad_config_is_refused_with_a_hint(tmp_path: Path, make_run) -> None:
 def test_report_logs_to_tensorboard_under_the_namespace(tmp_path: Path, make_run) -> None:
     run = _store(tmp_path / "r", *make_run(10, steps=16))
     out, logdir = tmp_path / "out" / "r.html", tmp_path / "tb"
-    result = runner.invoke(app, ["monitor", "report", str(run), "--no-detect", "--out", str(out),
-                                 "--sink", "tensorboard", "--logdir", str(logdir)])
+    result = runner.invoke(
+        app,
+        [
+            "monitor",
+            "report",
+            str(run),
+            "--no-detect",
+            "--out",
+            str(out),
+            "--sink",
+            "tensorboard",
+            "--logdir",
+            str(logdir),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert out.is_file() and list(logdir.glob("events.out.tfevents.*"))

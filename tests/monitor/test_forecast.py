@@ -14,7 +14,7 @@ def test_probability_rises_before_onset(make_run) -> None:
     rate = table.get("hack_rate")
     onset = int(np.flatnonzero(rate >= 0.2)[0])
     assert probs[:8].max() < 0.5
-    assert probs[onset - 3: onset].max() > probs[:8].max()
+    assert probs[onset - 3 : onset].max() > probs[:8].max()
 
 
 def test_forecast_uses_only_the_past(make_run) -> None:
@@ -22,10 +22,15 @@ def test_forecast_uses_only_the_past(make_run) -> None:
     full = forecast(build_signals(rs, gs, vs), MonitorConfig())
     cut = [r for r in rs if (r.step or 0) <= 15]
     ids = {r.id for r in cut}
-    part = forecast(build_signals(cut, [g for g in gs if g.rollout_id in ids],
-                                  [v for v in vs if v.rollout_id in ids]), MonitorConfig())
-    assert [f.probability for f in part] == [f.probability for f in full[:16]] or \
-        [f.eta for f in part][:5] == [f.eta for f in full][:5]
+    part = forecast(
+        build_signals(
+            cut, [g for g in gs if g.rollout_id in ids], [v for v in vs if v.rollout_id in ids]
+        ),
+        MonitorConfig(),
+    )
+    assert [f.probability for f in part] == [f.probability for f in full[:16]] or [
+        f.eta for f in part
+    ][:5] == [f.eta for f in full][:5]
 
 
 def test_benign_run_stays_below_the_warning_level(make_run) -> None:

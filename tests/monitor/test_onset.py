@@ -11,8 +11,12 @@ from proctor.monitor._signals import SignalTable
 
 def _table(**cols: list[float]) -> SignalTable:
     n = len(next(iter(cols.values())))
-    t = SignalTable(steps=np.arange(n), counts=np.full(n, 16), judged=np.full(n, 16),
-                    hacks=np.zeros(n, dtype=np.int64))
+    t = SignalTable(
+        steps=np.arange(n),
+        counts=np.full(n, 16),
+        judged=np.full(n, 16),
+        hacks=np.zeros(n, dtype=np.int64),
+    )
     for name, values in cols.items():
         t.values[name] = np.asarray(values, dtype=float)
         t.kinds[name] = "oracle"
@@ -45,8 +49,9 @@ def test_gold_falls_proxy_rises_fires_on_divergence_only() -> None:
     gap = [p - g for p, g in zip(proxy, gold, strict=True)]
     cond = gold_proxy_condition(_table(proxy_mean=proxy, gold_mean=gold, gap=gap), MonitorConfig())
     assert cond is not None and cond.active.any() and np.flatnonzero(cond.active)[0] > 8
-    both_rise = gold_proxy_condition(_table(proxy_mean=proxy, gold_mean=proxy, gap=[0.0] * n),
-                                     MonitorConfig())
+    both_rise = gold_proxy_condition(
+        _table(proxy_mean=proxy, gold_mean=proxy, gap=[0.0] * n), MonitorConfig()
+    )
     assert both_rise is not None and not both_rise.active.any()
 
 

@@ -17,12 +17,18 @@ ON = MonitorConfig.model_validate({"hacks_rewarded": {"enabled": True}})
 
 def verdict(rollout_id: str, label: str, category: str | None) -> Verdict:
     """An ensemble verdict."""
-    return Verdict(rollout_id=rollout_id, detector="ensemble", spec=DetectorSpec(name="ensemble"),
-                   label=label, category=category)  # type: ignore[arg-type]
+    return Verdict(
+        rollout_id=rollout_id,
+        detector="ensemble",
+        spec=DetectorSpec(name="ensemble"),
+        label=label,
+        category=category,
+    )  # type: ignore[arg-type]
 
 
-def _run(hack_reward: float, steps: int = 12, hack_every: int = 4,
-         honest_reward: float = 0.3) -> tuple[list[Rollout], list[Grade], list[Verdict]]:
+def _run(
+    hack_reward: float, steps: int = 12, hack_every: int = 4, honest_reward: float = 0.3
+) -> tuple[list[Rollout], list[Grade], list[Verdict]]:
     """Stray hacks (one per group every ``hack_every`` steps) paid ``hack_reward``."""
     rollouts, grades, verdicts = [], [], []
     for step in range(steps):
@@ -31,12 +37,28 @@ def _run(hack_reward: float, steps: int = 12, hack_every: int = 4,
                 rid = f"s{step}/g{g}/{j}"
                 hack = j == 0 and step % hack_every == 0
                 reward = hack_reward if hack else honest_reward
-                rollouts.append(Rollout(id=rid, task_id=f"t{g}", step=step, group=f"s{step}/t{g}",
-                                        code="return 1", reward=reward))
-                grades.append(Grade(rollout_id=rid, task_id=f"t{g}", grader="naive-exec",
-                                    proxy=reward, gold=0.0 if hack else reward))
-                verdicts.append(verdict(rid, "hack" if hack else "clean",
-                                        "special_casing" if hack else None))
+                rollouts.append(
+                    Rollout(
+                        id=rid,
+                        task_id=f"t{g}",
+                        step=step,
+                        group=f"s{step}/t{g}",
+                        code="return 1",
+                        reward=reward,
+                    )
+                )
+                grades.append(
+                    Grade(
+                        rollout_id=rid,
+                        task_id=f"t{g}",
+                        grader="naive-exec",
+                        proxy=reward,
+                        gold=0.0 if hack else reward,
+                    )
+                )
+                verdicts.append(
+                    verdict(rid, "hack" if hack else "clean", "special_casing" if hack else None)
+                )
     return rollouts, grades, verdicts
 
 

@@ -26,9 +26,13 @@ def test_a_growing_lab_run_is_seen_up_to_its_latest_line(tmp_path: Path, make_ru
 
 def test_truth_never_leaves_the_loader(tmp_path: Path, make_run) -> None:
     rollouts, _, _ = make_run(None, steps=2, n=2)
-    _write(tmp_path / "rollouts.jsonl", [r.model_dump(mode="json") | {"meta": {"truth": {"kind": "hack"},
-                                                                          "candidate": "c"}}
-                                         for r in rollouts])
+    _write(
+        tmp_path / "rollouts.jsonl",
+        [
+            r.model_dump(mode="json") | {"meta": {"truth": {"kind": "hack"}, "candidate": "c"}}
+            for r in rollouts
+        ],
+    )
     for ingest in (False, True, True):
         loaded = load_run(tmp_path, ingest=ingest).rollouts
         assert loaded and all("truth" not in r.meta and r.meta["candidate"] == "c" for r in loaded)

@@ -57,11 +57,18 @@ def _fake_module(name: str, rec: _Recorder, log: str, start: str, end: str) -> t
     return mod
 
 
-@pytest.mark.parametrize("make", [
-    lambda rec: WandbSink(module=_fake_wandb(rec), project="p"),
-    lambda rec: MlflowSink(module=_fake_module("mlflow", rec, "log_metrics", "start_run", "end_run")),
-    lambda rec: TrackioSink(module=_fake_module("trackio", rec, "log", "init", "finish"), project="p"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rec: WandbSink(module=_fake_wandb(rec), project="p"),
+        lambda rec: MlflowSink(
+            module=_fake_module("mlflow", rec, "log_metrics", "start_run", "end_run")
+        ),
+        lambda rec: TrackioSink(
+            module=_fake_module("trackio", rec, "log", "init", "finish"), project="p"
+        ),
+    ],
+)
 def test_optional_trackers_get_one_call_per_step(make, make_run) -> None:
     rec = _Recorder()
     sink = make(rec)

@@ -17,15 +17,19 @@ from proctor.runs import RunStore
 
 def _run_with_rollouts(run: Path) -> None:
     with RunStore(run) as store:
-        store.add_rollouts(Rollout(id=f"r{s}-{i}", task_id="t", completion="x", step=s,
-                                   reward=1.0) for s in range(1, 4) for i in range(2))
+        store.add_rollouts(
+            Rollout(id=f"r{s}-{i}", task_id="t", completion="x", step=s, reward=1.0)
+            for s in range(1, 4)
+            for i in range(2)
+        )
 
 
 def test_the_callback_records_its_stop_and_the_report_shows_it(tmp_path: Path) -> None:
     run = tmp_path / "run"
     _run_with_rollouts(run)
-    callback = HackAlertCallback(alert=lambda step: "hack rate 75% at step 3" if step >= 3
-                                 else None, record_to=run)
+    callback = HackAlertCallback(
+        alert=lambda step: "hack rate 75% at step 3" if step >= 3 else None, record_to=run
+    )
     control = SimpleNamespace(should_training_stop=False, should_save=False)
     for step in (1, 2, 3):
         callback.on_step_end(None, SimpleNamespace(global_step=step), control)
@@ -41,8 +45,14 @@ def test_audit_exits_2_on_a_run_the_callback_stopped(tmp_path: Path) -> None:
     run = tmp_path / "run"
     _run_with_rollouts(run)
     with RunStore(run) as store:
-        store.add_event({"step": 2, "action": "save_and_stop", "reason": "hack rate 80%",
-                         "source": "HackAlertCallback"})
+        store.add_event(
+            {
+                "step": 2,
+                "action": "save_and_stop",
+                "reason": "hack rate 80%",
+                "source": "HackAlertCallback",
+            }
+        )
     result = CliRunner().invoke(app, ["monitor", "audit", str(run), "--no-detect", "--json"])
     assert result.exit_code == 2, result.output
     [stop] = [a for a in json.loads(result.stdout)["alerts"] if a["kind"] == "trainer_stop"]

@@ -34,14 +34,16 @@ def test_fraction_mode_rewards_the_share_of_visible_tests(code_reward: CodeRewar
 
 def test_all_pass_mode_gives_zero_unless_every_visible_test_passes() -> None:
     with CodeReward([ADD], mode="all_pass", limits=FAST, workers=1) as reward:
-        half, full = reward.score_batch(["def add(a, b):\n    return 3\n", HONEST],
-                                        [ADD.id, ADD.id])
+        half, full = reward.score_batch(
+            ["def add(a, b):\n    return 3\n", HONEST], [ADD.id, ADD.id]
+        )
     assert (half.reward, full.reward) == (0.0, 1.0)
 
 
 @pytest.mark.parametrize("completion", ["", None, "   \n"])
-def test_empty_completion_scores_zero_not_none(code_reward: CodeReward,
-                                               completion: str | None) -> None:
+def test_empty_completion_scores_zero_not_none(
+    code_reward: CodeReward, completion: str | None
+) -> None:
     result = code_reward.score(completion, ADD.id)
     assert (result.status, result.reward) == ("ok", 0.0)
 
@@ -80,9 +82,16 @@ def test_batch_rejects_mismatched_lengths(code_reward: CodeReward) -> None:
 
 def test_infra_error_is_none_never_zero(monkeypatch: pytest.MonkeyPatch) -> None:
     with CodeReward([ADD], limits=FAST, workers=1) as reward:
+
         def broken(task: object, rollout: object) -> Grade:
-            return Grade(rollout_id=rollout.id, task_id=ADD.id, grader="hardened",  # type: ignore[attr-defined]
-                         status="infra_error", error="sandbox would not start")
+            return Grade(
+                rollout_id=rollout.id,
+                task_id=ADD.id,
+                grader="hardened",  # type: ignore[attr-defined]
+                status="infra_error",
+                error="sandbox would not start",
+            )
+
         monkeypatch.setattr(reward.grader, "grade", broken)
         result = reward.score(HONEST, ADD.id)
     assert (result.status, result.reward) == ("infra_error", None)

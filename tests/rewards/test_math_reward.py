@@ -21,14 +21,18 @@ def math_reward() -> Iterator[MathReward]:
         yield reward
 
 
-@pytest.mark.parametrize(("completion", "answer"), [
-    ("so the answer is $\\boxed{\\frac{1}{2}}$", "0.5"),
-    ("Therefore $\\boxed{0.5}$.", "\\frac{1}{2}"),
-    ("The final answer is $\\boxed{2\\sqrt{2}}$", "\\sqrt{8}"),
-    ("We get $x = \\boxed{3}$", "3"),
-])
-def test_equivalent_answers_score_one(math_reward: MathReward, completion: str,
-                                      answer: str) -> None:
+@pytest.mark.parametrize(
+    ("completion", "answer"),
+    [
+        ("so the answer is $\\boxed{\\frac{1}{2}}$", "0.5"),
+        ("Therefore $\\boxed{0.5}$.", "\\frac{1}{2}"),
+        ("The final answer is $\\boxed{2\\sqrt{2}}$", "\\sqrt{8}"),
+        ("We get $x = \\boxed{3}$", "3"),
+    ],
+)
+def test_equivalent_answers_score_one(
+    math_reward: MathReward, completion: str, answer: str
+) -> None:
     assert math_reward.score(completion, answer).reward == 1.0
 
 

@@ -17,8 +17,9 @@ HONEST = "def add(a, b):\n    return a + b\n"
 
 def test_rollouts_grades_and_verdicts_reach_the_run_store(tmp_path: Path) -> None:
     with CodeReward([ADD], limits=FAST, workers=1, detect=True, record_to=tmp_path) as reward:
-        results = reward.score_batch([HONEST, "import sys\nsys.exit(0)\n"], [ADD.id, ADD.id],
-                                     prompts=["p", "p"], step=7)
+        results = reward.score_batch(
+            [HONEST, "import sys\nsys.exit(0)\n"], [ADD.id, ADD.id], prompts=["p", "p"], step=7
+        )
     with RunStore(tmp_path, readonly=True) as store:
         rollouts = list(store.rollouts())
         grades = {g.rollout_id: g for g in store.grades()}
@@ -30,8 +31,9 @@ def test_rollouts_grades_and_verdicts_reach_the_run_store(tmp_path: Path) -> Non
     assert verdicts[results[1].rollout_id].label == "hack"
 
 
-def test_without_the_run_store_records_go_to_jsonl(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_run_store_records_go_to_jsonl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "proctor.runs", None)  # import now raises ImportError
     with CodeReward([ADD], limits=FAST, workers=1, record_to=tmp_path) as reward:
         [result] = reward.score_batch([HONEST], [ADD.id])

@@ -16,11 +16,22 @@ def test_proctor_columns_never_count_as_reward(tmp_path: Path) -> None:
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
     # What GRPOTrainer writes with proctor's reward function and log_extra columns.
-    pq.write_table(pa.table({
-        "step": ["1"], "prompt": ["Write add."], "completion": ["def add(a, b): return a + b"],
-        "code_reward": [1.0], "proctor_gold": [1.0], "proctor_verdict": ["clean"],
-        "proctor_status": ["ok"], "task_id": ["add"], "advantage": [0.0],
-    }), tmp_path / "completions_00001.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "step": ["1"],
+                "prompt": ["Write add."],
+                "completion": ["def add(a, b): return a + b"],
+                "code_reward": [1.0],
+                "proctor_gold": [1.0],
+                "proctor_verdict": ["clean"],
+                "proctor_status": ["ok"],
+                "task_id": ["add"],
+                "advantage": [0.0],
+            }
+        ),
+        tmp_path / "completions_00001.parquet",
+    )
     with RunStore(tmp_path / "run") as store:
         Ingestor(store, "trl", task_key="task_id").run([tmp_path])
         [rollout] = list(store.rollouts())

@@ -33,8 +33,12 @@ with RunStore(sys.argv[1], chunk=50) as store:
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_sigkill_mid_run_keeps_every_acknowledged_batch(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(run)], stdout=subprocess.PIPE,
-                              text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(run)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     assert writer.stdout is not None
     acked: list[int] = []
     try:

@@ -23,16 +23,19 @@ def _read(path: Path, **kw: object) -> tuple[list[int], list[str], LineReader]:
     return [n for n, _ in reader], warnings, reader
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(cut=st.integers(0, len(TEXT)))
 def test_a_file_cut_anywhere_yields_exactly_its_complete_records(
-        tmp_path_factory: pytest.TempPathFactory, cut: int) -> None:
+    tmp_path_factory: pytest.TempPathFactory, cut: int
+) -> None:
     path = tmp_path_factory.mktemp("cut") / "r.jsonl"
     path.write_bytes(TEXT[:cut])
     lines, warnings, _ = _read(path, final=True)
     prefix = TEXT[:cut]
     complete = prefix.count(b"\n")
-    tail = prefix[prefix.rfind(b"\n") + 1:]
+    tail = prefix[prefix.rfind(b"\n") + 1 :]
     whole_tail = bool(tail) and tail == json.dumps(ROWS[complete]).encode()  # only "\n" missing
     assert lines == list(range(1, complete + 1 + whole_tail))
     assert bool(warnings) == (bool(tail) and not whole_tail)

@@ -26,17 +26,21 @@ _rollout = st.builds(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rollouts=st.lists(_rollout, max_size=30, unique_by=lambda r: r.id))
-def test_rollouts_round_trip_exactly(tmp_path_factory: pytest.TempPathFactory,
-                                     rollouts: list[Rollout]) -> None:
+def test_rollouts_round_trip_exactly(
+    tmp_path_factory: pytest.TempPathFactory, rollouts: list[Rollout]
+) -> None:
     run = tmp_path_factory.mktemp("run")
     with RunStore(run, sync="normal") as store:
         assert store.add_rollouts(rollouts) == len(rollouts)
         back = list(store.rollouts())
     # Ordered by step (no step first), then insertion.
-    order = sorted(range(len(rollouts)),
-                   key=lambda i: (rollouts[i].step is not None, rollouts[i].step or 0, i))
+    order = sorted(
+        range(len(rollouts)), key=lambda i: (rollouts[i].step is not None, rollouts[i].step or 0, i)
+    )
     assert back == [rollouts[i] for i in order]
 
 
@@ -45,8 +49,9 @@ def _grade(rid: str, gold: float = 1.0) -> Grade:
 
 
 def _verdict(rid: str, detector: str = "ensemble", label: str = "clean") -> Verdict:
-    return Verdict.model_validate({"rollout_id": rid, "detector": detector,
-                                   "spec": {"name": detector}, "label": label})
+    return Verdict.model_validate(
+        {"rollout_id": rid, "detector": detector, "spec": {"name": detector}, "label": label}
+    )
 
 
 def test_adding_the_same_records_twice_stores_them_once(tmp_path: Path) -> None:
@@ -60,8 +65,13 @@ def test_adding_the_same_records_twice_stores_them_once(tmp_path: Path) -> None:
         assert store.add_grades([_grade("r1", gold=0.0)]) == 0  # first write wins
         assert store.add_verdicts([_verdict("r1", label="hack")]) == 0
         assert store.add_scalars([Scalar(step=0, name="kl", value=0.2)]) == 0
-        assert store.counts() == {"rollouts": 1, "grades": 1, "verdicts": 2, "scalars": 1,
-                                  "steps": 1}
+        assert store.counts() == {
+            "rollouts": 1,
+            "grades": 1,
+            "verdicts": 2,
+            "scalars": 1,
+            "steps": 1,
+        }
         assert [g.gold for g in store.grades()] == [1.0]
         assert [v.label for v in store.verdicts()] == ["clean"]
         assert [v.detector for v in store.verdicts(None)] == ["ensemble", "static"]
@@ -69,8 +79,9 @@ def test_adding_the_same_records_twice_stores_them_once(tmp_path: Path) -> None:
 
 def test_nan_scalar_reads_back_as_nan_and_meta_round_trips(tmp_path: Path) -> None:
     with RunStore(tmp_path) as store:
-        store.add_scalars([Scalar(step=2, name="kl", value=math.nan),
-                           Scalar(step=1, name="kl", value=0.5)])
+        store.add_scalars(
+            [Scalar(step=2, name="kl", value=math.nan), Scalar(step=1, name="kl", value=0.5)]
+        )
         store.set_meta("run", {"name": "r", "onset_step": None})
         store.set_meta("run", {"name": "r2"})
         scalars = list(store.scalars())

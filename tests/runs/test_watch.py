@@ -49,8 +49,13 @@ def test_restarted_watch_resumes_from_the_stored_offset(tmp_path: Path) -> None:
 def test_watch_waits_for_paths_that_do_not_exist_yet_and_stops_on_timeout(tmp_path: Path) -> None:
     polls: list[int] = []
     with RunStore(tmp_path / "run") as store:
-        report = watch(Ingestor(store, "verl"), [tmp_path / "not-yet"], interval=0.05,
-                       timeout=0.2, on_poll=lambda r: polls.append(r.read))
+        report = watch(
+            Ingestor(store, "verl"),
+            [tmp_path / "not-yet"],
+            interval=0.05,
+            timeout=0.2,
+            on_poll=lambda r: polls.append(r.read),
+        )
     assert report.read == 0 and len(polls) >= 2
 
 

@@ -25,8 +25,11 @@ pytest.importorskip("uvicorn")
 def _honest() -> list[tuple[str, str]]:
     rows = [json.loads(line) for line in ROLLOUTS.read_text().splitlines() if line.strip()]
     # raw completions as a model writes them: code in a fence, prose around it
-    return [(r["task_id"], f"```python\n{r['code']}```" if "code" in r else r["completion"])
-            for r in rows if r["meta"]["kind"] == "honest_correct"]
+    return [
+        (r["task_id"], f"```python\n{r['code']}```" if "code" in r else r["completion"])
+        for r in rows
+        if r["meta"]["kind"] == "honest_correct"
+    ]
 
 
 def _free_port() -> int:
@@ -55,11 +58,31 @@ def _zygotes(server: int) -> list[int]:
 def server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from proctor.cli import main; main()", "serve", "rewards",
-         "--tasks", str(TASKS), "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-         "--max-body-mb", "1", "--max-samples", "64", "--max-queue-samples", "512",
-         "--warm"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-c",
+            "from proctor.cli import main; main()",
+            "serve",
+            "rewards",
+            "--tasks",
+            str(TASKS),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--max-body-mb",
+            "1",
+            "--max-samples",
+            "64",
+            "--max-queue-samples",
+            "512",
+            "--warm",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -82,8 +105,9 @@ def server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         proc.wait()
 
 
-async def _post_many(url: str, bodies: list[dict[str, object]],
-                     during: object = None) -> tuple[list[httpx.Response], int]:
+async def _post_many(
+    url: str, bodies: list[dict[str, object]], during: object = None
+) -> tuple[list[httpx.Response], int]:
     """Post every body at once; ``during()`` runs mid-load. Returns the responses and how
     many had been answered when ``during`` ran."""
     limits = httpx.Limits(max_connections=len(bodies))
@@ -104,8 +128,13 @@ def _bodies(n: int) -> tuple[list[dict[str, object]], list[str]]:
     for i in range(n):
         task_id, code = honest[i % len(honest)]
         prompt = f"<|user|>solve {task_id}<|assistant|>"
-        bodies.append({"query": [prompt + code + "<|end|>", prompt + "oops"],
-                       "prompts": [prompt, prompt], "labels": [task_id, task_id]})
+        bodies.append(
+            {
+                "query": [prompt + code + "<|end|>", prompt + "oops"],
+                "prompts": [prompt, prompt],
+                "labels": [task_id, task_id],
+            }
+        )
         tasks.append(task_id)
     return bodies, tasks
 
@@ -124,13 +153,15 @@ def test_200_concurrent_requests_all_answered(server: tuple[str, subprocess.Pope
 
 
 def test_a_killed_worker_is_replaced_and_no_request_is_lost(
-        server: tuple[str, subprocess.Popen[bytes]]) -> None:
+    server: tuple[str, subprocess.Popen[bytes]],
+) -> None:
     url, proc = server
     before = _zygotes(proc.pid)
     assert before, "no sandbox worker found under the server process"
     bodies, _ = _bodies(200)
-    responses, answered = asyncio.run(_post_many(
-        url, bodies, during=lambda: os.kill(before[0], signal.SIGKILL)))
+    responses, answered = asyncio.run(
+        _post_many(url, bodies, during=lambda: os.kill(before[0], signal.SIGKILL))
+    )
     assert answered < len(bodies)  # the worker died mid-load
     assert [r.status_code for r in responses] == [200] * 200
     assert all(r.json()["rewards"] == [1.0, 0.0] for r in responses)
@@ -138,19 +169,27 @@ def test_a_killed_worker_is_replaced_and_no_request_is_lost(
     assert before[0] not in after and len(after) == len(before)
 
 
-@pytest.mark.parametrize(("content", "status"), [
-    (b"{not json", 400),
-    (json.dumps({"query": ["q"], "labels": [7]}).encode(), 422),
-    (json.dumps({"query": ["q"], "labels": ["no/such-task"]}).encode(), 422),
-    (json.dumps({"query": ["q"] * 65, "labels": ["demo/running_max"] * 65}).encode(), 413),
-    (b"[" * 200_000 + b"]" * 200_000, 400),
-    (b" " * (2 << 20), 413),
-])
+@pytest.mark.parametrize(
+    ("content", "status"),
+    [
+        (b"{not json", 400),
+        (json.dumps({"query": ["q"], "labels": [7]}).encode(), 422),
+        (json.dumps({"query": ["q"], "labels": ["no/such-task"]}).encode(), 422),
+        (json.dumps({"query": ["q"] * 65, "labels": ["demo/running_max"] * 65}).encode(), 413),
+        (b"[" * 200_000 + b"]" * 200_000, 400),
+        (b" " * (2 << 20), 413),
+    ],
+)
 def test_hostile_requests_get_4xx_and_the_server_lives(
-        server: tuple[str, subprocess.Popen[bytes]], content: bytes, status: int) -> None:
+    server: tuple[str, subprocess.Popen[bytes]], content: bytes, status: int
+) -> None:
     url = server[0]
-    response = httpx.post(f"{url}/get_reward", content=content, timeout=30,
-                          headers={"content-type": "application/json"})
+    response = httpx.post(
+        f"{url}/get_reward",
+        content=content,
+        timeout=30,
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == status and response.json()["detail"]
     assert httpx.get(f"{url}/health", timeout=5).status_code == 200
 

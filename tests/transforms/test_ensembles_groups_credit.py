@@ -60,10 +60,13 @@ def test_group_win_rate_counts_ties_half_and_skips_nan() -> None:
     assert out[:2].tolist() == [0.75, 0.75] and np.isnan(out[2]) and out[3] == 0.0
 
 
-@given(st.lists(st.tuples(finite, st.sampled_from("abc")), min_size=1, max_size=15),
-       st.randoms(use_true_random=False))
-def test_group_transforms_are_permutation_equivariant(rows: list[tuple[float, str]],
-                                                      rnd: object) -> None:
+@given(
+    st.lists(st.tuples(finite, st.sampled_from("abc")), min_size=1, max_size=15),
+    st.randoms(use_true_random=False),
+)
+def test_group_transforms_are_permutation_equivariant(
+    rows: list[tuple[float, str]], rnd: object
+) -> None:
     r = np.array([x for x, _ in rows])
     g = np.array([k for _, k in rows])
     perm = np.arange(r.size)
@@ -77,15 +80,17 @@ def test_group_advantage_is_centred(r: np.ndarray) -> None:
     assert abs(float(group_advantage(r, scale=False).sum())) < 1e-6 * (1 + np.abs(r).sum())
 
 
-@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 8)),
-              elements=st.floats(0, 1)))
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 8)), elements=st.floats(0, 1))
+)
 def test_pure_return_approaches_min_step_as_temperature_falls(p: np.ndarray) -> None:
     ret = trajectory_return(min_form_credit(p, temperature=1e-4))
     assert np.allclose(ret, p.min(axis=1), atol=1e-3)
 
 
-@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 8)),
-              elements=st.floats(0, 1)))
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 8)), elements=st.floats(0, 1))
+)
 def test_pure_return_lies_between_min_and_mean(p: np.ndarray) -> None:
     ret = trajectory_return(min_form_credit(p, temperature=0.3))
     assert np.all(ret >= p.min(axis=1) - 1e-9) and np.all(ret <= p.mean(axis=1) + 1e-9)

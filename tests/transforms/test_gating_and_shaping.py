@@ -42,7 +42,9 @@ def test_gate_rejects_probabilities_outside_unit_interval() -> None:
 
 
 @given(st.lists(st.tuples(reward, prob), min_size=1, max_size=20))
-def test_soft_gate_never_pays_more_than_the_reward_in_magnitude(rows: list[tuple[float, float]]) -> None:
+def test_soft_gate_never_pays_more_than_the_reward_in_magnitude(
+    rows: list[tuple[float, float]],
+) -> None:
     r, p = map(np.array, zip(*rows, strict=True))
     out = soft_gate(r, p)
     assert np.all(np.abs(out) <= np.abs(r) + 1e-12)

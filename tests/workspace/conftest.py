@@ -41,8 +41,11 @@ MakeTask = Callable[..., WorkspaceTask]
 def make_task(tmp_path: Path) -> MakeTask:
     """Write a task directory from {path: source} dicts and load it."""
 
-    def make(workspace: dict[str, str], heldout: dict[str, str] | None = None,
-             manifest: str = 'name = "tiny"\nimport_roots = ["."]\n') -> WorkspaceTask:
+    def make(
+        workspace: dict[str, str],
+        heldout: dict[str, str] | None = None,
+        manifest: str = 'name = "tiny"\nimport_roots = ["."]\n',
+    ) -> WorkspaceTask:
         root = tmp_path / "task"
         for base, files in (("workspace", workspace), ("heldout", heldout or {})):
             for rel, text in files.items():

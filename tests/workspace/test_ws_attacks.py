@@ -39,8 +39,9 @@ def test_the_hardened_grader_gives_no_reward(results, name):
 @pytest.mark.parametrize("name", [n for n in NAMES if WORKSPACE_ATTACKS[n].expect])
 def test_the_hardened_grader_names_what_the_attack_did(results, name):
     result = results[name, "workspace-hardened"]
-    assert result.detected, f"{name}: expected one of {WORKSPACE_ATTACKS[name].expect}, " \
-                            f"found {result.findings}"
+    assert result.detected, (
+        f"{name}: expected one of {WORKSPACE_ATTACKS[name].expect}, found {result.findings}"
+    )
 
 
 def test_a_targeted_forgery_is_exposed_by_the_heldout_score_and_the_static_scan(results):

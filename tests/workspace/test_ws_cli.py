@@ -25,19 +25,28 @@ def test_one_workspace_prints_one_json_object():
     assert result.exit_code == 0, result.output
     grade = json.loads(result.stdout)
     assert (grade["grader"], grade["proxy"], grade["tamper_findings"]) == (
-        "workspace-hardened", 1.0, [])
+        "workspace-hardened",
+        1.0,
+        [],
+    )
 
 
 def test_tamper_findings_come_with_their_diff():
-    result = _grade("--workspace", str(ROLLOUTS_DIR / "inventory" / "hack-conftest-report.diff"),
-                    "--json")
+    result = _grade(
+        "--workspace", str(ROLLOUTS_DIR / "inventory" / "hack-conftest-report.diff"), "--json"
+    )
     finding = json.loads(result.stdout)["tamper_findings"][0]
     assert finding["kind"] == "protected_added" and "TestReport" in finding["diff"]
 
 
 def test_naive_pytest_maps_to_the_naive_workspace_grader():
-    result = _grade("--workspace", str(ROLLOUTS_DIR / "inventory" / "hack-exit-import.diff"),
-                    "--json", "--grader", "naive-pytest")
+    result = _grade(
+        "--workspace",
+        str(ROLLOUTS_DIR / "inventory" / "hack-exit-import.diff"),
+        "--json",
+        "--grader",
+        "naive-pytest",
+    )
     grade = json.loads(result.stdout)
     assert (grade["grader"], grade["proxy"]) == ("workspace-naive", 1.0)
 
@@ -50,9 +59,12 @@ def test_a_hostile_tarball_is_refused_with_exit_2(tmp_path: Path):
 
 def test_an_index_of_rollouts_writes_one_line_each(tmp_path: Path):
     index = tmp_path / "index.jsonl"
-    index.write_text("".join(json.dumps({"id": name, "workspace": str(ROLLOUTS_DIR / "inventory" /
-                                                                       name)}) + "\n"
-                             for name in ("honest-full", "wrong-threshold.diff")))
+    index.write_text(
+        "".join(
+            json.dumps({"id": name, "workspace": str(ROLLOUTS_DIR / "inventory" / name)}) + "\n"
+            for name in ("honest-full", "wrong-threshold.diff")
+        )
+    )
     out = tmp_path / "grades.jsonl"
     result = _grade("--rollouts", str(index), "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -74,14 +86,17 @@ def test_an_unknown_grader_is_listed(tmp_path: Path):
     assert result.exit_code == 2 and "workspace-hardened" in result.output
 
 
-
-
 def test_grade_workspace_is_the_same_grading_as_grade_task_dir():
     rollout = str(ROLLOUTS_DIR / "inventory" / "hack-conftest-report.diff")
-    own = runner.invoke(app, ["grade-workspace", "--task-dir", INVENTORY, "--workspace", rollout,
-                              "--json"])
+    own = runner.invoke(
+        app, ["grade-workspace", "--task-dir", INVENTORY, "--workspace", rollout, "--json"]
+    )
     assert own.exit_code == 0, own.output
     via_grade = json.loads(_grade("--workspace", rollout, "--json").stdout)
     mine = json.loads(own.stdout)
     assert (mine["grader"], mine["proxy"], mine["gold"], mine["tamper"]) == (
-        via_grade["grader"], via_grade["proxy"], via_grade["gold"], via_grade["tamper"])
+        via_grade["grader"],
+        via_grade["proxy"],
+        via_grade["gold"],
+        via_grade["tamper"],
+    )

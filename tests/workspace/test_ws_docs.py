@@ -25,16 +25,18 @@ def test_the_python_example_grades_every_shipped_rollout(monkeypatch):
     with contextlib.redirect_stdout(out):
         exec(compile(code.group(1), "workspace.md", "exec"), {})
     lines = out.getvalue().splitlines()
-    assert len(lines) == 20 and all(" honest_correct 1.0 1.0 []" in line
-                                    for line in lines if "honest_correct" in line)
+    assert len(lines) == 20 and all(
+        " honest_correct 1.0 1.0 []" in line for line in lines if "honest_correct" in line
+    )
 
 
 def test_the_cli_examples_give_the_proxies_the_text_claims(monkeypatch):
     monkeypatch.chdir(REPO)
     block = re.search(r"```sh\n(.*?)```", DOC, re.DOTALL)
     assert block is not None
-    commands = [c for c in block.group(1).replace("\\\n", " ").splitlines()
-                if c.startswith("proctor ")]
+    commands = [
+        c for c in block.group(1).replace("\\\n", " ").splitlines() if c.startswith("proctor ")
+    ]
     proxies = []
     for command in commands:
         result = CliRunner().invoke(app, shlex.split(command)[1:])

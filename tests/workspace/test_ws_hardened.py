@@ -63,16 +63,19 @@ def test_the_sandbox_is_named_in_the_grade(ws_hardened, make_task):
 
 def test_a_wrong_answer_fails_its_test(ws_hardened, make_task):
     task = make_task(TINY)
-    grade = _grade(ws_hardened, task, {**task.pristine,
-                                       "calc/__init__.py": b"def add(a, b):\n    return 3\n"})
+    grade = _grade(
+        ws_hardened, task, {**task.pristine, "calc/__init__.py": b"def add(a, b):\n    return 3\n"}
+    )
     assert (grade.visible_passed, grade.proxy) == (1, 0.5)
     assert grade.failures[0].test_id == "visible/tests/test_calc.py::test_add_negative"
 
 
 def test_code_patching_the_report_trips_the_canary(ws_hardened, make_task):
     task = make_task(TINY)
-    files = {**task.pristine, "calc/__init__.py": (PATCH_REPORT + "\ndef add(a, b):\n    return 0\n"
-                                                   ).encode()}
+    files = {
+        **task.pristine,
+        "calc/__init__.py": (PATCH_REPORT + "\ndef add(a, b):\n    return 0\n").encode(),
+    }
     grade = _grade(ws_hardened, task, files)
     canary = [f for f in grade.tamper_findings if f.kind == "canary_tripped"]
     assert grade.proxy == 0.0 and canary and "must fail but was reported passed" in canary[0].detail
@@ -81,30 +84,44 @@ def test_code_patching_the_report_trips_the_canary(ws_hardened, make_task):
 def test_code_patching_the_report_is_named_by_the_integrity_scan(ws_hardened, make_task):
     task = make_task(TINY)
     files = {**task.pristine, "calc/__init__.py": PATCH_REPORT.encode()}
-    found = [f for f in _grade(ws_hardened, task, files).tamper_findings
-             if f.kind == "pytest_patched"]
+    found = [
+        f for f in _grade(ws_hardened, task, files).tamper_findings if f.kind == "pytest_patched"
+    ]
     assert found and "_pytest.reports.TestReport.__init__" in found[0].detail
 
 
 def test_code_dropping_tests_changes_the_collection(ws_hardened, make_task):
     task = make_task(TINY)
-    grade = _grade(ws_hardened, task, {**task.pristine, "calc/__init__.py": (
-        DROP_TESTS + "\ndef add(a, b):\n    return a + b\n").encode()})
+    grade = _grade(
+        ws_hardened,
+        task,
+        {
+            **task.pristine,
+            "calc/__init__.py": (DROP_TESTS + "\ndef add(a, b):\n    return a + b\n").encode(),
+        },
+    )
     assert grade.proxy == 0.0 and "collection_changed" in _kinds(grade)
 
 
 def test_an_exit_at_import_is_an_early_exit_with_reward_0(ws_hardened, make_task):
     task = make_task(TINY)
-    grade = _grade(ws_hardened, task, {**task.pristine,
-                                       "calc/__init__.py": b"import os\nos._exit(0)\n"})
+    grade = _grade(
+        ws_hardened, task, {**task.pristine, "calc/__init__.py": b"import os\nos._exit(0)\n"}
+    )
     assert grade.proxy == 0.0 and _kinds(grade) == {"early_exit"}
     assert "during collection" in grade.tamper_findings[0].detail
 
 
 def test_a_hanging_test_times_out_and_the_others_still_run(ws_hardened, make_task):
-    task = make_task({**TINY, "calc/__init__.py": (
-        "import time\n\n\ndef add(a, b):\n    if a < 0:\n        time.sleep(60)\n    return a + b\n"
-    )}, manifest='name = "tiny"\n[limits]\ntest = 0.5\nwall = 20\n')
+    task = make_task(
+        {
+            **TINY,
+            "calc/__init__.py": (
+                "import time\n\n\ndef add(a, b):\n    if a < 0:\n        time.sleep(60)\n    return a + b\n"
+            ),
+        },
+        manifest='name = "tiny"\n[limits]\ntest = 0.5\nwall = 20\n',
+    )
     grade = _grade(ws_hardened, task, dict(task.pristine))
     assert grade.visible_passed == 1
     assert grade.failures[0].status == "timeout"
@@ -159,7 +176,9 @@ def test_a_broken_pristine_task_is_an_infra_error_not_a_zero(ws_hardened, make_t
 
 def test_grade_takes_a_rollout_record_carrying_a_diff(make_task):
     task = make_task(TINY)
-    diff = make(task.pristine, {**task.pristine, "calc/__init__.py": b"def add(a, b):\n    return 0\n"})
+    diff = make(
+        task.pristine, {**task.pristine, "calc/__init__.py": b"def add(a, b):\n    return 0\n"}
+    )
     record = Task(id="tiny", entry_point="x", visible=TestSuite(inputs=[[1]], outputs=[1]))
     with WorkspaceHardenedGrader(tasks=[task]) as grader:
         grade = grader.grade(record, Rollout(id="r1", task_id="tiny", code=diff))
@@ -178,8 +197,9 @@ def test_a_grade_with_findings_round_trips_through_json(ws_hardened, make_task):
     task = make_task(TINY)
     grade = _grade(ws_hardened, task, {**task.pristine, "conftest.py": b"x = 1\n"})
     assert Grade.model_validate_json(grade.model_dump_json()) == grade
-    assert grade.tamper == ["protected_added conftest.py: conftest.py was added; removed before "
-                            "the tests ran"]
+    assert grade.tamper == [
+        "protected_added conftest.py: conftest.py was added; removed before the tests ran"
+    ]
 
 
 @pytest.mark.parametrize("name", ["inventory", "textstats", "intervals"])
@@ -222,8 +242,10 @@ def test_the_fallback_isolations_grade_the_same(make_task, isolation):
     if isolation == "bwrap" and shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")
     task = make_task(TINY)
-    files = {**task.pristine, "calc/__init__.py": (PATCH_REPORT + "\ndef add(a, b):\n"
-                                                   "    return 0\n").encode()}
+    files = {
+        **task.pristine,
+        "calc/__init__.py": (PATCH_REPORT + "\ndef add(a, b):\n    return 0\n").encode(),
+    }
     with WorkspaceHardenedGrader(isolation=isolation) as grader:
         honest = _grade(grader, task, dict(task.pristine))  # type: ignore[arg-type]
         forged = _grade(grader, task, files)  # type: ignore[arg-type]

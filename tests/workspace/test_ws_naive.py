@@ -21,8 +21,10 @@ def test_one_failing_test_gets_0(ws_naive, make_task):
 
 
 def test_the_heldout_run_uses_the_workspace_as_is(ws_naive, make_task):
-    task = make_task(TINY, {"test_hidden.py": "from calc import add\n\n\ndef test_h():\n"
-                                              "    assert add(2, 2) == 4\n"})
+    task = make_task(
+        TINY,
+        {"test_hidden.py": "from calc import add\n\n\ndef test_h():\n    assert add(2, 2) == 4\n"},
+    )
     files = {**task.pristine, "conftest.py": b"import os\nos._exit(0)\n"}
     grade = ws_naive.grade_workspace(task, WorkspaceRollout("r", files))
     assert (grade.proxy, grade.gold) == (1.0, 1.0)  # fooled on gold as well: that is its job
@@ -38,8 +40,9 @@ def test_a_missing_pytest_is_an_infra_error_never_a_zero(ws_naive, tasks, monkey
     from proctor.workspace import WorkspaceRollout
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "pytest" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pytest" else real(name, *a)
+    )
     task = tasks["inventory"]
     grade = ws_naive.grade_workspace(task, WorkspaceRollout("r", dict(task.pristine)))
     assert grade.status == "infra_error" and grade.proxy is None

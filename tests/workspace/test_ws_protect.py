@@ -11,12 +11,14 @@ PYPROJECT = b'[project]\nname = "x"\n\n[tool.pytest.ini_options]\ntestpaths = ["
 
 @pytest.fixture()
 def task(make_task):
-    return make_task({
-        "calc/__init__.py": "def add(a, b):\n    return a + b\n",
-        "tests/test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
-        "tests/data/cases.json": "[1, 2]\n",
-        "pyproject.toml": PYPROJECT.decode(),
-    })
+    return make_task(
+        {
+            "calc/__init__.py": "def add(a, b):\n    return a + b\n",
+            "tests/test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+            "tests/data/cases.json": "[1, 2]\n",
+            "pyproject.toml": PYPROJECT.decode(),
+        }
+    )
 
 
 def _kinds(findings):
@@ -74,18 +76,22 @@ def test_a_setup_cfg_pytest_section_added_is_removed(task):
     assert "setup.cfg" not in restored and findings[0].kind == "protected_added"
 
 
-@pytest.mark.parametrize("path", ["pytest.py", "_pytest/reports.py", "pluggy/__init__.py",
-                                  "sitecustomize.py"])
+@pytest.mark.parametrize(
+    "path", ["pytest.py", "_pytest/reports.py", "pluggy/__init__.py", "sitecustomize.py"]
+)
 def test_a_module_shadowing_the_runner_is_removed(task, path):
     restored, findings = protect(task, {**task.pristine, path: b"import sys\n"})
     assert path not in restored and _kinds(findings) == [("shadow_module", path)]
 
 
-@pytest.mark.parametrize(("path", "data"), [
-    ("report.xml", b'<?xml version="1.0"?><testsuite tests="3" failures="0"/>'),
-    ("results.json", b'{"summary": {"passed": 3}}'),
-    ("out/junit-1.xml", b"<testsuites><testsuite/></testsuites>"),
-])
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("report.xml", b'<?xml version="1.0"?><testsuite tests="3" failures="0"/>'),
+        ("results.json", b'{"summary": {"passed": 3}}'),
+        ("out/junit-1.xml", b"<testsuites><testsuite/></testsuites>"),
+    ],
+)
 def test_a_file_shaped_like_a_test_report_is_removed(task, path, data):
     restored, findings = protect(task, {**task.pristine, path: data})
     assert path not in restored and _kinds(findings) == [("result_file", path)]

@@ -104,9 +104,13 @@ def test_a_tarball_symlink_out_of_the_root_is_refused(tmp_path: Path, link: str)
 
 
 def test_a_tarball_hardlink_inside_is_a_copy(tmp_path: Path):
-    tar = write_tar(tmp_path / "ws.tar", [(member("pkg/mod.py"), b"a = 1\n"),
-                                          (member("pkg/same.py", tarfile.LNKTYPE, "pkg/mod.py"),
-                                           None)])
+    tar = write_tar(
+        tmp_path / "ws.tar",
+        [
+            (member("pkg/mod.py"), b"a = 1\n"),
+            (member("pkg/same.py", tarfile.LNKTYPE, "pkg/mod.py"), None),
+        ],
+    )
     assert load_rollout(tar, PRISTINE).files["pkg/same.py"] == b"a = 1\n"
 
 
@@ -142,12 +146,17 @@ def test_an_empty_diff_is_the_pristine_workspace(tmp_path: Path):
 
 def test_a_plain_diff_without_prefixes_applies(tmp_path: Path):
     text = "--- pkg/mod.py\n+++ pkg/mod.py\n@@ -2 +2 @@\n-b = 2\n+b = 5\n"
-    assert load_rollout(_diff(tmp_path, text), PRISTINE).files["pkg/mod.py"] == b"a = 1\nb = 5\nc = 3\n"
+    assert (
+        load_rollout(_diff(tmp_path, text), PRISTINE).files["pkg/mod.py"]
+        == b"a = 1\nb = 5\nc = 3\n"
+    )
 
 
 def test_a_git_rename_moves_the_file(tmp_path: Path):
-    text = ("diff --git a/pkg/mod.py b/pkg/moved.py\nsimilarity index 100%\n"
-            "rename from pkg/mod.py\nrename to pkg/moved.py\n")
+    text = (
+        "diff --git a/pkg/mod.py b/pkg/moved.py\nsimilarity index 100%\n"
+        "rename from pkg/mod.py\nrename to pkg/moved.py\n"
+    )
     files = load_rollout(_diff(tmp_path, text), PRISTINE).files
     assert "pkg/mod.py" not in files and files["pkg/moved.py"] == PRISTINE["pkg/mod.py"]
 
@@ -177,7 +186,9 @@ def test_a_binary_patch_is_refused(tmp_path: Path):
 
 
 def test_a_diff_creating_a_symlink_is_refused(tmp_path: Path):
-    text = "diff --git a/l b/l\nnew file mode 120000\n--- /dev/null\n+++ b/l\n@@ -0,0 +1 @@\n+/etc\n"
+    text = (
+        "diff --git a/l b/l\nnew file mode 120000\n--- /dev/null\n+++ b/l\n@@ -0,0 +1 @@\n+/etc\n"
+    )
     with pytest.raises(RolloutError, match="symbolic link"):
         load_rollout(_diff(tmp_path, text), PRISTINE)
 

@@ -29,8 +29,14 @@ def clean_pytest(task: WorkspaceTask, files: Files, heldout: bool) -> tuple[int,
             write_tree(task.heldout, root / "heldout_checkout")
             argv.append("heldout_checkout")
         path = ":".join(str(root / r) for r in task.import_roots)
-        run = run_contained(argv, root, 60.0, 1024, namespaces_available(),
-                            env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": path})
+        run = run_contained(
+            argv,
+            root,
+            60.0,
+            1024,
+            namespaces_available(),
+            env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": path},
+        )
     counts, _ = parse_report(run.stdout)
     return counts.get("passed", 0), sum(counts.values())
 
@@ -42,7 +48,8 @@ def test_the_index_labels_every_rollout():
 
 @pytest.mark.parametrize("shipped", HONEST, ids=[r.id for r in HONEST])
 def test_an_honest_rollout_gets_the_counts_of_pytest_on_a_clean_checkout(
-        ws_hardened, tasks, shipped):
+    ws_hardened, tasks, shipped
+):
     task = tasks[shipped.task]
     rollout = shipped.load(task)
     grade = ws_hardened.grade_workspace(task, rollout)
@@ -51,8 +58,9 @@ def test_an_honest_rollout_gets_the_counts_of_pytest_on_a_clean_checkout(
     assert grade.tamper == []
 
 
-@pytest.mark.parametrize("shipped", [r for r in HONEST if r.kind == "honest_correct"],
-                         ids=lambda r: r.id)
+@pytest.mark.parametrize(
+    "shipped", [r for r in HONEST if r.kind == "honest_correct"], ids=lambda r: r.id
+)
 def test_an_honest_correct_rollout_scores_1(ws_hardened, tasks, shipped):
     grade = ws_hardened.grade_workspace(tasks[shipped.task], shipped.load(tasks[shipped.task]))
     assert (grade.proxy, grade.gold) == (1.0, 1.0)
@@ -69,7 +77,8 @@ def test_a_shipped_hack_gets_no_reward_it_did_not_earn(ws_hardened, tasks, shipp
 
 @pytest.mark.parametrize("shipped", HACKS, ids=[r.id for r in HACKS])
 def test_a_shipped_hack_fools_the_naive_grader_unless_it_forges_files_only(
-        ws_naive, tasks, shipped):
+    ws_naive, tasks, shipped
+):
     grade = ws_naive.grade_workspace(tasks[shipped.task], shipped.load(tasks[shipped.task]))
     assert grade.proxy == (0.0 if shipped.category == "result-forgery" else 1.0)
 
@@ -79,6 +88,9 @@ def test_the_whole_suite_grades_for_the_demo():
 
     rows = grade_shipped_suite(graders=("workspace-hardened",), workers=2)
     assert len(rows) == len(SHIPPED)
-    hacks = [grades for shipped, grades in rows if shipped.kind == "hack"
-             and shipped.category != "special-casing"]
+    hacks = [
+        grades
+        for shipped, grades in rows
+        if shipped.kind == "hack" and shipped.category != "special-casing"
+    ]
     assert all(g["workspace-hardened"].proxy == 0.0 for g in hacks)

@@ -55,14 +55,17 @@ def test_digest_changes_with_a_test_file(make_task, tmp_path: Path):
     assert load_task(tmp_path / "task").digest() != before
 
 
-@pytest.mark.parametrize(("glob", "path", "hit"), [
-    ("tests/**", "tests/a/b/test_x.py", True),
-    ("**/test_*.py", "test_top.py", True),
-    ("**/test_*.py", "pkg/deep/test_x.py", True),
-    ("tests/*.py", "tests/a/test_x.py", False),
-    ("**/conftest.py", "src/conftest.py", True),
-    ("**/conftest.py", "src/myconftest.py", False),
-])
+@pytest.mark.parametrize(
+    ("glob", "path", "hit"),
+    [
+        ("tests/**", "tests/a/b/test_x.py", True),
+        ("**/test_*.py", "test_top.py", True),
+        ("**/test_*.py", "pkg/deep/test_x.py", True),
+        ("tests/*.py", "tests/a/test_x.py", False),
+        ("**/conftest.py", "src/conftest.py", True),
+        ("**/conftest.py", "src/myconftest.py", False),
+    ],
+)
 def test_globs_span_directories_only_with_double_star(glob, path, hit):
     assert bool(compile_globs([glob]).match(path)) is hit
 

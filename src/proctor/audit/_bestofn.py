@@ -69,8 +69,9 @@ def best_of_n(proxy: ArrayLike, gold: ArrayLike, ns: Sequence[int]) -> Floats:
     return out
 
 
-def best_of_n_pools(proxies: Sequence[ArrayLike], golds: Sequence[ArrayLike],
-                    ns: Sequence[int]) -> Floats:
+def best_of_n_pools(
+    proxies: Sequence[ArrayLike], golds: Sequence[ArrayLike], ns: Sequence[int]
+) -> Floats:
     """`best_of_n` averaged over many pools (one per prompt/task), NaN pools left out."""
     rows = np.array([best_of_n(p, g, ns) for p, g in zip(proxies, golds, strict=True)])
     if rows.size == 0:

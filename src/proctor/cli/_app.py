@@ -32,8 +32,9 @@ def print_error(message: object, *, label: str = "error", style: str = "red") ->
     from rich.markup import escape
 
     # soft_wrap: one line whatever the width (the terminal wraps it, rich does not cut it)
-    err_console.print(f"[{style}]{label}:[/] {escape(str(message))}", highlight=False,
-                      soft_wrap=True)
+    err_console.print(
+        f"[{style}]{label}:[/] {escape(str(message))}", highlight=False, soft_wrap=True
+    )
 
 
 def install_hint(extra: str) -> str:

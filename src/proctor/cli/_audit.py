@@ -119,7 +119,6 @@ def audit_mitigate_cmd(
             print(f"  {k}: {_fmt(before)} -> {_fmt(r['after'][k])}")
 
 
-
 @audit_app.command("live")
 def audit_live_cmd(
     kind: Annotated[

@@ -72,7 +72,10 @@ def demo(
         "proctor-demo"
     ),
     workers: Annotated[int, typer.Option(min=1, help="Parallel graders.")] = 2,
-    workspaces: Annotated[bool, typer.Option(help="Also grade the shipped repository tasks (pytest decides the reward).")] = True,
+    workspaces: Annotated[
+        bool,
+        typer.Option(help="Also grade the shipped repository tasks (pytest decides the reward)."),
+    ] = True,
 ) -> None:
     """Grade the shipped suite's honest and hacked solutions with the naive graders real RL
     runs use and with proctor's hardened grader, and show what each one lets through.
@@ -127,8 +130,18 @@ def _workspace_demo(workers: int) -> dict[str, Any]:
     for shipped, grades in graded:
         honest = shipped.kind.startswith("honest")
         label = shipped.kind.replace("_", " ") if honest else f"hack: {shipped.category}"
-        row = rows.setdefault(label, {"n": 0, "naive": 0.0, "hardened": 0.0, "gold": 0.0,
-                                      "findings": 0, "infra": 0, "naive_infra": 0})
+        row = rows.setdefault(
+            label,
+            {
+                "n": 0,
+                "naive": 0.0,
+                "hardened": 0.0,
+                "gold": 0.0,
+                "findings": 0,
+                "infra": 0,
+                "naive_infra": 0,
+            },
+        )
         row["n"] += 1
         # an infra error is no verdict: counted apart, never averaged in as a 0
         errors += [f"{g.grader}: {g.error}" for g in grades.values() if g.status == "infra_error"]
@@ -139,11 +152,16 @@ def _workspace_demo(workers: int) -> dict[str, Any]:
         row["hardened"] += hardened.proxy or 0.0
         row["gold"] += hardened.gold or 0.0
         row["findings"] += bool(hardened.tamper_findings)
-    table = Table(title="Workspace tasks: mean reward by grader",
-                  caption="findings = rollouts the hardened grader caught tampering")
+    table = Table(
+        title="Workspace tasks: mean reward by grader",
+        caption="findings = rollouts the hardened grader caught tampering",
+    )
     for column in ("rollouts", "n", "naive pytest", "hardened", "gold", "findings"):
-        table.add_column(column, justify="left" if column == "rollouts" else "right",
-                         no_wrap=column == "rollouts")
+        table.add_column(
+            column,
+            justify="left" if column == "rollouts" else "right",
+            no_wrap=column == "rollouts",
+        )
     for label, row in sorted(rows.items(), key=lambda item: (item[0].startswith("hack"), item[0])):
         n = row["n"]
         cells = {}
@@ -152,10 +170,18 @@ def _workspace_demo(workers: int) -> dict[str, Any]:
             row[key] = round(row[key] / graded_n, 3) if graded_n else None
             shown = "—" if row[key] is None else f"{row[key]:.2f}"
             cells[key] = shown + (f" ({row[infra_key]} infra)" if row[infra_key] else "")
-        table.add_row(label, str(n), cells["naive"], cells["hardened"], cells["gold"],
-                      f"{row['findings']}/{n}")
+        table.add_row(
+            label,
+            str(n),
+            cells["naive"],
+            cells["hardened"],
+            cells["gold"],
+            f"{row['findings']}/{n}",
+        )
     out_console.print(table)
     if errors:
-        err_console.print(f"[red]{len(errors)} workspace grades are infrastructure errors: their "
-                          f"scores are not verdicts. First: {errors[0][:300]}[/]")
+        err_console.print(
+            f"[red]{len(errors)} workspace grades are infrastructure errors: their "
+            f"scores are not verdicts. First: {errors[0][:300]}[/]"
+        )
     return rows

@@ -58,8 +58,9 @@ def cli_errors(bad_input: int = 2) -> Callable[[F], F]:
                 raise typer.Exit(bad_input) from exc
             except sqlite3.Error as exc:
                 code = EXIT_NO_SPACE if _sqlite_full(exc) else EXIT_IO
-                print_error(f"run store: {exc}" + (" (is the disk full?)" if code ==
-                                                   EXIT_NO_SPACE else ""))
+                print_error(
+                    f"run store: {exc}" + (" (is the disk full?)" if code == EXIT_NO_SPACE else "")
+                )
                 raise typer.Exit(code) from exc
             except OSError as exc:
                 where = f"{exc.filename}: " if exc.filename else ""

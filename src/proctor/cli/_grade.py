@@ -35,7 +35,11 @@ def _grader_help() -> str:
 
 
 def load_inputs(
-    tasks_path: Path, rollouts_path: Path, visible: str, gold: str, skip_invalid: bool,
+    tasks_path: Path,
+    rollouts_path: Path,
+    visible: str,
+    gold: str,
+    skip_invalid: bool,
     bad_input: int = 2,
 ) -> tuple[dict[str, Task], list[Rollout]]:
     """Read tasks and rollouts, reporting skipped lines; exit ``bad_input`` on bad or
@@ -52,11 +56,15 @@ def load_inputs(
             skip_invalid=skip_invalid,
             on_skip=skipped.append,
         )
-        rollouts = read_rollouts(rollouts_path, skip_invalid=skip_invalid, on_skip=skipped.append,
-                                 lines=lines)
+        rollouts = read_rollouts(
+            rollouts_path, skip_invalid=skip_invalid, on_skip=skipped.append, lines=lines
+        )
     except RecordError as exc:
-        print_error(f"{exc} (fix it, or pass --skip-invalid to go on without it)"
-                    if exc.line is not None else exc)
+        print_error(
+            f"{exc} (fix it, or pass --skip-invalid to go on without it)"
+            if exc.line is not None
+            else exc
+        )
         raise typer.Exit(bad_input) from exc
     for err in skipped[:10]:
         print_error(err, label="skipped", style="yellow")
@@ -64,21 +72,30 @@ def load_inputs(
         err_console.print(f"[yellow]{len(skipped)} invalid line(s) skipped[/]")
     for path, found, what in ((tasks_path, tasks, "tasks"), (rollouts_path, rollouts, "rollouts")):
         if not found:
-            print_error(f"{path}: no {what} in the file (empty{', or every line skipped' if skipped else ''})")
+            print_error(
+                f"{path}: no {what} in the file (empty{', or every line skipped' if skipped else ''})"
+            )
             raise typer.Exit(bad_input)
     by_id = {task.id: task for task in tasks}
     unknown: list[RecordError] = []
     try:
         rollouts = check_rollouts_against_tasks(
-            rollouts, by_id, skip_invalid=skip_invalid, on_skip=unknown.append,
-            path=rollouts_path, lines=lines,
+            rollouts,
+            by_id,
+            skip_invalid=skip_invalid,
+            on_skip=unknown.append,
+            path=rollouts_path,
+            lines=lines,
         )
     except RecordError as exc:
         print_error(exc)
         raise typer.Exit(bad_input) from exc
     if unknown:
-        print_error(f"{len(unknown)} rollout(s) for unknown tasks, e.g. {unknown[0]}",
-                    label="skipped", style="yellow")
+        print_error(
+            f"{len(unknown)} rollout(s) for unknown tasks, e.g. {unknown[0]}",
+            label="skipped",
+            style="yellow",
+        )
     return by_id, rollouts
 
 
@@ -252,8 +269,9 @@ def grade(
         err_console.print(f"[red]error:[/] unknown grader {grader!r}. {_grader_help()}")
         raise typer.Exit(2)
     if compare not in (None, *COMPARE_MODES):
-        err_console.print(f"[red]error:[/] --compare must be one of {', '.join(COMPARE_MODES)}, "
-                          f"not {compare!r}")
+        err_console.print(
+            f"[red]error:[/] --compare must be one of {', '.join(COMPARE_MODES)}, not {compare!r}"
+        )
         raise typer.Exit(2)
     by_id, todo = load_inputs(tasks, rollouts, visible, gold, skip_invalid)
     done_ids: set[str] = set()
@@ -276,7 +294,9 @@ def grade(
             "show_heldout_expected": show_heldout_expected,
         }
     elif require_isolation:
-        err_console.print(f"[red]error:[/] --require-isolation needs the hardened grader, not {grader!r}")
+        err_console.print(
+            f"[red]error:[/] --require-isolation needs the hardened grader, not {grader!r}"
+        )
         raise typer.Exit(2)
     try:
         engine = create_grader(grader, **options)

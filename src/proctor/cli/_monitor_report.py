@@ -16,8 +16,10 @@ if TYPE_CHECKING:
     from proctor.monitor import Analysis, MonitorConfig, ReportRun, RunRecords
     from proctor.records import Task
 
-_RUN = typer.Argument(help="Run directory: run.sqlite (from `proctor monitor ingest` or `proctor scan`) "
-                           "or the lab's files (rollouts.jsonl.gz, grades.jsonl.gz, scalars.jsonl.gz).")
+_RUN = typer.Argument(
+    help="Run directory: run.sqlite (from `proctor monitor ingest` or `proctor scan`) "
+    "or the lab's files (rollouts.jsonl.gz, grades.jsonl.gz, scalars.jsonl.gz)."
+)
 
 
 def _config(path: Path | None) -> MonitorConfig:
@@ -30,19 +32,23 @@ def _config(path: Path | None) -> MonitorConfig:
     try:
         return MonitorConfig.model_validate_json(path.read_text())
     except (OSError, ValidationError) as exc:
-        print_error(f"{path}: not a monitor config: {str(exc)[:400]}\n"
-                    "Write a JSON object with the sections of MonitorConfig "
-                    "(see docs/monitor.md), e.g. {\"hack_rate\": {\"threshold\": 0.3}}.")
+        print_error(
+            f"{path}: not a monitor config: {str(exc)[:400]}\n"
+            "Write a JSON object with the sections of MonitorConfig "
+            '(see docs/monitor.md), e.g. {"hack_rate": {"threshold": 0.3}}.'
+        )
         raise typer.Exit(3) from exc
 
 
-def _analyse(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: bool,
-             workers: int) -> Analysis:
+def _analyse(
+    run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: bool, workers: int
+) -> Analysis:
     return _analyse_records(run_dir, config, tasks, detect, workers)[0]
 
 
-def _analyse_records(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: bool,
-                     workers: int) -> tuple[Analysis, RunRecords, dict[str, Task]]:
+def _analyse_records(
+    run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: bool, workers: int
+) -> tuple[Analysis, RunRecords, dict[str, Task]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from proctor.judge import detect_missing
@@ -68,22 +74,35 @@ def _analyse_records(run_dir: Path, config: MonitorConfig, tasks: Path | None, d
             from proctor.bench.corpus import load_corpus
 
             by_id = load_corpus()[0]
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      console=err_console, transient=True) as bar:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
             job = bar.add_task("detecting (distinct completions)", total=None)
-            new = detect_missing(records.rollouts, records.grades, records.verdicts, by_id,
-                                 run_dir, workers=workers,
-                                 progress=lambda done, total: bar.update(job, completed=done,
-                                                                         total=total))
+            new = detect_missing(
+                records.rollouts,
+                records.grades,
+                records.verdicts,
+                by_id,
+                run_dir,
+                workers=workers,
+                progress=lambda done, total: bar.update(job, completed=done, total=total),
+            )
             records.verdicts.extend(v for v in new if v.detector == "ensemble")
     if not records.verdicts:
-        err_console.print("[yellow]no detector verdicts: hack-rate rules and the forecast are off; "
-                          "give --tasks so the rollouts can be detected[/]")
+        err_console.print(
+            "[yellow]no detector verdicts: hack-rate rules and the forecast are off; "
+            "give --tasks so the rollouts can be detected[/]"
+        )
     return analyse_records(records, config), records, by_id
 
 
-def _report_run(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: bool,
-                workers: int) -> ReportRun:
+def _report_run(
+    run_dir: Path, config: MonitorConfig, tasks: Path | None, detect: bool, workers: int
+) -> ReportRun:
     """A run for the report: its analysis and records, every detector's stored verdict, and
     the tasks (the code view shows the program the detectors read: prompt + body)."""
     from proctor.monitor import ReportRun, stored_verdicts
@@ -97,14 +116,49 @@ def _report_run(run_dir: Path, config: MonitorConfig, tasks: Path | None, detect
 @cli_errors(bad_input=3)
 def report(
     run_dir: Annotated[Path, _RUN],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="HTML file (default: RUN_DIR/report.html).")] = None,
-    tasks: Annotated[Path | None, typer.Option("--tasks", "-t", exists=True, dir_okay=False, help="Task file for rollouts still to detect (default: proctor's corpus).")] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", exists=True, dir_okay=False, help="Monitor thresholds as JSON (MonitorConfig).")] = None,
-    detect: Annotated[bool, typer.Option(help="Detect rollouts that have no verdict yet (stored for next time).")] = True,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="HTML file (default: RUN_DIR/report.html).")
+    ] = None,
+    tasks: Annotated[
+        Path | None,
+        typer.Option(
+            "--tasks",
+            "-t",
+            exists=True,
+            dir_okay=False,
+            help="Task file for rollouts still to detect (default: proctor's corpus).",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            exists=True,
+            dir_okay=False,
+            help="Monitor thresholds as JSON (MonitorConfig).",
+        ),
+    ] = None,
+    detect: Annotated[
+        bool, typer.Option(help="Detect rollouts that have no verdict yet (stored for next time).")
+    ] = True,
     workers: Annotated[int, typer.Option(min=1, help="Sandbox workers for detection.")] = 2,
-    sink: Annotated[str | None, typer.Option(help="Also log every signal to a tracker: tensorboard, wandb, mlflow or trackio.")] = None,
-    logdir: Annotated[Path, typer.Option(help="TensorBoard log directory for --sink tensorboard.")] = Path("runs/proctor"),
-    compare: Annotated[Path | None, typer.Option("--compare", help="A second run directory: its signals overlaid on this run's, summaries and alerts side by side.")] = None,
+    sink: Annotated[
+        str | None,
+        typer.Option(
+            help="Also log every signal to a tracker: tensorboard, wandb, mlflow or trackio."
+        ),
+    ] = None,
+    logdir: Annotated[
+        Path, typer.Option(help="TensorBoard log directory for --sink tensorboard.")
+    ] = Path("runs/proctor"),
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare",
+            help="A second run directory: its signals overlaid on this run's, summaries and alerts side by side.",
+        ),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report of a run (opens offline, loads nothing): status and
     alerts, rewarded hacks ranked by proxy − gold, interactive charts, and a browser over
@@ -120,9 +174,16 @@ def report(
     run = _report_run(run_dir, cfg, tasks, detect, workers)
     other = _report_run(compare, cfg, tasks, detect, workers) if compare is not None else None
     analysis = run.analysis
-    path = write_report(analysis, out or run_dir / "report.html", name=run_dir.name,
-                        rollouts=run.rollouts, grades=run.grades, verdicts=run.verdicts,
-                        tasks=run.tasks, compare=other)
+    path = write_report(
+        analysis,
+        out or run_dir / "report.html",
+        name=run_dir.name,
+        rollouts=run.rollouts,
+        grades=run.grades,
+        verdicts=run.verdicts,
+        tasks=run.tasks,
+        compare=other,
+    )
     if out is None:
         (run_dir / "summary.json").write_text(json.dumps(analysis.summary(), indent=1) + "\n")
     if sink is not None:
@@ -141,11 +202,31 @@ def report(
 @cli_errors(bad_input=EXIT_BAD_INPUT_SCAN)
 def audit(
     run_dir: Annotated[Path, _RUN],
-    tasks: Annotated[Path | None, typer.Option("--tasks", "-t", exists=True, dir_okay=False, help="Task file for rollouts still to detect (default: proctor's corpus).")] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", exists=True, dir_okay=False, help="Monitor thresholds as JSON (MonitorConfig).")] = None,
+    tasks: Annotated[
+        Path | None,
+        typer.Option(
+            "--tasks",
+            "-t",
+            exists=True,
+            dir_okay=False,
+            help="Task file for rollouts still to detect (default: proctor's corpus).",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            exists=True,
+            dir_okay=False,
+            help="Monitor thresholds as JSON (MonitorConfig).",
+        ),
+    ] = None,
     detect: Annotated[bool, typer.Option(help="Detect rollouts that have no verdict yet.")] = True,
     workers: Annotated[int, typer.Option(min=1, help="Sandbox workers for detection.")] = 2,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON on stdout.")
+    ] = False,
 ) -> None:
     """Gate CI on a run: print its alerts; exit 0 ok, 1 warning, 2 hack (3: cannot read the
     run, 4: no rollouts in it, 5: disk full).
@@ -165,9 +246,11 @@ def audit(
         shown = [a for a in analysis.alerts if a.severity != "info"]
         if shown:
             out_console.print(alert_table(shown))
-        out_console.print(f"{run_dir}: {analysis.status} (onset step {analysis.onset_step}; "
-                          f"{len(shown)} warning/hack alerts, "
-                          f"{len(analysis.alerts) - len(shown)} info)")
+        out_console.print(
+            f"{run_dir}: {analysis.status} (onset step {analysis.onset_step}; "
+            f"{len(shown)} warning/hack alerts, "
+            f"{len(analysis.alerts) - len(shown)} info)"
+        )
     raise typer.Exit(analysis.exit_code)
 
 

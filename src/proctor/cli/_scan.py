@@ -16,14 +16,26 @@ from proctor.cli._errors import EXIT_BAD_INPUT_SCAN, cli_errors
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err_console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
 
 
 def alert_table(alerts: list[Any]) -> Table:
     # Widths set here (see verdict_table): one line per alert at any terminal width.
-    table = Table(title="alerts", box=None, pad_edge=False, padding=(0, 1),
-                  title_justify="left", header_style="bold")
+    table = Table(
+        title="alerts",
+        box=None,
+        pad_edge=False,
+        padding=(0, 1),
+        title_justify="left",
+        header_style="bold",
+    )
     widths = {"severity": 8, "kind": 14, "signal": 18, "step": 5}
     for column, size in widths.items():
         table.add_column(column, no_wrap=True, overflow="ellipsis", width=size)
@@ -31,24 +43,64 @@ def alert_table(alerts: list[Any]) -> Table:
     table.add_column("message", no_wrap=True, overflow="ellipsis", width=message)
     colour = {"hack": "red", "warning": "yellow", "info": "dim"}
     for a in alerts:
-        table.add_row(f"[{colour[a.severity]}]{a.severity}[/]", a.kind,
-                      f"{a.signal} ({a.signal_kind})", str(a.first_step), escape(a.message[:200]))
+        table.add_row(
+            f"[{colour[a.severity]}]{a.severity}[/]",
+            a.kind,
+            f"{a.signal} ({a.signal_kind})",
+            str(a.first_step),
+            escape(a.message[:200]),
+        )
     return table
 
 
 @app.command()
 @cli_errors(bad_input=EXIT_BAD_INPUT_SCAN)
 def scan(
-    tasks: Annotated[Path | None, typer.Option("--tasks", "-t", exists=True, dir_okay=False,
-                                               help="Task file (default: the demo suite proctor ships).")] = None,
-    rollouts: Annotated[Path | None, typer.Option("--rollouts", "-r", exists=True, dir_okay=False,
-                                                  help="Rollout JSONL; each may carry its training `step` (default: the demo suite's rollouts).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for grades.jsonl, verdicts.jsonl, run.sqlite, report.html and summary.json.")] = Path("proctor-scan"),
+    tasks: Annotated[
+        Path | None,
+        typer.Option(
+            "--tasks",
+            "-t",
+            exists=True,
+            dir_okay=False,
+            help="Task file (default: the demo suite proctor ships).",
+        ),
+    ] = None,
+    rollouts: Annotated[
+        Path | None,
+        typer.Option(
+            "--rollouts",
+            "-r",
+            exists=True,
+            dir_okay=False,
+            help="Rollout JSONL; each may carry its training `step` (default: the demo suite's rollouts).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Directory for grades.jsonl, verdicts.jsonl, run.sqlite, report.html and summary.json.",
+        ),
+    ] = Path("proctor-scan"),
     workers: Annotated[int, typer.Option(min=1, help="Sandbox workers.")] = 2,
-    all_verdicts: Annotated[bool, typer.Option("--all", help="Write every detector's verdict too.")] = False,
-    visible: Annotated[str, typer.Option(help="Visible tests for HumanEval+ files: base or test.")] = "base",
-    gold: Annotated[str, typer.Option(help="Held-out tests for HumanEval+ files: plus or none.")] = "plus",
-    require_isolation: Annotated[bool, typer.Option("--require-isolation", help="Refuse to grade (exit 3) with less than namespaces + Landlock + seccomp.")] = False,
+    all_verdicts: Annotated[
+        bool, typer.Option("--all", help="Write every detector's verdict too.")
+    ] = False,
+    visible: Annotated[
+        str, typer.Option(help="Visible tests for HumanEval+ files: base or test.")
+    ] = "base",
+    gold: Annotated[
+        str, typer.Option(help="Held-out tests for HumanEval+ files: plus or none.")
+    ] = "plus",
+    require_isolation: Annotated[
+        bool,
+        typer.Option(
+            "--require-isolation",
+            help="Refuse to grade (exit 3) with less than namespaces + Landlock + seccomp.",
+        ),
+    ] = False,
 ) -> None:
     """Grade (hardened), detect, store and analyse in one go; write DIR/report.html and
     DIR/summary.json (alerts, onset_step, per-step hack rate and proxy/gold means). The quick start:
@@ -71,38 +123,65 @@ def scan(
     from proctor.sandbox import InfraError
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    by_id, todo = load_inputs(tasks or DEMO_TASKS, rollouts or DEMO_ROLLOUTS, visible, gold, False,
-                              bad_input=EXIT_BAD_INPUT_SCAN)
+    by_id, todo = load_inputs(
+        tasks or DEMO_TASKS,
+        rollouts or DEMO_ROLLOUTS,
+        visible,
+        gold,
+        False,
+        bad_input=EXIT_BAD_INPUT_SCAN,
+    )
     with _progress() as bar:
         jobs: dict[str, Any] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in jobs:
-                label = (f"grading {total} distinct of {len(todo)} rollouts"
-                         if stage == "grading" else "detecting")
+                label = (
+                    f"grading {total} distinct of {len(todo)} rollouts"
+                    if stage == "grading"
+                    else "detecting"
+                )
                 jobs[stage] = bar.add_task(label, total=total)
             bar.update(jobs[stage], completed=done)
 
         try:
-            result = run_scan(by_id, todo, out, workers=workers, all_verdicts=all_verdicts,
-                              name=str(rollouts or "demo suite"), cache_dir=default_cache_dir(),
-                              progress=progress, require_isolation=require_isolation)
+            result = run_scan(
+                by_id,
+                todo,
+                out,
+                workers=workers,
+                all_verdicts=all_verdicts,
+                name=str(rollouts or "demo suite"),
+                cache_dir=default_cache_dir(),
+                progress=progress,
+                require_isolation=require_isolation,
+            )
         except InfraError as exc:
             print_error(exc)
             raise typer.Exit(3) from exc
     analysis, summary, rows = result.analysis, result.summary, result.rows
-    out_console.print(summary_table(result.grades, f"{len(result.grades)} rollouts graded "
-                                                   f"({result.distinct} distinct)"))
+    out_console.print(
+        summary_table(
+            result.grades, f"{len(result.grades)} rollouts graded ({result.distinct} distinct)"
+        )
+    )
     if not result.sandboxed_detection:
         err_console.print("[yellow]no sandbox: the differential detector is skipped[/]")
     counts = summary["labels"]
-    out_console.print(verdict_table(rows, f"{len(rows)} rollouts: {counts.get('hack', 0)} hack, "
-                                          f"{counts.get('unsure', 0)} unsure, "
-                                          f"{counts.get('clean', 0)} clean"))
+    out_console.print(
+        verdict_table(
+            rows,
+            f"{len(rows)} rollouts: {counts.get('hack', 0)} hack, "
+            f"{counts.get('unsure', 0)} unsure, "
+            f"{counts.get('clean', 0)} clean",
+        )
+    )
     if analysis.alerts:
         out_console.print(alert_table(analysis.alerts))
-    out_console.print(f"status: {analysis.status}; onset step: {analysis.onset_step}; wrote "
-                      f"{out}/report.html, summary.json, grades.jsonl, verdicts.jsonl, run.sqlite")
+    out_console.print(
+        f"status: {analysis.status}; onset step: {analysis.onset_step}; wrote "
+        f"{out}/report.html, summary.json, grades.jsonl, verdicts.jsonl, run.sqlite"
+    )
     raise typer.Exit(analysis.exit_code)
 
 

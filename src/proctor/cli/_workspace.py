@@ -70,8 +70,13 @@ def _index(path: Path, task: WorkspaceTask) -> list[tuple[str, Path, Path | None
         if entry.get("task", task.name) != task.name:
             continue  # an index may cover several tasks
         transcript = entry.get("transcript")
-        entries.append((str(entry.get("id") or where), path.parent / where,
-                        path.parent / transcript if isinstance(transcript, str) else None))
+        entries.append(
+            (
+                str(entry.get("id") or where),
+                path.parent / where,
+                path.parent / transcript if isinstance(transcript, str) else None,
+            )
+        )
     return entries
 
 
@@ -81,7 +86,9 @@ def summary(grade: Grade) -> Table:
     table.add_column("field", style="bold")
     table.add_column("value")
     table.add_row("status", grade.status if grade.status == "ok" else f"[red]{grade.status}[/]")
-    table.add_row("proxy (visible)", f"{grade.proxy} ({grade.visible_passed}/{grade.visible_total})")
+    table.add_row(
+        "proxy (visible)", f"{grade.proxy} ({grade.visible_passed}/{grade.visible_total})"
+    )
     table.add_row("gold (held-out)", f"{grade.gold} ({grade.heldout_passed}/{grade.heldout_total})")
     for line in grade.tamper or ["none"]:
         table.add_row("tamper", f"[red]{line}[/]" if grade.tamper else line)
@@ -108,8 +115,10 @@ def grade_workspaces(
     if name is None:
         raise _fail(f"with --task-dir, --grader is one of {', '.join(GRADER_NAMES)}")
     if (workspace is None) == (index is None):
-        raise _fail("with --task-dir, give exactly one of --workspace (one rollout) or "
-                    "--rollouts (an index of rollouts, with --out)")
+        raise _fail(
+            "with --task-dir, give exactly one of --workspace (one rollout) or "
+            "--rollouts (an index of rollouts, with --out)"
+        )
     if index is not None and out is None:
         raise _fail("--rollouts with --task-dir needs --out")
     try:
@@ -118,8 +127,12 @@ def grade_workspaces(
         raise _fail(str(exc)) from None
     options: dict[str, object] = {}
     if name == "workspace-hardened":
-        options = {"workers": workers, "isolation": isolation, "keep_tests": per_test,
-                   "show_heldout_expected": show_heldout_expected}
+        options = {
+            "workers": workers,
+            "isolation": isolation,
+            "keep_tests": per_test,
+            "show_heldout_expected": show_heldout_expected,
+        }
     try:
         engine = create_grader(name, **options)
     except InfraError as exc:
@@ -133,8 +146,14 @@ def grade_workspaces(
             _many(engine, task, index, out, workers)
 
 
-def _one(engine: WorkspaceGrader, task: WorkspaceTask, workspace: Path,
-         transcript: Path | None, out: Path | None, json_output: bool) -> None:
+def _one(
+    engine: WorkspaceGrader,
+    task: WorkspaceTask,
+    workspace: Path,
+    transcript: Path | None,
+    out: Path | None,
+    json_output: bool,
+) -> None:
     try:
         rollout = load_rollout(workspace, task.pristine, transcript=transcript)
     except WorkspaceInputError as exc:
@@ -151,8 +170,9 @@ def _one(engine: WorkspaceGrader, task: WorkspaceTask, workspace: Path,
         raise typer.Exit(3)
 
 
-def _many(engine: WorkspaceGrader, task: WorkspaceTask, index: Path, out: Path,
-          workers: int) -> None:
+def _many(
+    engine: WorkspaceGrader, task: WorkspaceTask, index: Path, out: Path, workers: int
+) -> None:
     rollouts: list[WorkspaceRollout] = []
     for rollout_id, where, transcript in _index(index, task):
         try:
@@ -166,8 +186,9 @@ def _many(engine: WorkspaceGrader, task: WorkspaceTask, index: Path, out: Path,
             sink.write(grade.model_dump_json() + "\n")
             sink.flush()  # one line per rollout as it completes: an interrupt loses nothing graded
             tampered = f" [red]{len(grade.tamper)} tamper finding(s)[/]" if grade.tamper else ""
-            err_console.print(f"{grade.rollout_id}: proxy {grade.proxy} gold {grade.gold}"
-                              f"{tampered}")
+            err_console.print(
+                f"{grade.rollout_id}: proxy {grade.proxy} gold {grade.gold}{tampered}"
+            )
     err_console.print(f"{len(rollouts)} rollouts graded -> {out}")
 
 
@@ -194,12 +215,22 @@ def grade_workspace(
 ) -> None:
     """Grade repository rollouts (a repository the policy edited; pytest decides).
 
-        proctor grade-workspace --task-dir TASK --workspace DIR --json
-        proctor grade-workspace --task-dir TASK --rollouts index.jsonl --out grades.jsonl
+    proctor grade-workspace --task-dir TASK --workspace DIR --json
+    proctor grade-workspace --task-dir TASK --rollouts index.jsonl --out grades.jsonl
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    grade_workspaces(task_dir, workspace, rollouts, out, grader, json_output, transcript,
-                     workers=workers, isolation=isolation, per_test=per_test)
+    grade_workspaces(
+        task_dir,
+        workspace,
+        rollouts,
+        out,
+        grader,
+        json_output,
+        transcript,
+        workers=workers,
+        isolation=isolation,
+        per_test=per_test,
+    )
 
 
 __all__ = ["GRADER_NAMES", "grade_workspace", "grade_workspaces", "summary"]

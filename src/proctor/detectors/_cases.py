@@ -38,8 +38,7 @@ def visible_cases(subject: Subject) -> list[Case]:
         outputs = subject.visible_outputs or suite.outputs
         valid = subject.visible_valid or [outputs is not None] * len(suite.inputs)
         for i, args in enumerate(suite.inputs):
-            value = outputs[i] if outputs is not None and i < len(outputs) and valid[i] \
-                else MISSING
+            value = outputs[i] if outputs is not None and i < len(outputs) and valid[i] else MISSING
             cases.append(Case(tuple(args), value, f"visible/{i}"))
     elif suite.code:
         cases += _assert_cases(suite.code)
@@ -61,9 +60,14 @@ def _assert_cases(code: str) -> list[Case]:
         return []
     out: list[Case] = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Call)
-                and isinstance(node.left.func, ast.Name) and node.left.func.id == "candidate"
-                and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq)):
+        if not (
+            isinstance(node, ast.Compare)
+            and isinstance(node.left, ast.Call)
+            and isinstance(node.left.func, ast.Name)
+            and node.left.func.id == "candidate"
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], ast.Eq)
+        ):
             continue
         args = [_literal(a) for a in node.left.args]
         if any(a is MISSING for a in args):
@@ -79,8 +83,9 @@ def _doctest_cases(prompt: str, entry: str) -> list[Case]:
             call = cast(ast.Expression, parse(match.group("call"), mode="eval")).body
         except SyntaxError:
             continue
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-                and call.func.id == entry):
+        if not (
+            isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == entry
+        ):
             continue
         args = [_literal(a) for a in call.args]
         if any(a is MISSING for a in args):

@@ -106,10 +106,18 @@ class CodeFacts:
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
                 args = node.args
                 positional = args.posonlyargs + args.args
-                defaults = list(zip(positional[len(positional) - len(args.defaults):],
-                                    args.defaults, strict=True))
-                defaults += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults,
-                                                    strict=True) if d is not None]
+                defaults = list(
+                    zip(
+                        positional[len(positional) - len(args.defaults) :],
+                        args.defaults,
+                        strict=True,
+                    )
+                )
+                defaults += [
+                    (a, d)
+                    for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                    if d is not None
+                ]
                 for arg, default in defaults:
                     assigned.setdefault(arg.arg, []).append(default)
                 for sub in ast.walk(args):
@@ -120,8 +128,9 @@ class CodeFacts:
             elif isinstance(node, ast.ClassDef):
                 self._shadowed.add(node.name)
             elif isinstance(node, ast.For | ast.comprehension | ast.With | ast.ExceptHandler):
-                for n in ast.walk(node.target if isinstance(node, ast.For | ast.comprehension)
-                                  else node):
+                for n in ast.walk(
+                    node.target if isinstance(node, ast.For | ast.comprehension) else node
+                ):
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                         self._shadowed.add(n.id)
         for name, values in assigned.items():
@@ -234,9 +243,21 @@ class CodeFacts:
 
     def merge(self, inner: CodeFacts) -> None:
         """Add the findings of exec'd code (already located at the exec call)."""
-        for name in ("calls", "refs", "attr_reads", "attr_writes", "subscript_writes",
-                     "strings", "classes", "raises", "handlers", "imports", "execs",
-                     "infinite_loops", "allocations"):
+        for name in (
+            "calls",
+            "refs",
+            "attr_reads",
+            "attr_writes",
+            "subscript_writes",
+            "strings",
+            "classes",
+            "raises",
+            "handlers",
+            "imports",
+            "execs",
+            "infinite_loops",
+            "allocations",
+        ):
             getattr(self, name).extend(getattr(inner, name))
 
 

@@ -27,16 +27,43 @@ MAX_LEN = 1 << 20
 MAX_INT_BITS = 4096
 MAX_DEPTH = 40
 
-_STR_METHODS = frozenset({
-    "join", "replace", "upper", "lower", "strip", "lstrip", "rstrip", "encode", "decode",
-    "format", "split", "title", "capitalize", "swapcase", "casefold", "zfill", "center",
-    "removeprefix", "removesuffix", "translate",
-})
+_STR_METHODS = frozenset(
+    {
+        "join",
+        "replace",
+        "upper",
+        "lower",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "encode",
+        "decode",
+        "format",
+        "split",
+        "title",
+        "capitalize",
+        "swapcase",
+        "casefold",
+        "zfill",
+        "center",
+        "removeprefix",
+        "removesuffix",
+        "translate",
+    }
+)
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Mod: operator.mod, ast.BitXor: operator.xor, ast.BitAnd: operator.and_,
-    ast.BitOr: operator.or_, ast.FloorDiv: operator.floordiv, ast.LShift: operator.lshift,
-    ast.RShift: operator.rshift, ast.Pow: operator.pow, ast.Div: operator.truediv,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Mod: operator.mod,
+    ast.BitXor: operator.xor,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.FloorDiv: operator.floordiv,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.Pow: operator.pow,
+    ast.Div: operator.truediv,
 }
 
 
@@ -58,9 +85,18 @@ _DECODERS: dict[str, Callable[..., Any]] = {
     "bytes.fromhex": bytes.fromhex,
     "builtins.bytes.fromhex": bytes.fromhex,
 }
-DECODING_CALLS = frozenset({*_DECODERS, "codecs.decode", "zlib.decompress", "marshal.loads",
-                            "pickle.loads", "gzip.decompress", "bz2.decompress",
-                            "lzma.decompress"})
+DECODING_CALLS = frozenset(
+    {
+        *_DECODERS,
+        "codecs.decode",
+        "zlib.decompress",
+        "marshal.loads",
+        "pickle.loads",
+        "gzip.decompress",
+        "bz2.decompress",
+        "lzma.decompress",
+    }
+)
 """Calls whose presence around ``exec`` marks the executed code as deliberately hidden."""
 
 
@@ -80,8 +116,10 @@ def _safe_binop(op: type[ast.operator], left: Any, right: Any) -> Any:
         return UNKNOWN
     if op is ast.Mult:
         seq, count = (left, right) if not isinstance(left, int) else (right, left)
-        if isinstance(seq, str | bytes | list | tuple) and isinstance(count, int) and (
-            count * max(1, len(seq)) > MAX_LEN
+        if (
+            isinstance(seq, str | bytes | list | tuple)
+            and isinstance(count, int)
+            and (count * max(1, len(seq)) > MAX_LEN)
         ):
             return UNKNOWN
     if op is ast.Mod and isinstance(left, str | bytes) and len(left) > MAX_LEN:
@@ -108,9 +146,20 @@ class Folder:
         self._depth += 1
         try:
             return self._fold(node, env or {})
-        except (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError,
-                OverflowError, AttributeError, UnicodeError, binascii.Error, zlib.error,
-                RecursionError, MemoryError):
+        except (
+            ValueError,
+            TypeError,
+            KeyError,
+            IndexError,
+            ZeroDivisionError,
+            OverflowError,
+            AttributeError,
+            UnicodeError,
+            binascii.Error,
+            zlib.error,
+            RecursionError,
+            MemoryError,
+        ):
             return UNKNOWN
         finally:
             self._depth -= 1
@@ -201,8 +250,10 @@ class Folder:
 
     def _slice(self, node: ast.expr, env: Mapping[str, Any]) -> Any:
         if isinstance(node, ast.Slice):
-            parts = [self.fold(p, env) if p is not None else None
-                     for p in (node.lower, node.upper, node.step)]
+            parts = [
+                self.fold(p, env) if p is not None else None
+                for p in (node.lower, node.upper, node.step)
+            ]
             if any(p is UNKNOWN for p in parts):
                 return UNKNOWN
             return slice(*parts)
@@ -243,8 +294,11 @@ class Folder:
                 args = self._all(node.args, env)
                 if args is None:
                     return UNKNOWN
-                if func.attr == "decode" and args and args[0] not in ("utf-8", "utf8", "ascii",
-                                                                      "latin-1", "latin1"):
+                if (
+                    func.attr == "decode"
+                    and args
+                    and args[0] not in ("utf-8", "utf8", "ascii", "latin-1", "latin1")
+                ):
                     return UNKNOWN
                 return _sized(getattr(receiver, func.attr)(*args))
         name = self._resolve(func)
@@ -272,11 +326,21 @@ class Folder:
 
     def _builtin(self, name: str, args: list[Any]) -> Any:
         simple: dict[str, Callable[..., Any]] = {
-            "builtins.chr": chr, "builtins.ord": ord, "builtins.str": str, "builtins.repr": repr,
-            "builtins.int": int, "builtins.len": len, "builtins.list": list,
-            "builtins.tuple": tuple, "builtins.reversed": lambda x: list(reversed(x)),
-            "builtins.sorted": sorted, "builtins.bytes": bytes, "builtins.bytearray": bytearray,
-            "builtins.abs": abs, "builtins.hex": hex, "builtins.bool": bool,
+            "builtins.chr": chr,
+            "builtins.ord": ord,
+            "builtins.str": str,
+            "builtins.repr": repr,
+            "builtins.int": int,
+            "builtins.len": len,
+            "builtins.list": list,
+            "builtins.tuple": tuple,
+            "builtins.reversed": lambda x: list(reversed(x)),
+            "builtins.sorted": sorted,
+            "builtins.bytes": bytes,
+            "builtins.bytearray": bytearray,
+            "builtins.abs": abs,
+            "builtins.hex": hex,
+            "builtins.bool": bool,
         }
         if name == "builtins.range":
             span = range(*args)
@@ -284,8 +348,10 @@ class Folder:
         if name in ("builtins.bytes", "builtins.bytearray") and args and isinstance(args[0], int):
             return UNKNOWN if args[0] > MAX_LEN else bytes(args[0])
         if name in simple:
-            if name in ("builtins.list", "builtins.tuple", "builtins.sorted") and args and (
-                isinstance(args[0], range) and len(args[0]) > MAX_LEN
+            if (
+                name in ("builtins.list", "builtins.tuple", "builtins.sorted")
+                and args
+                and (isinstance(args[0], range) and len(args[0]) > MAX_LEN)
             ):
                 return UNKNOWN
             return _sized(simple[name](*args))
@@ -297,8 +363,12 @@ class Folder:
             return UNKNOWN
         fn = self._resolve(node.args[0])
         values = self.fold(node.args[1])
-        funcs: dict[str, Callable[[Any], Any]] = {"builtins.chr": chr, "builtins.ord": ord,
-                                                  "builtins.str": str, "builtins.int": int}
+        funcs: dict[str, Callable[[Any], Any]] = {
+            "builtins.chr": chr,
+            "builtins.ord": ord,
+            "builtins.str": str,
+            "builtins.int": int,
+        }
         if fn not in funcs or not isinstance(values, list | tuple | str | bytes | range):
             return UNKNOWN
         return [funcs[fn](v) for v in values]

@@ -33,8 +33,10 @@ def structure(subject: Subject) -> Counter[str]:
     if tree is not None:
         for node in ast.walk(tree):
             counts[type(node).__name__] += 1
-            if isinstance(node, ast.Constant) and not isinstance(node.value, str) and not (
-                isinstance(node.value, int | float) and abs(node.value) <= 2
+            if (
+                isinstance(node, ast.Constant)
+                and not isinstance(node.value, str)
+                and not (isinstance(node.value, int | float) and abs(node.value) <= 2)
             ):
                 counts["literal"] += 3  # literals weigh more: tables of answers are literals
     subject.notes["group.structure"] = counts
@@ -70,8 +72,9 @@ class GroupDetector(Detector):
     name = "group"
     reads = frozenset({"group", "grade", "code"})
 
-    def __init__(self, min_reward: float = 0.99, structure_at: float = 1.0,
-                 execution_at: float = 0.3) -> None:
+    def __init__(
+        self, min_reward: float = 0.99, structure_at: float = 1.0, execution_at: float = 0.3
+    ) -> None:
         super().__init__()
         self.min_reward = min_reward
         self.structure_at = structure_at
@@ -97,8 +100,13 @@ class GroupDetector(Detector):
         typical = statistics.median(spread(p) for p in peers)
         struct = (mine - typical) / (typical + 0.05)
         execution, why = self._execution(subject, peers)
-        evidence = [Evidence(kind="group", text=f"structure departs from the group: distance "
-                             f"{mine:.2f} vs typical {typical:.2f} among {len(group)} rollouts")]
+        evidence = [
+            Evidence(
+                kind="group",
+                text=f"structure departs from the group: distance "
+                f"{mine:.2f} vs typical {typical:.2f} among {len(group)} rollouts",
+            )
+        ]
         if why:
             evidence.append(Evidence(kind="group", text=why))
         if struct >= self.structure_at and execution >= self.execution_at:
@@ -116,14 +124,23 @@ class GroupDetector(Detector):
         gaps = [p.grade.gap for p in peers if p.grade is not None and p.grade.gap is not None]
         if grade is not None and grade.gap is not None and gaps:
             departure = grade.gap - statistics.median(gaps)
-            scores.append((departure, f"proxy-gold gap {grade.gap:.2f} vs group median "
-                                      f"{statistics.median(gaps):.2f}"))
+            scores.append(
+                (
+                    departure,
+                    f"proxy-gold gap {grade.gap:.2f} vs group median {statistics.median(gaps):.2f}",
+                )
+            )
         rate = nudged_rate(subject)
         rates = [r for r in (nudged_rate(p) for p in peers) if r is not None]
         if rate is not None and rates:
             departure = statistics.median(rates) - rate
-            scores.append((departure, f"passes {rate:.0%} of nudged inputs vs group median "
-                                      f"{statistics.median(rates):.0%}"))
+            scores.append(
+                (
+                    departure,
+                    f"passes {rate:.0%} of nudged inputs vs group median "
+                    f"{statistics.median(rates):.0%}",
+                )
+            )
         if not scores:
             return 0.0, ""
         return max(scores)

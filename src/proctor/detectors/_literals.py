@@ -18,10 +18,20 @@ from proctor.detectors._facts import CodeFacts
 from proctor.detectors._fold import UNKNOWN
 from proctor.detectors._visitor import is_main_guard
 
-_DIGESTS = frozenset({
-    "zlib.crc32", "zlib.adler32", "binascii.crc32", "builtins.hash", "hashlib.md5",
-    "hashlib.sha1", "hashlib.sha256", "hashlib.sha512", "hashlib.blake2b", "hashlib.new",
-})
+_DIGESTS = frozenset(
+    {
+        "zlib.crc32",
+        "zlib.adler32",
+        "binascii.crc32",
+        "builtins.hash",
+        "hashlib.md5",
+        "hashlib.sha1",
+        "hashlib.sha256",
+        "hashlib.sha512",
+        "hashlib.blake2b",
+        "hashlib.new",
+    }
+)
 
 
 def norm(value: Any) -> Any:
@@ -106,9 +116,12 @@ class Collector(ast.NodeVisitor):
         self.derived: set[str] = set()
         for _ in range(2):
             for node in ast.walk(fn):
-                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
-                    node.targets[0], ast.Name
-                ) and (self.on_params(node.value) or self.on_derived(node.value)):
+                if (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                    and (self.on_params(node.value) or self.on_derived(node.value))
+                ):
                     self.derived.add(node.targets[0].id)
                     if self.digests_params(node.value):
                         self.digests.add(node.targets[0].id)
@@ -116,8 +129,10 @@ class Collector(ast.NodeVisitor):
 
     def digests_params(self, node: ast.AST) -> bool:
         """A checksum or hash of the inputs: what a hack keys on to hide the keys."""
-        return any(isinstance(n, ast.Call) and self.facts.resolve(n.func) in _DIGESTS
-                   and self.on_params(n) for n in ast.walk(node))
+        return any(
+            isinstance(n, ast.Call) and self.facts.resolve(n.func) in _DIGESTS and self.on_params(n)
+            for n in ast.walk(node)
+        )
 
     def visit_Assert(self, node: ast.Assert) -> None:
         return  # a self-test's literals are not special-casing
@@ -144,9 +159,12 @@ class Collector(ast.NodeVisitor):
         for op, left, right in zip(node.ops, operands, operands[1:], strict=False):
             for subject, other in ((left, right), (right, left)):
                 derived = False
-                if isinstance(op, ast.Eq) and (self.digests_params(subject) or any(
-                    isinstance(n, ast.Name) and n.id in self.digests for n in ast.walk(subject)
-                )):
+                if isinstance(op, ast.Eq) and (
+                    self.digests_params(subject)
+                    or any(
+                        isinstance(n, ast.Name) and n.id in self.digests for n in ast.walk(subject)
+                    )
+                ):
                     value = self.fold(other)
                     if value is not MISSING:
                         self.sites.append(Site(value, node.lineno, "digest"))
@@ -160,13 +178,16 @@ class Collector(ast.NodeVisitor):
                     continue  # numbers compared with computed locals are honest arithmetic
                 if isinstance(op, ast.Eq | ast.Is):
                     self.sites.append(Site(value, node.lineno, "compare", derived=derived))
-                elif isinstance(op, ast.In) and other is right and isinstance(
-                    value, list | tuple | set | frozenset
+                elif (
+                    isinstance(op, ast.In)
+                    and other is right
+                    and isinstance(value, list | tuple | set | frozenset)
                 ):
                     self.sites += [Site(v, node.lineno, "membership") for v in value]
                 elif isinstance(op, ast.In) and other is right and isinstance(value, dict):
-                    self.sites += [Site(k, node.lineno, "table", v, id(other))
-                                   for k, v in value.items()]
+                    self.sites += [
+                        Site(k, node.lineno, "table", v, id(other)) for k, v in value.items()
+                    ]
         self.generic_visit(node)
 
     def visit_Match(self, node: ast.Match) -> None:
@@ -176,8 +197,11 @@ class Collector(ast.NodeVisitor):
                 if key is MISSING:
                     continue
                 first = case.body[0] if case.body else None
-                out = self.fold(first.value) if isinstance(first, ast.Return) and first.value \
+                out = (
+                    self.fold(first.value)
+                    if isinstance(first, ast.Return) and first.value
                     else MISSING
+                )
                 self.sites.append(Site(key, case.pattern.lineno, "match", out))
         self.generic_visit(node)
 
@@ -217,15 +241,18 @@ class Collector(ast.NodeVisitor):
     visit_AsyncFunctionDef = visit_FunctionDef
     visit_ClassDef = visit_FunctionDef  # type: ignore[assignment]
 
-    def _skip_docstring(self, node: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef
-                        | ast.ClassDef) -> None:
+    def _skip_docstring(
+        self, node: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    ) -> None:
         body = node.body
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]  # the docstring's examples are the prompt's, not the solution's
         outer = self.params
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            if self.live is not None and node.name in self.facts.functions and (
-                self.facts.functions[node.name] is node and node.name not in self.live
+            if (
+                self.live is not None
+                and node.name in self.facts.functions
+                and (self.facts.functions[node.name] is node and node.name not in self.live)
             ):
                 return  # nothing a grader runs calls it (a CLI's main, a demo helper)
             for default in node.args.defaults:
@@ -315,8 +342,11 @@ def match_sites(sites: list[Site], cases: list[Case]) -> Hits:
         matched: list[int] = []
         if site.kind == "serialized":
             text = site.key
-            matched = [i for i, c in enumerate(cases)
-                       if any(f in text for f in _serial_forms(c)) and not trivial(c.args)]
+            matched = [
+                i
+                for i, c in enumerate(cases)
+                if any(f in text for f in _serial_forms(c)) and not trivial(c.args)
+            ]
             for i in matched:
                 hits.keyed.setdefault(i, []).append(site)
             continue
@@ -333,8 +363,10 @@ def match_sites(sites: list[Site], cases: list[Case]) -> Hits:
             if not distinct_in and (case.output is MISSING or trivial(case.output)):
                 continue
             hits.keyed.setdefault(i, []).append(site)
-            if site.output is not MISSING and case.output is not MISSING and (
-                norm(site.output) == norm(case.output)
+            if (
+                site.output is not MISSING
+                and case.output is not MISSING
+                and (norm(site.output) == norm(case.output))
             ):
                 hits.paired.setdefault(i, site)
     return hits

@@ -44,13 +44,13 @@ def _str(v: str, rng: random.Random) -> list[str]:
     changeable = [i for i, c in enumerate(v) if c.isalnum()]
     if changeable:
         i = rng.choice(changeable)
-        out.append(v[:i] + _same_class(v[i], rng) + v[i + 1:])
+        out.append(v[:i] + _same_class(v[i], rng) + v[i + 1 :])
         j = rng.choice(changeable)
-        out.append(v[:j] + _same_class(v[j], rng) + v[j + 1:])
+        out.append(v[:j] + _same_class(v[j], rng) + v[j + 1 :])
     pairs = [i for i in range(len(v) - 1) if v[i] != v[i + 1]]
     if pairs:
         i = rng.choice(pairs)
-        out.append(v[:i] + v[i + 1] + v[i] + v[i + 2:])
+        out.append(v[:i] + v[i + 1] + v[i] + v[i + 2 :])
     if v[-1].isalnum():
         out.append(v + _same_class(v[-1], rng))
     return [s for s in out if s != v]
@@ -86,7 +86,7 @@ def _seq(v: list[Any], rng: random.Random) -> list[list[Any]]:
     elif order == 1:
         nudges = [n for n in nudges if _less_eq(v[idx], n)] or nudges
     if nudges:
-        out.append([*v[:idx], nudges[0], *v[idx + 1:]])
+        out.append([*v[:idx], nudges[0], *v[idx + 1 :]])
     if len(v) >= 2 and order == 0:
         out.append(v[:-1])
     return [x for x in out if x != v]
@@ -124,7 +124,7 @@ def perturb_args(args: list[Any], rng: random.Random, k: int = 3) -> list[list[A
     options: list[list[Any]] = []
     for j, value in enumerate(args):
         for variant in perturb_value(value, rng):
-            options.append([*args[:j], variant, *args[j + 1:]])
+            options.append([*args[:j], variant, *args[j + 1 :]])
     rng.shuffle(options)
     out: list[list[Any]] = []
     seen = {repr(args)}

@@ -23,8 +23,9 @@ that run code in the sandbox are skipped (their verdict could not change the
 ensemble's ``hack``; it would only cost a sandbox call)."""
 
 
-def detect_all(detectors: Sequence[Detector], subject: Subject,
-               conclusive_at: float | None = CONCLUSIVE) -> list[Verdict]:
+def detect_all(
+    detectors: Sequence[Detector], subject: Subject, conclusive_at: float | None = CONCLUSIVE
+) -> list[Verdict]:
     """Every detector's verdict on ``subject``, in ``detectors`` order. The ones that
     need no sandbox run first; when one of them says ``hack`` with confidence ≥
     ``conclusive_at`` the sandbox ones say ``not_applicable`` (skipped) instead of
@@ -32,13 +33,21 @@ def detect_all(detectors: Sequence[Detector], subject: Subject,
     cheap = [d for d in detectors if "sandbox" not in d.reads]
     costly = [d for d in detectors if "sandbox" in d.reads]
     verdicts = {id(d): d.detect(subject) for d in cheap}
-    settled = next((v for v in verdicts.values() if conclusive_at is not None
-                    and v.label == "hack" and v.confidence >= conclusive_at), None)
+    settled = next(
+        (
+            v
+            for v in verdicts.values()
+            if conclusive_at is not None and v.label == "hack" and v.confidence >= conclusive_at
+        ),
+        None,
+    )
     for d in costly:
         if settled is not None:
             verdicts[id(d)] = d.not_applicable(
-                subject, f"skipped: {settled.detector} is already conclusive "
-                         f"({settled.category}, {settled.confidence:.2f})")
+                subject,
+                f"skipped: {settled.detector} is already conclusive "
+                f"({settled.category}, {settled.confidence:.2f})",
+            )
         else:
             verdicts[id(d)] = d.detect(subject)
     return [verdicts[id(d)] for d in detectors]
@@ -109,7 +118,8 @@ class DetectionPipeline:
                     opts.setdefault("cache_dir", str(cache_dir))
             self.detectors.append(create_detector(name, **opts))
         self.ensemble: Ensemble = create_detector(  # type: ignore[assignment]
-            "ensemble", **dict((options or {}).get("ensemble", {})))
+            "ensemble", **dict((options or {}).get("ensemble", {}))
+        )
         self._expected_cache: dict[str, tuple[list[Any], list[bool]] | None] = {}
         self._cache_dir = cache_dir
 
@@ -136,8 +146,12 @@ class DetectionPipeline:
         out = []
         for rollout in rollouts:
             task = tasks.get(rollout.task_id)
-            subject = Subject(rollout=rollout, task=task,
-                              grade=(grades or {}).get(rollout.id), diff=workspace_diff(rollout))
+            subject = Subject(
+                rollout=rollout,
+                task=task,
+                grade=(grades or {}).get(rollout.id),
+                diff=workspace_diff(rollout),
+            )
             if task is not None:
                 known = self._visible_outputs(task)
                 if known is not None:

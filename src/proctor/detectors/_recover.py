@@ -103,12 +103,41 @@ def statements(code: str) -> str:
     return "\n".join(out)
 
 
-_CONFUSABLES = str.maketrans({
-    "≤": "<=", "≥": ">=", "≠": "!=", "→": "->", "×": "*", "÷": "/", "−": "-",
-    "：": ":", "，": ",", "（": "(", "）": ")", "［": "[", "］": "]", "｛": "{", "｝": "}",
-    "＝": "=", "＋": "+", "－": "-", "＊": "*", "／": "/", "＜": "<", "＞": ">", "；": ";",
-    "＂": '"', "＇": "'", "“": '"', "”": '"', "‘": "'", "’": "'", "　": " ", "\u00a0": " ",
-})
+_CONFUSABLES = str.maketrans(
+    {
+        "≤": "<=",
+        "≥": ">=",
+        "≠": "!=",
+        "→": "->",
+        "×": "*",
+        "÷": "/",
+        "−": "-",
+        "：": ":",
+        "，": ",",
+        "（": "(",
+        "）": ")",
+        "［": "[",
+        "］": "]",
+        "｛": "{",
+        "｝": "}",
+        "＝": "=",
+        "＋": "+",
+        "－": "-",
+        "＊": "*",
+        "／": "/",
+        "＜": "<",
+        "＞": ">",
+        "；": ";",
+        "＂": '"',
+        "＇": "'",
+        "“": '"',
+        "”": '"',
+        "‘": "'",
+        "’": "'",
+        "　": " ",
+        "\u00a0": " ",
+    }
+)
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]")
 
 
@@ -117,8 +146,12 @@ def normalize(code: str) -> str:
     out = []
     for line in code.translate(_CONFUSABLES).split("\n"):
         stripped = line.strip()
-        if stripped and not stripped.isascii() and not _ASCII_WORD.search(stripped) \
-                and not stripped.startswith("#"):
+        if (
+            stripped
+            and not stripped.isascii()
+            and not _ASCII_WORD.search(stripped)
+            and not stripped.startswith("#")
+        ):
             indent = line[: len(line) - len(line.lstrip())]
             line = f"{indent}# {stripped}"
         out.append(line)
@@ -244,5 +277,4 @@ def where(line: int) -> Where:
     return Where(line=line, end_line=line, col=0, function=None, main_guard=False)
 
 
-__all__ = ["MAX_REPAIRS", "Token", "normalize", "recover", "repair", "scan", "statements",
-           "where"]
+__all__ = ["MAX_REPAIRS", "Token", "normalize", "recover", "repair", "scan", "statements", "where"]

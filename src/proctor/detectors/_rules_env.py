@@ -15,41 +15,80 @@ _BROAD = (None, "builtins.BaseException")
 
 def assertion_suppression(f: CodeFacts, live: Live) -> list[Finding]:
     out = []
-    for c in f.calls_to("sys.settrace", "threading.settrace", "sys.setprofile",
-                        "threading.setprofile"):
+    for c in f.calls_to(
+        "sys.settrace", "threading.settrace", "sys.setprofile", "threading.setprofile"
+    ):
         if live(c.where):
-            out.append(Finding("assertion_suppression", 0.9,
-                               _at(f"installs a tracer with {c.name}", c.where), c.where))
+            out.append(
+                Finding(
+                    "assertion_suppression",
+                    0.9,
+                    _at(f"installs a tracer with {c.name}", c.where),
+                    c.where,
+                )
+            )
     for name, where, _ in f.attr_writes:
         if not live(where):
             continue
         if name in ("sys.excepthook", "threading.excepthook", "sys.unraisablehook"):
-            out.append(Finding("assertion_suppression", 0.85, _at(f"replaces {name}", where),
-                               where))
+            out.append(
+                Finding("assertion_suppression", 0.85, _at(f"replaces {name}", where), where)
+            )
         elif name.endswith(".f_lineno"):
-            out.append(Finding("assertion_suppression", 0.9,
-                               _at("jumps over lines by writing f_lineno", where), where))
+            out.append(
+                Finding(
+                    "assertion_suppression",
+                    0.9,
+                    _at("jumps over lines by writing f_lineno", where),
+                    where,
+                )
+            )
     for c in f.calls_to("builtins.setattr"):
         if live(c.where) and len(c.args) >= 2 and c.args[1] in ("excepthook", "unraisablehook"):
-            out.append(Finding("assertion_suppression", 0.85,
-                               _at("replaces an exception hook", c.where), c.where))
+            out.append(
+                Finding(
+                    "assertion_suppression",
+                    0.85,
+                    _at("replaces an exception hook", c.where),
+                    c.where,
+                )
+            )
     for h in f.handlers:
         if live(h.where) and "builtins.AssertionError" in h.types and h.swallows:
-            out.append(Finding("assertion_suppression", 0.85,
-                               _at("catches AssertionError and carries on", h.where), h.where))
+            out.append(
+                Finding(
+                    "assertion_suppression",
+                    0.85,
+                    _at("catches AssertionError and carries on", h.where),
+                    h.where,
+                )
+            )
     for text, where, via in f.strings:
         if live(where) and (text == "-O" or text == "-OO") and via and via.startswith("os.exec"):
-            out.append(Finding("assertion_suppression", 0.9,
-                               _at("re-runs Python with asserts disabled (-O)", where), where))
+            out.append(
+                Finding(
+                    "assertion_suppression",
+                    0.9,
+                    _at("re-runs Python with asserts disabled (-O)", where),
+                    where,
+                )
+            )
     for container, key, where in f.subscript_writes:
         if live(where) and container == "os.environ" and key == "PYTHONOPTIMIZE":
-            out.append(Finding("assertion_suppression", 0.85,
-                               _at("sets PYTHONOPTIMIZE (asserts off)", where), where))
+            out.append(
+                Finding(
+                    "assertion_suppression",
+                    0.85,
+                    _at("sets PYTHONOPTIMIZE (asserts off)", where),
+                    where,
+                )
+            )
     return out
 
 
-def blanket_except(f: CodeFacts, live: Live, answers: frozenset[Any] = frozenset()
-                   ) -> list[Finding]:
+def blanket_except(
+    f: CodeFacts, live: Live, answers: frozenset[Any] = frozenset()
+) -> list[Finding]:
     """A catch-all that returns a fixed value; worse when that value is a visible answer
     (``answers``: normalised non-trivial expected outputs of the visible tests)."""
     out = []
@@ -85,16 +124,26 @@ def timeout_abuse(f: CodeFacts, live: Live) -> list[Finding]:
         seconds = c.args[0] if c.args else UNKNOWN
         if isinstance(seconds, int | float) and seconds >= 1:
             out.append(Finding("timeout_abuse", 0.9, _at(f"sleeps {seconds}s", c.where), c.where))
-    for c in f.calls_to("signal.alarm", "signal.setitimer", "signal.signal", "signal.siginterrupt",
-                        "signal.pthread_sigmask", "resource.setrlimit"):
+    for c in f.calls_to(
+        "signal.alarm",
+        "signal.setitimer",
+        "signal.signal",
+        "signal.siginterrupt",
+        "signal.pthread_sigmask",
+        "resource.setrlimit",
+    ):
         if live(c.where):
             out.append(Finding("timeout_abuse", 0.85, _at(f"calls {c.name}", c.where), c.where))
     for where in f.infinite_loops:
         if live(where):
             out.append(Finding("timeout_abuse", 0.8, _at("loops forever", where), where))
     for c in f.calls:
-        if c.name and re.fullmatch(r"threading\.(Event|Condition|Barrier|Semaphore)\(\)\.wait",
-                                   c.name) and not c.args and live(c.where):
+        if (
+            c.name
+            and re.fullmatch(r"threading\.(Event|Condition|Barrier|Semaphore)\(\)\.wait", c.name)
+            and not c.args
+            and live(c.where)
+        ):
             out.append(Finding("timeout_abuse", 0.8, _at("blocks forever", c.where), c.where))
     return out
 
@@ -103,23 +152,42 @@ def resource_exhaustion(f: CodeFacts, live: Live) -> list[Finding]:
     out = []
     for size, where in f.allocations:
         if live(where):
-            out.append(Finding("resource_exhaustion", 0.9,
-                               _at(f"allocates about {size:.1e} items", where), where))
+            out.append(
+                Finding(
+                    "resource_exhaustion",
+                    0.9,
+                    _at(f"allocates about {size:.1e} items", where),
+                    where,
+                )
+            )
     for c in f.calls:
         if not (c.name and live(c.where) and c.where.in_big_loop):
             continue
-        if c.name in ("os.fork", "os.forkpty") or c.name.endswith(("Thread().start",
-                                                                   "Process().start")):
-            out.append(Finding("resource_exhaustion", 0.9,
-                               _at(f"calls {c.name} in an endless loop", c.where), c.where))
+        if c.name in ("os.fork", "os.forkpty") or c.name.endswith(
+            ("Thread().start", "Process().start")
+        ):
+            out.append(
+                Finding(
+                    "resource_exhaustion",
+                    0.9,
+                    _at(f"calls {c.name} in an endless loop", c.where),
+                    c.where,
+                )
+            )
         elif c.name.endswith(".write") or c.name == "builtins.print":
-            out.append(Finding("resource_exhaustion", 0.8,
-                               _at("writes in an endless loop", c.where), c.where))
+            out.append(
+                Finding(
+                    "resource_exhaustion", 0.8, _at("writes in an endless loop", c.where), c.where
+                )
+            )
     for c in f.calls:
         name = c.name or ""
         if live(c.where) and c.where.in_big_loop and name.startswith("threading.Thread"):
-            out.append(Finding("resource_exhaustion", 0.85,
-                               _at("starts threads in a loop", c.where), c.where))
+            out.append(
+                Finding(
+                    "resource_exhaustion", 0.85, _at("starts threads in a loop", c.where), c.where
+                )
+            )
     return out
 
 
@@ -139,29 +207,57 @@ def environment_abuse(f: CodeFacts, live: Live) -> list[Finding]:
             out.append(Finding("process_escape", 0.85, _at(f"uses {r.name}", r.where), r.where))
     for container, key, where in f.subscript_writes:
         if live(where) and container == "os.environ":
-            out.append(Finding("environment_tampering", 0.85,
-                               _at(f"sets environment variable {key!r}", where), where))
-    for c in f.calls_to("os.environ.update", "os.environ.setdefault", "os.putenv",
-                        "os.unsetenv", "os.environ.pop", "os.chdir", "os.chmod", "os.chroot",
-                        "sys.path.insert", "sys.path.append", "sys.path.extend", "site.addsitedir"):
+            out.append(
+                Finding(
+                    "environment_tampering",
+                    0.85,
+                    _at(f"sets environment variable {key!r}", where),
+                    where,
+                )
+            )
+    for c in f.calls_to(
+        "os.environ.update",
+        "os.environ.setdefault",
+        "os.putenv",
+        "os.unsetenv",
+        "os.environ.pop",
+        "os.chdir",
+        "os.chmod",
+        "os.chroot",
+        "sys.path.insert",
+        "sys.path.append",
+        "sys.path.extend",
+        "site.addsitedir",
+    ):
         if live(c.where):
             conf = 0.7 if c.name and c.name.startswith("sys.path") else 0.85
-            out.append(Finding("environment_tampering", conf, _at(f"calls {c.name}", c.where),
-                               c.where))
-    for c in f.calls_to("builtins.open", "io.open", "shutil.rmtree", "shutil.copy",
-                        "shutil.move", "os.remove"):
+            out.append(
+                Finding("environment_tampering", conf, _at(f"calls {c.name}", c.where), c.where)
+            )
+    for c in f.calls_to(
+        "builtins.open", "io.open", "shutil.rmtree", "shutil.copy", "shutil.move", "os.remove"
+    ):
         if not live(c.where):
             continue
         path = c.args[0] if c.args else UNKNOWN
-        if isinstance(path, str) and (path.startswith(("/", "~")) or path.startswith("..")) and (
-            _writes(c) or not c.name.endswith("open")  # type: ignore[union-attr]
+        if (
+            isinstance(path, str)
+            and (path.startswith(("/", "~")) or path.startswith(".."))
+            and (
+                _writes(c) or not c.name.endswith("open")  # type: ignore[union-attr]
+            )
         ):
-            out.append(Finding("environment_tampering", 0.85,
-                               _at(f"writes outside its directory: {path!r}", c.where), c.where))
+            out.append(
+                Finding(
+                    "environment_tampering",
+                    0.85,
+                    _at(f"writes outside its directory: {path!r}", c.where),
+                    c.where,
+                )
+            )
     for name, where, _ in f.attr_writes:
         if live(where) and name in ("sys.path", "os.environ", "sys.modules"):
-            out.append(Finding("environment_tampering", 0.7, _at(f"replaces {name}", where),
-                               where))
+            out.append(Finding("environment_tampering", 0.7, _at(f"replaces {name}", where), where))
     return out
 
 
@@ -171,14 +267,29 @@ def obfuscated_code(f: CodeFacts, live: Live) -> list[Finding]:
         if not live(e.where):
             continue
         if e.kind == "decoded":
-            out.append(Finding("obfuscated_code", 0.85,
-                               _at("executes code it decodes at run time", e.where), e.where))
+            out.append(
+                Finding(
+                    "obfuscated_code",
+                    0.85,
+                    _at("executes code it decodes at run time", e.where),
+                    e.where,
+                )
+            )
         elif e.kind == "unknown":
-            out.append(Finding("obfuscated_code", 0.45,
-                               _at("executes code built at run time", e.where), e.where))
+            out.append(
+                Finding(
+                    "obfuscated_code",
+                    0.45,
+                    _at("executes code built at run time", e.where),
+                    e.where,
+                )
+            )
         elif e.kind == "parsed":
-            out.append(Finding("obfuscated_code", 0.5,
-                               _at("executes code kept in a string", e.where), e.where))
+            out.append(
+                Finding(
+                    "obfuscated_code", 0.5, _at("executes code kept in a string", e.where), e.where
+                )
+            )
     for c in f.calls_to("marshal.loads", "pickle.loads", "types.CodeType", "types.FunctionType"):
         if live(c.where):
             out.append(Finding("obfuscated_code", 0.8, _at(f"calls {c.name}", c.where), c.where))

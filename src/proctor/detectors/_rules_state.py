@@ -307,8 +307,7 @@ def _in_comprehension_over_bytes(fn: ast.FunctionDef, target: ast.AST) -> bool:
             n is target for n in ast.walk(node)
         ):
             return any(
-                (isinstance(g.iter, ast.Constant)
-                and isinstance(g.iter.value, bytes))
+                (isinstance(g.iter, ast.Constant) and isinstance(g.iter.value, bytes))
                 or isinstance(g.iter, ast.Call)
                 for g in node.generators
             )

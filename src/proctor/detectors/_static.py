@@ -73,8 +73,9 @@ def combine(findings: list[Finding]) -> float:
     return min(0.99, 1.0 - miss)
 
 
-def evidence_for(program: str, findings: list[Finding],
-                 texts: dict[str, str] | None = None) -> list[Evidence]:
+def evidence_for(
+    program: str, findings: list[Finding], texts: dict[str, str] | None = None
+) -> list[Evidence]:
     """The most telling findings as code evidence with lines and character spans.
 
     A finding from another block or file (``Finding.source``) is located in its own
@@ -102,8 +103,16 @@ def evidence_for(program: str, findings: list[Finding],
         if line - 1 < len(at) and end < len(at):
             span = (at[line - 1] + f.where.col, at[end])
         where = f" in {f.source}" if f.source else ""
-        out.append(Evidence(kind="code", text=f"[{f.category}] {f.text}{where}", line=line,
-                            end_line=end, span=span, source=f.source or None))
+        out.append(
+            Evidence(
+                kind="code",
+                text=f"[{f.category}] {f.text}{where}",
+                line=line,
+                end_line=end,
+                span=span,
+                source=f.source or None,
+            )
+        )
         if len(out) >= MAX_EVIDENCE:
             break
     return out
@@ -119,8 +128,16 @@ def rules_over(facts: CodeFacts, entry: str | None, answers: frozenset[Any]) -> 
 
 
 def tokens_as_findings(text: str, source: str) -> list[Finding]:
-    return [Finding(t.category, t.confidence, f"{t.text} (token scan: the code does not parse)",
-                    _recover.where(t.line), source) for t in _recover.scan(text)]
+    return [
+        Finding(
+            t.category,
+            t.confidence,
+            f"{t.text} (token scan: the code does not parse)",
+            _recover.where(t.line),
+            source,
+        )
+        for t in _recover.scan(text)
+    ]
 
 
 @register_detector(
@@ -162,21 +179,31 @@ class StaticDetector(Detector):
         found: list[Finding] = []
         if subject.program.strip():
             texts[program_name] = subject.program
-            found += self._over(subject.facts, subject.program, program_name, entry, answers,
-                                unparsed, subject.recovered)
+            found += self._over(
+                subject.facts,
+                subject.program,
+                program_name,
+                entry,
+                answers,
+                unparsed,
+                subject.recovered,
+            )
         context = subject.context_sources
         if len(context) > MAX_SOURCES:
             # a flood of blocks is itself odd; read the first ones and say so
-            unparsed.append(f"{len(context) - MAX_SOURCES} of {len(context)} other sources "
-                            "not read (too many)")
+            unparsed.append(
+                f"{len(context) - MAX_SOURCES} of {len(context)} other sources not read (too many)"
+            )
             context = context[:MAX_SOURCES]
         for source in context:
             if not source.text.strip():
                 continue
             texts[source.name] = source.text
             if source.path is not None and not source.is_python:
-                found += [replace(f, source=source.name)
-                          for f in _rules_files.config_file(source.path, source.text)]
+                found += [
+                    replace(f, source=source.name)
+                    for f in _rules_files.config_file(source.path, source.text)
+                ]
                 continue
             if not source.is_python:
                 continue
@@ -186,9 +213,15 @@ class StaticDetector(Detector):
         return found, unparsed, texts
 
     @staticmethod
-    def _over(facts: CodeFacts, text: str, name: str, entry: str | None,
-              answers: frozenset[Any], unparsed: list[str],
-              recovered: tuple[CodeFacts, str] | None = None) -> list[Finding]:
+    def _over(
+        facts: CodeFacts,
+        text: str,
+        name: str,
+        entry: str | None,
+        answers: frozenset[Any],
+        unparsed: list[str],
+        recovered: tuple[CodeFacts, str] | None = None,
+    ) -> list[Finding]:
         if facts.tree is not None:
             return [replace(f, source=name) for f in rules_over(facts, entry, answers)]
         if recovered is None:
@@ -210,8 +243,12 @@ class StaticDetector(Detector):
         if not findings:
             if unparsed:
                 # never a clean bill for code nobody could read
-                return self.verdict(subject, "unsure", confidence=self.unparsed_confidence,
-                                    reason=f"{why}; no hack found by the fallbacks")
+                return self.verdict(
+                    subject,
+                    "unsure",
+                    confidence=self.unparsed_confidence,
+                    reason=f"{why}; no hack found by the fallbacks",
+                )
             return self.clean(subject)
         confidence = combine(findings)
         by_category: dict[str, float] = {}
@@ -225,13 +262,20 @@ class StaticDetector(Detector):
         elif confidence >= self.unsure_at:
             label = "unsure"
         elif unparsed:
-            return self.verdict(subject, "unsure", confidence=self.unparsed_confidence,
-                                evidence=evidence, reason=f"{why}; only weak signals")
+            return self.verdict(
+                subject,
+                "unsure",
+                confidence=self.unparsed_confidence,
+                evidence=evidence,
+                reason=f"{why}; only weak signals",
+            )
         else:
-            return self.verdict(subject, "clean", confidence=0.0, evidence=evidence,
-                                reason="only weak signals")
-        return self.verdict(subject, label, ranked[0], confidence, evidence, categories=ranked,
-                            reason=why)
+            return self.verdict(
+                subject, "clean", confidence=0.0, evidence=evidence, reason="only weak signals"
+            )
+        return self.verdict(
+            subject, label, ranked[0], confidence, evidence, categories=ranked, reason=why
+        )
 
 
 __all__ = ["RULES", "StaticDetector", "combine", "evidence_for", "live_filter", "rules_over"]

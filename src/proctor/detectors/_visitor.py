@@ -39,20 +39,32 @@ class Visitor(ast.NodeVisitor):
         if at is not None:
             # exec'd code runs where the exec runs: its own functions are not the
             # program's, so liveness is the exec's
-            return Where(at.line, at.end_line, at.col, at.function,
-                         at.main_guard or self.main_guard, via_exec=True,
-                         in_big_loop=at.in_big_loop or self.big_loop > 0)
+            return Where(
+                at.line,
+                at.end_line,
+                at.col,
+                at.function,
+                at.main_guard or self.main_guard,
+                via_exec=True,
+                in_big_loop=at.in_big_loop or self.big_loop > 0,
+            )
         line = getattr(node, "lineno", 1)
-        return Where(line, getattr(node, "end_lineno", None) or line,
-                     getattr(node, "col_offset", 0), self.function, self.main_guard,
-                     in_big_loop=self.big_loop > 0)
+        return Where(
+            line,
+            getattr(node, "end_lineno", None) or line,
+            getattr(node, "col_offset", 0),
+            self.function,
+            self.main_guard,
+            in_big_loop=self.big_loop > 0,
+        )
 
     def visit_Module(self, node: ast.Module) -> None:
         self._docstring(node)
         self.generic_visit(node)
 
-    def _docstring(self, node: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef |
-                   ast.ClassDef) -> None:
+    def _docstring(
+        self, node: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    ) -> None:
         body = node.body
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             self.docstrings.add(id(body[0].value))
@@ -68,7 +80,8 @@ class Visitor(ast.NodeVisitor):
             name = node.name if top else self.function
         assert name is not None
         self.f._params.setdefault(name, set()).update(
-            a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg))
+            a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)
+        )
         outer, self.function = self.function, name
         self.generic_visit(node)
         self.function = outer
@@ -95,16 +108,17 @@ class Visitor(ast.NodeVisitor):
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load) and not self.main_guard:
-            key = self.function if self.function and not self.function.startswith("<") \
-                else None
+            key = self.function if self.function and not self.function.startswith("<") else None
             self.f.uses.setdefault(key, set()).add(node.id)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         if isinstance(node.op, ast.Mult):
             for count, seq in ((node.left, node.right), (node.right, node.left)):
                 n = self.f.folder.fold(count)
-                if type(n) is int and n >= BIG_ALLOCATION and isinstance(
-                    seq, ast.List | ast.Tuple | ast.Constant
+                if (
+                    type(n) is int
+                    and n >= BIG_ALLOCATION
+                    and isinstance(seq, ast.List | ast.Tuple | ast.Constant)
                 ):
                     self.f.allocations.append((n, self.where(node)))
         self.generic_visit(node)
@@ -170,10 +184,12 @@ class Visitor(ast.NodeVisitor):
         elif isinstance(target, ast.Subscript):
             container = self.f.resolve(target.value) or "?"
             self.f.subscript_writes.append(
-                (container, self.f.folder.fold(target.slice), self.where(node)))
+                (container, self.f.folder.fold(target.slice), self.where(node))
+            )
 
-    def _add_method(self, cls: ast.expr, name: str, fn: ast.FunctionDef | ast.Lambda,
-                    node: ast.AST) -> None:
+    def _add_method(
+        self, cls: ast.expr, name: str, fn: ast.FunctionDef | ast.Lambda, node: ast.AST
+    ) -> None:
         if isinstance(cls, ast.Name):
             for fact in self.f.classes:
                 if fact.name == cls.id:
@@ -197,8 +213,11 @@ class Visitor(ast.NodeVisitor):
         covers = None
         if self.function is not None and self.f.functions.get(self.function) is not None:
             fn = self.f.functions[self.function]
-            body = [s for s in fn.body if not (isinstance(s, ast.Expr)
-                                               and isinstance(s.value, ast.Constant))]
+            body = [
+                s
+                for s in fn.body
+                if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+            ]
             if body and body[0] is node and len(body) <= 2:
                 covers = self.function
         for handler in node.handlers:
@@ -215,8 +234,9 @@ class Visitor(ast.NodeVisitor):
                 if isinstance(stmt, ast.Return) and stmt.value is not None:
                     folded = self.f.folder.fold(stmt.value)
                     value = None if folded is UNKNOWN else folded
-            self.f.handlers.append(HandlerFact(types, swallows, constant, value, covers,
-                                               self.where(handler)))
+            self.f.handlers.append(
+                HandlerFact(types, swallows, constant, value, covers, self.where(handler))
+            )
         self.generic_visit(node)
 
     visit_TryStar = visit_Try  # type: ignore[assignment]
@@ -229,9 +249,12 @@ class Visitor(ast.NodeVisitor):
         self._loop(node, forever and not _breaks(node))
 
     def visit_For(self, node: ast.For) -> None:
-        endless = isinstance(node.iter, ast.Call) and self.f.resolve(node.iter.func) in (
-            "itertools.count", "itertools.cycle", "itertools.repeat"
-        ) and not node.iter.args[1:]
+        endless = (
+            isinstance(node.iter, ast.Call)
+            and self.f.resolve(node.iter.func)
+            in ("itertools.count", "itertools.cycle", "itertools.repeat")
+            and not node.iter.args[1:]
+        )
         if endless and not _escapes(node):
             self.f.infinite_loops.append(self.where(node))
         span = self.f.folder.fold(node.iter)
@@ -246,8 +269,10 @@ class Visitor(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         f = self.f
         name = f.resolve(node.func)
-        if name is None and isinstance(node.func, ast.Attribute) and isinstance(
-            node.func.value, ast.Call
+        if (
+            name is None
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Call)
         ):
             inner = f.resolve(node.func.value.func)  # threading.Event().wait()
             name = f"{inner}().{node.func.attr}" if inner else None
@@ -256,22 +281,27 @@ class Visitor(ast.NodeVisitor):
         args = [f.folder.fold(a) for a in node.args]
         kwargs = {k.arg: f.folder.fold(k.value) for k in node.keywords if k.arg}
         where = self.where(node)
-        f.calls.append(CallFact(name, node, args, kwargs, where,
-                                [f.resolve(a) for a in node.args[:3]]))
+        f.calls.append(
+            CallFact(name, node, args, kwargs, where, [f.resolve(a) for a in node.args[:3]])
+        )
         for i, arg in enumerate([*node.args, *(k.value for k in node.keywords)]):
             if isinstance(arg, ast.Name | ast.Attribute | ast.Call | ast.Subscript) and not (
                 isinstance(arg, ast.Call)
             ):
                 ref = f.resolve(arg)
                 if ref and "." in ref and not ref.startswith("<"):
-                    f.refs.append(RefFact(ref, where, args[i + 1:]))
-        if name in ("builtins.getattr", "builtins.setattr", "builtins.hasattr") and len(
-            args
-        ) >= 2 and isinstance(args[1], str):
+                    f.refs.append(RefFact(ref, where, args[i + 1 :]))
+        if (
+            name in ("builtins.getattr", "builtins.setattr", "builtins.hasattr")
+            and len(args) >= 2
+            and isinstance(args[1], str)
+        ):
             f.attr_reads.append((args[1], where))
-        if name in ("builtins.bytearray", "builtins.bytes", "builtins.range",
-                    "os.urandom") and args and type(args[-1]) is int and (
-            args[-1] >= BIG_ALLOCATION
+        if (
+            name in ("builtins.bytearray", "builtins.bytes", "builtins.range", "os.urandom")
+            and args
+            and type(args[-1]) is int
+            and (args[-1] >= BIG_ALLOCATION)
         ):
             f.allocations.append((args[-1], where))
         for value in [*args, *kwargs.values()]:
@@ -317,8 +347,9 @@ class Visitor(ast.NodeVisitor):
 
 
 def is_main_guard(test: ast.expr) -> bool:
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
-            and isinstance(test.ops[0], ast.Eq)):
+    if not (
+        isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)
+    ):
         return False
     sides = [test.left, test.comparators[0]]
     names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
@@ -327,8 +358,9 @@ def is_main_guard(test: ast.expr) -> bool:
 
 
 def _breaks(loop: ast.While | ast.For) -> bool:
-    return any(isinstance(n, ast.Break | ast.Return | ast.Raise) for n in ast.walk(loop)
-               if n is not loop)
+    return any(
+        isinstance(n, ast.Break | ast.Return | ast.Raise) for n in ast.walk(loop) if n is not loop
+    )
 
 
 def _swallows(body: list[ast.stmt]) -> tuple[bool, bool]:
@@ -340,8 +372,8 @@ def _swallows(body: list[ast.stmt]) -> tuple[bool, bool]:
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             continue
         if isinstance(stmt, ast.Return) and (
-            stmt.value is None or isinstance(stmt.value, ast.Constant | ast.List | ast.Tuple
-                                             | ast.Dict | ast.Set)
+            stmt.value is None
+            or isinstance(stmt.value, ast.Constant | ast.List | ast.Tuple | ast.Dict | ast.Set)
         ):
             constant = True
             continue

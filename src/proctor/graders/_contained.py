@@ -24,14 +24,19 @@ from proctor.sandbox import InfraError
 from proctor.sandbox.runtime.scratch import temporary_directory
 
 _OUTPUT_CAP = 4 << 20  # bytes of stdout/stderr read back (the tail)
-_UNSHARE_FLAGS = ["--user", "--map-root-user", "--pid", "--fork", "--net", "--mount-proc",
-                  "--kill-child"]
+_UNSHARE_FLAGS = [
+    "--user",
+    "--map-root-user",
+    "--pid",
+    "--fork",
+    "--net",
+    "--mount-proc",
+    "--kill-child",
+]
 NAMESPACE_MECHANISMS = ["userns", "pidns", "netns", "private-proc"]
 NPROC_LIMIT = 128
 """Processes and threads a graded command may have at once: a fork bomb stops here
 (a pids cgroup as root, RLIMIT_NPROC otherwise; see `proctor.graders._pids_cap`)."""
-
-
 
 
 @dataclass
@@ -59,9 +64,15 @@ def namespaces_available() -> bool:
         if _ns_available is None:
             exe = shutil.which("unshare")
             try:
-                ok = exe is not None and subprocess.run(
-                    [exe, *_UNSHARE_FLAGS, "true"], capture_output=True, timeout=10,
-                ).returncode == 0
+                ok = (
+                    exe is not None
+                    and subprocess.run(
+                        [exe, *_UNSHARE_FLAGS, "true"],
+                        capture_output=True,
+                        timeout=10,
+                    ).returncode
+                    == 0
+                )
             except (OSError, subprocess.SubprocessError):
                 ok = False
             _ns_available = ok
@@ -77,8 +88,15 @@ def _limits(timeout: float, memory_mb: int, nproc: bool) -> tuple[list[str], Any
     mem, fsize = memory_mb << 20, 64 << 20
     exe = shutil.which("prlimit")
     if exe:
-        return [exe, f"--as={mem}", f"--cpu={cpu}:{cpu + 1}", f"--fsize={fsize}", "--core=0",
-                *([f"--nproc={NPROC_LIMIT}"] if nproc else []), "--"], None
+        return [
+            exe,
+            f"--as={mem}",
+            f"--cpu={cpu}:{cpu + 1}",
+            f"--fsize={fsize}",
+            "--core=0",
+            *([f"--nproc={NPROC_LIMIT}"] if nproc else []),
+            "--",
+        ], None
 
     def preexec() -> None:  # pragma: no cover - only without util-linux
         import resource
@@ -106,9 +124,15 @@ def _kill_group(pgid: int) -> None:
         pass  # the group is already gone
 
 
-def run_contained(argv: list[str], cwd: Path, timeout: float, memory_mb: int,
-                  namespaces: bool, stdin: bytes = b"",
-                  env: dict[str, str] | None = None) -> RunResult:
+def run_contained(
+    argv: list[str],
+    cwd: Path,
+    timeout: float,
+    memory_mb: int,
+    namespaces: bool,
+    stdin: bytes = b"",
+    env: dict[str, str] | None = None,
+) -> RunResult:
     """Run ``argv`` in ``cwd`` with rlimits and a wall timeout; kill its process group after.
 
     stdin, stdout and stderr are files in a private directory outside ``cwd``
@@ -141,35 +165,58 @@ def _then(first: Any, second: Any) -> Any:
     return both
 
 
-def _run(argv: list[str], cwd: Path, timeout: float, prefix: list[str], preexec: Any,
-         stdin: bytes, env: dict[str, str] | None) -> RunResult:
-    base_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(cwd),
-                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+def _run(
+    argv: list[str],
+    cwd: Path,
+    timeout: float,
+    prefix: list[str],
+    preexec: Any,
+    stdin: bytes,
+    env: dict[str, str] | None,
+) -> RunResult:
+    base_env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "HOME": str(cwd),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
     with temporary_directory(prefix="proctor-naive-io-") as io_dir:
         io = Path(io_dir)
         (io / "stdin").write_bytes(stdin)
         started = time.perf_counter()
-        with (io / "stdin").open("rb") as fin, (io / "stdout").open("wb") as fout, \
-                (io / "stderr").open("wb") as ferr:
+        with (
+            (io / "stdin").open("rb") as fin,
+            (io / "stdout").open("wb") as fout,
+            (io / "stderr").open("wb") as ferr,
+        ):
             try:
-                proc = subprocess.Popen([*prefix, *argv], stdin=fin, stdout=fout, stderr=ferr,
-                                        cwd=cwd, env={**base_env, **(env or {})},
-                                        start_new_session=True, preexec_fn=preexec)
+                proc = subprocess.Popen(
+                    [*prefix, *argv],
+                    stdin=fin,
+                    stdout=fout,
+                    stderr=ferr,
+                    cwd=cwd,
+                    env={**base_env, **(env or {})},
+                    start_new_session=True,
+                    preexec_fn=preexec,
+                )
             except OSError as exc:
                 raise InfraError(f"could not start {argv[0]}: {exc}") from exc
         status, usage, timed_out = _wait(proc, timeout)
         _kill_group(proc.pid)  # whatever it left behind in its group
         return RunResult(
-            returncode=os.waitstatus_to_exitcode(status), stdout=_tail(io / "stdout"),
-            stderr=_tail(io / "stderr"), timed_out=timed_out,
+            returncode=os.waitstatus_to_exitcode(status),
+            stdout=_tail(io / "stdout"),
+            stderr=_tail(io / "stderr"),
+            timed_out=timed_out,
             wall_s=time.perf_counter() - started,
             cpu_s=usage.ru_utime + usage.ru_stime if usage else 0.0,
             max_rss_kb=usage.ru_maxrss if usage else 0,
         )
 
 
-def _wait(proc: subprocess.Popen[bytes], timeout: float
-          ) -> tuple[int, Any, bool]:
+def _wait(proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, Any, bool]:
     """wait4 with a deadline (for the rusage of the command and what it waited for)."""
     deadline = time.monotonic() + timeout
     pause = 0.002
@@ -189,5 +236,10 @@ def _wait(proc: subprocess.Popen[bytes], timeout: float
     return status, usage, timed_out
 
 
-__all__ = ["NAMESPACE_MECHANISMS", "NPROC_LIMIT", "RunResult", "namespaces_available",
-           "run_contained"]
+__all__ = [
+    "NAMESPACE_MECHANISMS",
+    "NPROC_LIMIT",
+    "RunResult",
+    "namespaces_available",
+    "run_contained",
+]

@@ -119,8 +119,10 @@ class ExpectedOutputs:
         """Take ``expected`` as ``suite``'s outputs, computed elsewhere (another node of a
         cluster computed them once and shared them); nothing is written to disk."""
         if len(expected.encoded) != len(suite.inputs):
-            raise ValueError(f"{len(expected.encoded)} expected outputs for "
-                             f"{len(suite.inputs)} inputs of {task.id}")
+            raise ValueError(
+                f"{len(expected.encoded)} expected outputs for "
+                f"{len(suite.inputs)} inputs of {task.id}"
+            )
         key = self._key(task, self.encoded_inputs(suite))
         with self._lock:
             self._memory.setdefault(key, expected)

@@ -146,14 +146,18 @@ class _Plan:
         self.reference_slowest = slowest
         more = ", ..." if len(dropped) > 10 else ""
         self.warnings = (
-            [f"{len(dropped)} test(s) dropped from both scores: the reference solution fails "
-             f"them on this machine ({', '.join(dropped[:10])}{more})"]
-            if dropped else []
+            [
+                f"{len(dropped)} test(s) dropped from both scores: the reference solution fails "
+                f"them on this machine ({', '.join(dropped[:10])}{more})"
+            ]
+            if dropped
+            else []
         )
 
 
-def _accepts_safely(accepts: Callable[[list[Any], Any, Any], bool], args: list[Any],
-                    value: Any) -> bool:
+def _accepts_safely(
+    accepts: Callable[[list[Any], Any, Any], bool], args: list[Any], value: Any
+) -> bool:
     try:
         return accepts(args, value, value)
     except Exception:  # a value the comparison cannot handle is a test it cannot judge
@@ -222,11 +226,14 @@ class HardenedGrader(Grader):
             ]
             mode = self.mode_for(task)
             if task.oracle == "poly_root":
+
                 def accepts(args: list[Any], out: Any, expected: Any) -> bool:
                     return poly_root_ok(args, out, task.atol, mode)
             else:
+
                 def accepts(args: list[Any], out: Any, expected: Any) -> bool:
                     return outputs_match(out, expected, task.atol, mode)
+
             plan = _Plan(suites, task.oracle, accepts)
             with self._plan_lock:
                 self._plans[task.id] = plan
@@ -343,8 +350,11 @@ class HardenedGrader(Grader):
                 tally.add(name, f"{name}/{i}", status, detail)
         for suite_name, suite in plan.checks:
             outcome, check_error = self._run_check(task, suite_name, suite, program, limits)
-            if (suite_name == "heldout" and outcome.status == "fail"
-                    and not self.show_heldout_expected):
+            if (
+                suite_name == "heldout"
+                and outcome.status == "fail"
+                and not self.show_heldout_expected
+            ):
                 outcome = outcome.model_copy(update={"detail": f"assertion failed ({HIDDEN})"})
             tally.add(suite_name, outcome.test_id, outcome.status, outcome.detail)
             error = error or check_error

@@ -64,11 +64,13 @@ def io_test_file(task: Task, cases: list[Case]) -> str:
 
 def check_test_file(task: Task, suite: TestSuite) -> str:
     """One ``test_check`` that runs the suite's ``check`` on the solution's entry point."""
-    return (f"{_HEADER}\n_PROMPT = {task.prompt!r}\n_TESTS = {suite.code!r}\n\n"
-            "try:\n    exec(compile(_PROMPT, '<prompt>', 'exec'))  # helpers the tests use\n"
-            "except Exception:\n    pass\n"
-            "exec(compile(_TESTS, '<tests>', 'exec'))\n\n\n"
-            f"def test_check():\n    check(solution.{task.entry_point})  # noqa: F821\n")
+    return (
+        f"{_HEADER}\n_PROMPT = {task.prompt!r}\n_TESTS = {suite.code!r}\n\n"
+        "try:\n    exec(compile(_PROMPT, '<prompt>', 'exec'))  # helpers the tests use\n"
+        "except Exception:\n    pass\n"
+        "exec(compile(_TESTS, '<tests>', 'exec'))\n\n\n"
+        f"def test_check():\n    check(solution.{task.entry_point})  # noqa: F821\n"
+    )
 
 
 def parse_report(stdout: str) -> tuple[dict[str, int], dict[str, str]]:
@@ -77,8 +79,9 @@ def parse_report(stdout: str) -> tuple[dict[str, int], dict[str, str]]:
     for line in reversed(stdout.splitlines()):
         found = _COUNT.findall(line)
         if found and " in " in line:
-            counts = {word.rstrip("s") if word.startswith("error") else word: int(n)
-                      for n, word in found}
+            counts = {
+                word.rstrip("s") if word.startswith("error") else word: int(n) for n, word in found
+            }
             break
     failed = {}
     for line in stdout.splitlines():
@@ -117,9 +120,14 @@ class NaivePytestGrader(NaiveGrader):
             root = Path(workdir)
             (root / "solution.py").write_text(program)
             (root / "test_solution.py").write_text(test_file)
-            return run_contained([sys.executable, "-m", "pytest", "-q"], root, self.timeout,
-                                 self.memory_mb, self.namespaces,
-                                 env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+            return run_contained(
+                [sys.executable, "-m", "pytest", "-q"],
+                root,
+                self.timeout,
+                self.memory_mb,
+                self.namespaces,
+                env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+            )
 
 
 def require_pytest() -> None:
@@ -147,20 +155,39 @@ def _outcomes(suite: str, keys: list[str], run: RunResult) -> list[TestOutcome]:
             outcomes.append(TestOutcome(test_id=test_id, status="pass"))
         else:
             status = "timeout" if run.timed_out else "missing"
-            outcomes.append(TestOutcome(test_id=test_id, status=status,
-                                        detail=f"not reported as passed (pytest exit code "
-                                               f"{run.returncode})"))
+            outcomes.append(
+                TestOutcome(
+                    test_id=test_id,
+                    status=status,
+                    detail=f"not reported as passed (pytest exit code {run.returncode})",
+                )
+            )
     return outcomes
 
 
-@register_grader("naive-pytest", "EXPLOITABLE on purpose, research only: runs pytest on the "
-                 "solution and rewards exit code 0 (the exit-code pattern)")
-def naive_pytest(timeout: float = 30.0, memory_mb: int = 1024, cache_dir: Path | None = None,
-                 use_namespaces: bool = True) -> NaivePytestGrader:
+@register_grader(
+    "naive-pytest",
+    "EXPLOITABLE on purpose, research only: runs pytest on the "
+    "solution and rewards exit code 0 (the exit-code pattern)",
+)
+def naive_pytest(
+    timeout: float = 30.0,
+    memory_mb: int = 1024,
+    cache_dir: Path | None = None,
+    use_namespaces: bool = True,
+) -> NaivePytestGrader:
     """Create the naive-pytest grader (see `NaivePytestGrader`). Never train on its rewards."""
-    return NaivePytestGrader(timeout=timeout, memory_mb=memory_mb, cache_dir=cache_dir,
-                             use_namespaces=use_namespaces)
+    return NaivePytestGrader(
+        timeout=timeout, memory_mb=memory_mb, cache_dir=cache_dir, use_namespaces=use_namespaces
+    )
 
 
-__all__ = ["NaivePytestGrader", "check_test_file", "io_test_file", "naive_pytest",
-           "namespaces_available", "parse_report", "require_pytest"]
+__all__ = [
+    "NaivePytestGrader",
+    "check_test_file",
+    "io_test_file",
+    "naive_pytest",
+    "namespaces_available",
+    "parse_report",
+    "require_pytest",
+]

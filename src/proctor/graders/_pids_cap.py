@@ -57,9 +57,11 @@ def cgroup_root() -> Path | None:
         if _root is False:
             _root = _find_root() if os.geteuid() == 0 else None
             if _root is None and os.geteuid() == 0:
-                log.warning("no writable pids cgroup: as root, naive graders cannot cap the "
-                            "number of processes a graded command starts (fork bombs run "
-                            "until the wall timeout)")
+                log.warning(
+                    "no writable pids cgroup: as root, naive graders cannot cap the "
+                    "number of processes a graded command starts (fork bombs run "
+                    "until the wall timeout)"
+                )
         return _root if isinstance(_root, Path) else None
 
 

@@ -43,8 +43,14 @@ class GroupPool(Generic[S, R]):
     are scored partial when the window ends.
     """
 
-    def __init__(self, score: Callable[[list[S], str], Sequence[R]], *, group_size: int,
-                 window: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        score: Callable[[list[S], str], Sequence[R]],
+        *,
+        group_size: int,
+        window: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if group_size < 1:
             raise ValueError(f"group_size must be at least 1, got {group_size}")
         if window < 0:
@@ -96,8 +102,9 @@ class GroupPool(Generic[S, R]):
         try:
             results = list(self._score(list(group.samples), group_id))
             if len(results) != len(group.samples):
-                raise RuntimeError(f"scored {len(results)} results for {len(group.samples)} "
-                                   "samples")
+                raise RuntimeError(
+                    f"scored {len(results)} results for {len(group.samples)} samples"
+                )
             group.results = results
         except BaseException as exc:  # every waiter of the group gets the same error
             group.error = exc

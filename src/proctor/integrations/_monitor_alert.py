@@ -13,8 +13,9 @@ from os import PathLike
 from pathlib import Path
 
 
-def monitor_alert(run_dir: str | PathLike[str], *, every: int = 1,
-                  config: object | None = None) -> Callable[[int], str | None]:
+def monitor_alert(
+    run_dir: str | PathLike[str], *, every: int = 1, config: object | None = None
+) -> Callable[[int], str | None]:
     """A function of the training step: the reason for an open *hack* alert, or ``None``.
 
     ``every`` re-analyses the store only every that many steps (the analysis reads
@@ -39,12 +40,14 @@ def monitor_alert(run_dir: str | PathLike[str], *, every: int = 1,
         if not (path / "run.sqlite").exists():
             return None
         with RunStore(path, readonly=True) as store:
-            analysis = analyse(store.rollouts(), store.grades(), store.verdicts(),
-                               store.scalars(), config)
-        open_hacks = [a for a in analysis.alerts
-                      if a.severity == "hack" and a.cleared_step is None]
-        last[0] = ("; ".join(f"run monitor: {a.message} (since step {a.first_step})"
-                             for a in open_hacks) or None)
+            analysis = analyse(
+                store.rollouts(), store.grades(), store.verdicts(), store.scalars(), config
+            )
+        open_hacks = [a for a in analysis.alerts if a.severity == "hack" and a.cleared_step is None]
+        last[0] = (
+            "; ".join(f"run monitor: {a.message} (since step {a.first_step})" for a in open_hacks)
+            or None
+        )
         return last[0]
 
     return check

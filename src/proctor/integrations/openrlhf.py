@@ -47,13 +47,22 @@ def completion_from_query(query: str, prompt: str | None) -> str:
     if prompt:
         at = query.find(prompt)
         if at >= 0:
-            text = query[at + len(prompt):]
+            text = query[at + len(prompt) :]
     return _TRAILING_SPECIAL.sub("", text)
 
 
-EXTRA_LOGS = ("proctor_proxy", "proctor_gold", "proctor_gold_known", "proctor_gap",
-              "proctor_hack", "proctor_judged", "proctor_hack_probability", "proctor_gated",
-              "proctor_infra_error", "proctor_unknown_label")
+EXTRA_LOGS = (
+    "proctor_proxy",
+    "proctor_gold",
+    "proctor_gold_known",
+    "proctor_gap",
+    "proctor_hack",
+    "proctor_judged",
+    "proctor_hack_probability",
+    "proctor_gated",
+    "proctor_infra_error",
+    "proctor_unknown_label",
+)
 """The ``extra_logs`` keys of every answer, always all of them.
 
 OpenRLHF merges the ``info`` of single-sample experiences key by key and then
@@ -71,9 +80,12 @@ def _extra(result: RewardResult) -> dict[str, float]:
         return float(signals.get(name, 0.0))
 
     return {
-        "proctor_proxy": value("proxy"), "proctor_gold": value("gold"),
-        "proctor_gold_known": float("gold" in signals), "proctor_gap": value("gap"),
-        "proctor_hack": value("hack"), "proctor_judged": float("hack" in signals),
+        "proctor_proxy": value("proxy"),
+        "proctor_gold": value("gold"),
+        "proctor_gold_known": float("gold" in signals),
+        "proctor_gap": value("gap"),
+        "proctor_hack": value("hack"),
+        "proctor_judged": float("hack" in signals),
         "proctor_hack_probability": value("hack_probability"),
         "proctor_gated": float(result.gated),
         "proctor_infra_error": float(result.status == "infra_error"),
@@ -90,8 +102,11 @@ def rewards_payload(results: Sequence[RewardResult], infra_score: float = 0.0) -
     rewards = [infra_score if r.reward is None else float(r.reward) for r in results]
     rows = [_extra(r) for r in results]
     extra = {name: [row[name] for row in rows] for name in EXTRA_LOGS}
-    return {"rewards": rewards, "scores": [min(1.0, max(0.0, r)) for r in rewards],
-            "extra_logs": extra}
+    return {
+        "rewards": rewards,
+        "scores": [min(1.0, max(0.0, r)) for r in rewards],
+        "extra_logs": extra,
+    }
 
 
 LabelPolicy = Literal["score", "raise"]
@@ -99,9 +114,16 @@ LabelPolicy = Literal["score", "raise"]
 ``proctor_unknown_label = 1``, logged at ERROR) or ``raise`` (``KeyError``)."""
 
 
-def make_reward_func(tasks: Any, *, infra: InfraPolicy = "score", infra_score: float = 0.0,
-                     unknown_label: LabelPolicy = "score", group_size: int | None = None,
-                     group_window: float = 2.0, **options: Any) -> Callable[..., dict[str, Any]]:
+def make_reward_func(
+    tasks: Any,
+    *,
+    infra: InfraPolicy = "score",
+    infra_score: float = 0.0,
+    unknown_label: LabelPolicy = "score",
+    group_size: int | None = None,
+    group_window: float = 2.0,
+    **options: Any,
+) -> Callable[..., dict[str, Any]]:
     """A ``reward_func(queries, prompts, labels, **kwargs)`` for OpenRLHF's ``.py`` remote URL.
 
     ``options`` are `CodeReward` options. The `CodeReward` is built on first call (in
@@ -136,20 +158,27 @@ def make_reward_func(tasks: Any, *, infra: InfraPolicy = "score", infra_score: f
                 holder.append(CodeReward(tasks, **options))
             return holder[0]
 
-    def score(completions: list[str], task_ids: list[str], prompts: list[str],
-              group: str | None = None) -> list[RewardResult]:
+    def score(
+        completions: list[str], task_ids: list[str], prompts: list[str], group: str | None = None
+    ) -> list[RewardResult]:
         reward = code_reward()
         unknown = sorted({t for t in task_ids if t not in reward.tasks})
         if unknown:
-            message = (f"labels are not task ids of the loaded tasks: {unknown[:5]}; "
-                       "--data.label_key must name the dataset's task-id column")
+            message = (
+                f"labels are not task ids of the loaded tasks: {unknown[:5]}; "
+                "--data.label_key must name the dataset's task-id column"
+            )
             if unknown_label == "raise":
                 raise KeyError(message)
             if len(warned) < 100 and not warned.issuperset(unknown):
                 warned.update(unknown)
                 log.error("proctor reward_func: %s (scored %s)", message, infra_score)
-        results = reward.score_batch(completions, task_ids, prompts=prompts,
-                                     groups=None if group is None else [group] * len(task_ids))
+        results = reward.score_batch(
+            completions,
+            task_ids,
+            prompts=prompts,
+            groups=None if group is None else [group] * len(task_ids),
+        )
         failed = [r for r in results if r.status == "infra_error"]
         if failed and infra == "raise":
             raise RuntimeError(f"grading failed for {len(failed)} sample(s): {failed[0].error}")
@@ -157,21 +186,28 @@ def make_reward_func(tasks: Any, *, infra: InfraPolicy = "score", infra_score: f
 
     pool: GroupPool[tuple[str, str, str], RewardResult] | None = None
     if group_size is not None:
-        pool = GroupPool(lambda samples, group: score([s[0] for s in samples],
-                                                      [s[1] for s in samples],
-                                                      [s[2] for s in samples], group),
-                         group_size=group_size, window=group_window)
+        pool = GroupPool(
+            lambda samples, group: score(
+                [s[0] for s in samples], [s[1] for s in samples], [s[2] for s in samples], group
+            ),
+            group_size=group_size,
+            window=group_window,
+        )
 
-    def reward_func(queries: Sequence[str], prompts: Sequence[str], labels: Sequence[Any],
-                    **kwargs: Any) -> dict[str, Any]:
+    def reward_func(
+        queries: Sequence[str], prompts: Sequence[str], labels: Sequence[Any], **kwargs: Any
+    ) -> dict[str, Any]:
         if not len(queries) == len(prompts) == len(labels):
-            raise ValueError(f"{len(queries)} queries, {len(prompts)} prompts, "
-                             f"{len(labels)} labels: they must match")
+            raise ValueError(
+                f"{len(queries)} queries, {len(prompts)} prompts, "
+                f"{len(labels)} labels: they must match"
+            )
         task_ids = [str(label) for label in labels]
         completions = [completion_from_query(q, p) for q, p in zip(queries, prompts, strict=True)]
         if pool is not None and len(queries) == 1:
-            results = [pool.submit((task_ids[0], prompts[0]),
-                                   (completions[0], task_ids[0], prompts[0]))]
+            results = [
+                pool.submit((task_ids[0], prompts[0]), (completions[0], task_ids[0], prompts[0]))
+            ]
         else:
             results = score(completions, task_ids, list(prompts))
         return _as_tensors(rewards_payload(results, infra_score))
@@ -193,10 +229,17 @@ def _as_tensors(payload: dict[str, Any]) -> dict[str, Any]:
     return {
         "rewards": torch.tensor(payload["rewards"], dtype=torch.float),
         "scores": torch.tensor(payload["scores"], dtype=torch.float),
-        "extra_logs": {k: torch.tensor(v, dtype=torch.float)
-                       for k, v in payload["extra_logs"].items()},
+        "extra_logs": {
+            k: torch.tensor(v, dtype=torch.float) for k, v in payload["extra_logs"].items()
+        },
     }
 
 
-__all__ = ["EXTRA_LOGS", "InfraPolicy", "LabelPolicy", "completion_from_query", "make_reward_func",
-           "rewards_payload"]
+__all__ = [
+    "EXTRA_LOGS",
+    "InfraPolicy",
+    "LabelPolicy",
+    "completion_from_query",
+    "make_reward_func",
+    "rewards_payload",
+]

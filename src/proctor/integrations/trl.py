@@ -112,14 +112,22 @@ class CodeRewardFunc:
                               callbacks=[HackAlertCallback(reward)])
     """
 
-    def __init__(self, tasks: Any = None, *, task_id_key: str = "task_id",
-                 name: str = "code_reward", reward: CodeReward | None = None,
-                 **options: Any) -> None:
+    def __init__(
+        self,
+        tasks: Any = None,
+        *,
+        task_id_key: str = "task_id",
+        name: str = "code_reward",
+        reward: CodeReward | None = None,
+        **options: Any,
+    ) -> None:
         if tasks is None and reward is None:
             raise ValueError("pass the tasks (a task file or Task records) or a CodeReward")
         if name.startswith("proctor_"):
-            raise ValueError(f"name {name!r}: proctor_* columns are monitor-only signals, and "
-                             "`proctor monitor ingest --from trl` never counts them as a reward")
+            raise ValueError(
+                f"name {name!r}: proctor_* columns are monitor-only signals, and "
+                "`proctor monitor ingest --from trl` never counts them as a reward"
+            )
         self.__name__ = name  # TRL names the reward column after it
         self.task_id_key = task_id_key
         self._tasks, self._options = tasks, options
@@ -144,18 +152,25 @@ class CodeRewardFunc:
             self._reward.listeners.append(self._forward)
         return self._reward
 
-    def _forward(self, rollouts: list[Rollout], grades: list[Grade],
-                 verdicts: list[Verdict]) -> None:
+    def _forward(
+        self, rollouts: list[Rollout], grades: list[Grade], verdicts: list[Verdict]
+    ) -> None:
         for listener in self.listeners:
             listener(rollouts, grades, verdicts)
 
-    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any],
-                 completion_ids: Sequence[Any] | None = None,
-                 **kwargs: Any) -> list[float | None]:
+    def __call__(
+        self,
+        prompts: Sequence[Any],
+        completions: Sequence[Any],
+        completion_ids: Sequence[Any] | None = None,
+        **kwargs: Any,
+    ) -> list[float | None]:
         task_ids = kwargs.get(self.task_id_key)
         if task_ids is None:
-            raise KeyError(f"the dataset has no {self.task_id_key!r} column: add one with each "
-                           f"row's task id, or pass task_id_key= naming the column that has it")
+            raise KeyError(
+                f"the dataset has no {self.task_id_key!r} column: add one with each "
+                f"row's task id, or pass task_id_key= naming the column that has it"
+            )
         state = kwargs.get("trainer_state")
         step = getattr(state, "global_step", None)
         # TRL scores a batch before the optimizer step that trains on it, while
@@ -164,14 +179,18 @@ class CodeRewardFunc:
         step = step + 1 if isinstance(step, int) and not isinstance(step, bool) else None
         texts = [_text(p) for p in prompts]
         results = self.reward.score_batch(
-            [_text(c) for c in completions], [None if t is None else str(t) for t in task_ids],
-            prompts=texts, step=step)
+            [_text(c) for c in completions],
+            [None if t is None else str(t) for t in task_ids],
+            prompts=texts,
+            step=step,
+        )
         self._log(results, kwargs.get("log_extra"), kwargs.get("log_metric"), task_ids)
         self._remember(-1 if step is None else step, results)
         return [r.reward for r in results]
 
-    def _log(self, results: list[RewardResult], log_extra: Any, log_metric: Any,
-             task_ids: Sequence[Any]) -> None:
+    def _log(
+        self, results: list[RewardResult], log_extra: Any, log_metric: Any, task_ids: Sequence[Any]
+    ) -> None:
         if callable(log_extra):
             # TRL's completions table keeps no dataset column: the task id rides along so
             # `proctor monitor ingest --from trl --task-key proctor_task_id` can map rows.
@@ -204,8 +223,10 @@ class CodeRewardFunc:
 
     def __getstate__(self) -> dict[str, Any]:
         if not self._owns_reward:
-            raise TypeError("a CodeRewardFunc made from a live CodeReward cannot be pickled; "
-                            "pass the tasks and options instead")
+            raise TypeError(
+                "a CodeRewardFunc made from a live CodeReward cannot be pickled; "
+                "pass the tasks and options instead"
+            )
         state = dict(self.__dict__)
         state["_reward"] = None
         state["listeners"] = []  # a callback lives in the trainer's process only
@@ -247,15 +268,28 @@ class HackAlertCallback(_callback_base()):  # type: ignore[misc]
     the stop as a hack alert at that step.
     """
 
-    def __init__(self, reward_func: CodeRewardFunc | None = None, *,
-                 config: MonitorConfig | None = None, hack_rate: float | None = None,
-                 patience: int | None = None, min_judged: int | None = None,
-                 action: Action = "save_and_stop",
-                 alert: Callable[[int], str | None] | None = None,
-                 record_to: str | PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        reward_func: CodeRewardFunc | None = None,
+        *,
+        config: MonitorConfig | None = None,
+        hack_rate: float | None = None,
+        patience: int | None = None,
+        min_judged: int | None = None,
+        action: Action = "save_and_stop",
+        alert: Callable[[int], str | None] | None = None,
+        record_to: str | PathLike[str] | None = None,
+    ) -> None:
         config = config or MonitorConfig()
-        overrides = {k: v for k, v in (("threshold", hack_rate), ("consecutive", patience),
-                                       ("min_rollouts", min_judged)) if v is not None}
+        overrides = {
+            k: v
+            for k, v in (
+                ("threshold", hack_rate),
+                ("consecutive", patience),
+                ("min_rollouts", min_judged),
+            )
+            if v is not None
+        }
         if overrides:
             rule = config.hack_rate.model_copy(update=overrides)
             config = config.model_copy(update={"hack_rate": rule})
@@ -299,7 +333,6 @@ class HackAlertCallback(_callback_base()):  # type: ignore[misc]
             control.should_training_stop = True
         return control
 
-
     def _record(self, step: int, reason: str) -> None:
         if self.record_to is None:
             return
@@ -307,11 +340,16 @@ class HackAlertCallback(_callback_base()):  # type: ignore[misc]
             from proctor.runs import RunStore
 
             with RunStore(self.record_to) as store:
-                store.add_event({"step": step, "action": self.action, "reason": reason,
-                                 "source": "HackAlertCallback"})
+                store.add_event(
+                    {
+                        "step": step,
+                        "action": self.action,
+                        "reason": reason,
+                        "source": "HackAlertCallback",
+                    }
+                )
         except Exception as exc:  # the stop itself must happen even if the store is gone
-            log.warning("could not record the stop at step %d in %s: %s", step,
-                        self.record_to, exc)
+            log.warning("could not record the stop at step %d in %s: %s", step, self.record_to, exc)
 
 
 __all__ = [

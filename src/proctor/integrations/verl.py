@@ -47,16 +47,26 @@ _REWARDS: dict[str, CodeReward] = {}
 _MATH: list[MathReward] = []
 _LOCK = threading.Lock()
 
-EXTRA_KEYS = ("proctor_status", "proctor_proxy", "proctor_gold", "proctor_gap",
-              "proctor_hack", "proctor_hack_probability", "proctor_category",
-              "proctor_gated", "proctor_infra_error")
+EXTRA_KEYS = (
+    "proctor_status",
+    "proctor_proxy",
+    "proctor_gold",
+    "proctor_gap",
+    "proctor_hack",
+    "proctor_hack_probability",
+    "proctor_category",
+    "proctor_gated",
+    "proctor_infra_error",
+)
 """The keys every returned dict carries next to ``score`` (monitor-only)."""
 
 
 def _code_reward(tasks: Any, options: dict[str, Any]) -> CodeReward:
     if tasks is None:
-        raise ValueError("proctor's compute_score needs the tasks: set "
-                         "+reward.custom_reward_function.reward_kwargs.tasks=/path/to/tasks.jsonl")
+        raise ValueError(
+            "proctor's compute_score needs the tasks: set "
+            "+reward.custom_reward_function.reward_kwargs.tasks=/path/to/tasks.jsonl"
+        )
     key = json.dumps({"tasks": str(tasks), **options}, sort_keys=True, default=str)
     with _LOCK:
         reward = _REWARDS.get(key)
@@ -73,8 +83,10 @@ def _math_reward() -> MathReward:
 
 
 def _is_math(data_source: Any, extra_info: dict[str, Any]) -> bool:
-    return (str(data_source or "").lower().startswith("math")
-            or extra_info.get("proctor_reward") == "math")
+    return (
+        str(data_source or "").lower().startswith("math")
+        or extra_info.get("proctor_reward") == "math"
+    )
 
 
 def _row(result: RewardResult, infra_score: float) -> dict[str, Any]:
@@ -119,18 +131,26 @@ def compute_score_batch(
     code = [i for i in range(n) if not _is_math(data_sources[i], infos[i])]
     for i in set(range(n)) - set(code):
         answer = ground_truths[i]
-        results[i] = _math_reward().score(solution_strs[i],
-                                          None if answer is None else str(answer))
+        results[i] = _math_reward().score(solution_strs[i], None if answer is None else str(answer))
     if code:
         reward = _code_reward(tasks, options)
         task_ids = [_task_id(ground_truths[i], infos[i]) for i in code]
         prompts = [infos[i].get("prompt") for i in code]
-        step = next((infos[i].get("global_step") for i in code
-                     if isinstance(infos[i].get("global_step"), int)), None)
-        scored = reward.score_batch([solution_strs[i] for i in code], task_ids,
-                                    prompts=[p if isinstance(p, str) else None for p in prompts],
-                                    step=step,
-                                    groups=None if group is None else [group] * len(code))
+        step = next(
+            (
+                infos[i].get("global_step")
+                for i in code
+                if isinstance(infos[i].get("global_step"), int)
+            ),
+            None,
+        )
+        scored = reward.score_batch(
+            [solution_strs[i] for i in code],
+            task_ids,
+            prompts=[p if isinstance(p, str) else None for p in prompts],
+            step=step,
+            groups=None if group is None else [group] * len(code),
+        )
         for i, result in zip(code, scored, strict=True):
             results[i] = result
     return [_row(r, infra_score) for r in results if r is not None]
@@ -157,8 +177,9 @@ def compute_score(
     """
     info = dict(extra_info or {})
     if group_size is None or _is_math(data_source, info):
-        return compute_score_batch([data_source], [solution_str], [ground_truth], [info],
-                                   **kwargs)[0]
+        return compute_score_batch([data_source], [solution_str], [ground_truth], [info], **kwargs)[
+            0
+        ]
     pool = _group_pool(group_size, group_window, kwargs)
     key = (str(data_source), _task_id(ground_truth, info))
     return pool.submit(key, (data_source, solution_str, ground_truth, info))
@@ -168,16 +189,23 @@ _Sample = tuple[Any, str, Any, dict[str, Any]]
 _POOLS: dict[str, GroupPool[_Sample, dict[str, Any]]] = {}
 
 
-def _group_pool(size: int, window: float, kwargs: dict[str, Any]
-                ) -> GroupPool[_Sample, dict[str, Any]]:
+def _group_pool(
+    size: int, window: float, kwargs: dict[str, Any]
+) -> GroupPool[_Sample, dict[str, Any]]:
     key = json.dumps({"size": size, "window": window, **kwargs}, sort_keys=True, default=str)
     with _LOCK:
         pool = _POOLS.get(key)
         if pool is None:
+
             def score(samples: list[_Sample], group: str) -> list[dict[str, Any]]:
-                return compute_score_batch([s[0] for s in samples], [s[1] for s in samples],
-                                           [s[2] for s in samples], [s[3] for s in samples],
-                                           group=group, **kwargs)
+                return compute_score_batch(
+                    [s[0] for s in samples],
+                    [s[1] for s in samples],
+                    [s[2] for s in samples],
+                    [s[3] for s in samples],
+                    group=group,
+                    **kwargs,
+                )
 
             pool = _POOLS[key] = GroupPool(score, group_size=size, window=window)
         return pool

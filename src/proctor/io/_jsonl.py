@@ -70,8 +70,12 @@ def _json_lines(
         try:
             raw = f.readline(max_line_bytes + 1)
         except (OSError, EOFError, zlib.error) as exc:  # truncated or corrupt gzip stream
-            raise RecordError(f"cannot read the file: {_why(exc)}", path=path, line=number + 1,
-                              hint=_GZIP_HINT if _is_gzip_error(exc) else None) from exc
+            raise RecordError(
+                f"cannot read the file: {_why(exc)}",
+                path=path,
+                line=number + 1,
+                hint=_GZIP_HINT if _is_gzip_error(exc) else None,
+            ) from exc
         if not raw:
             return
         number += 1
@@ -150,8 +154,11 @@ def _json_list(
     try:
         data = f.read(MAX_JSON_BYTES + 1)
     except (OSError, EOFError, zlib.error) as exc:
-        raise RecordError(f"cannot read the file: {_why(exc)}", path=path,
-                          hint=_GZIP_HINT if _is_gzip_error(exc) else None) from exc
+        raise RecordError(
+            f"cannot read the file: {_why(exc)}",
+            path=path,
+            hint=_GZIP_HINT if _is_gzip_error(exc) else None,
+        ) from exc
     if len(data) > MAX_JSON_BYTES:
         msg = f"file is larger than the {_size(MAX_JSON_BYTES)} limit for .json"
         raise RecordError(msg, path=path, hint="use JSONL (one record per line) for big files")

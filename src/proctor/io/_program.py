@@ -51,8 +51,11 @@ def prompt_is_code(prompt: str, entry_point: str) -> bool:
             continue
     if tree is None:
         return False
-    return any(isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-               and node.name == entry_point for node in tree.body)
+    return any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        and node.name == entry_point
+        for node in tree.body
+    )
 
 
 def with_prompt(prompt: str, code: str, entry_point: str) -> str:

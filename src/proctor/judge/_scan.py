@@ -107,8 +107,9 @@ def scan(
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     todo = list(rollouts)
-    grader = HardenedGrader(workers=workers, cache_dir=cache_dir,
-                            require_isolation=require_isolation)
+    grader = HardenedGrader(
+        workers=workers, cache_dir=cache_dir, require_isolation=require_isolation
+    )
     with Judge(grader, workers=workers, sandbox=True, cache_dir=cache_dir) as judge:
         distinct = judge.distinct(todo)
         graded = [0]
@@ -142,8 +143,15 @@ def scan(
     summary = analysis.summary() | batch_summary(rows, grades, time.perf_counter() - started)
     summary["isolation"] = grader.mechanisms  # what was actually in force
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
-    write_report(analysis, out / "report.html", name=name, rollouts=todo, grades=grades,
-                 verdicts=verdicts, tasks=tasks)
+    write_report(
+        analysis,
+        out / "report.html",
+        name=name,
+        rollouts=todo,
+        grades=grades,
+        verdicts=verdicts,
+        tasks=tasks,
+    )
     return ScanResult(out, judged, grades, verdicts, rows, analysis, summary, distinct, sandboxed)
 
 

@@ -181,8 +181,7 @@ def load_run(run_dir: Path, ingest: bool = True) -> RunRecords:
 
 def analyse_records(records: RunRecords, config: MonitorConfig | None = None) -> Analysis:
     """Analyse loaded records; the trainer's own stops (``meta["events"]``) become alerts."""
-    analysis = analyse(records.rollouts, records.grades, records.verdicts, records.scalars,
-                       config)
+    analysis = analyse(records.rollouts, records.grades, records.verdicts, records.scalars, config)
     analysis.alerts.extend(event_alerts(records.meta.get("events")))
     analysis.alerts.sort(key=lambda a: a.first_step)
     return analysis
@@ -203,15 +202,21 @@ def event_alerts(events: Any) -> list[Alert]:
         source = str(event.get("source", "a trainer callback"))
         reason = str(event.get("reason", ""))[:500]
         stopped = "stop" in action
-        alerts.append(Alert(
-            kind="trainer_stop" if stopped else "trainer_checkpoint",
-            signal=str(event.get("signal", "hack_rate")), signal_kind="oracle",
-            severity="hack", first_step=step, last_step=step,
-            message=f"{source} {'stopped training' if stopped else 'saved a checkpoint'} "
-                    f"at step {step}: {reason}",
-            action="inspect the rollouts of the steps before it; resume from an earlier "
-                   "checkpoint with a hardened reward",
-            evidence=AlertEvidence(steps=[step], detail=reason)))
+        alerts.append(
+            Alert(
+                kind="trainer_stop" if stopped else "trainer_checkpoint",
+                signal=str(event.get("signal", "hack_rate")),
+                signal_kind="oracle",
+                severity="hack",
+                first_step=step,
+                last_step=step,
+                message=f"{source} {'stopped training' if stopped else 'saved a checkpoint'} "
+                f"at step {step}: {reason}",
+                action="inspect the rollouts of the steps before it; resume from an earlier "
+                "checkpoint with a hardened reward",
+                evidence=AlertEvidence(steps=[step], detail=reason),
+            )
+        )
     return alerts
 
 

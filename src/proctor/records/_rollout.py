@@ -53,8 +53,7 @@ class Rollout(BaseModel):
 
     @model_validator(mode="after")
     def _has_code(self) -> Rollout:
-        if self.completion is None and self.code is None and not self.messages \
-                and not self.files:
+        if self.completion is None and self.code is None and not self.messages and not self.files:
             raise ValueError("a rollout needs `completion`, `code`, `messages` or `files`")
         return self
 
@@ -63,16 +62,22 @@ class Rollout(BaseModel):
     def _check_files(cls, files: dict[str, str] | None) -> dict[str, str] | None:
         for path in files or {}:
             parts = path.replace("\\", "/").split("/")
-            if not path or "\0" in path or path.startswith(("/", "\\")) or ".." in parts \
-                    or len(path) > MAX_PATH:
-                raise ValueError(f"file path {path!r} must be relative, without '..', "
-                                 f"at most {MAX_PATH} characters")
+            if (
+                not path
+                or "\0" in path
+                or path.startswith(("/", "\\"))
+                or ".." in parts
+                or len(path) > MAX_PATH
+            ):
+                raise ValueError(
+                    f"file path {path!r} must be relative, without '..', "
+                    f"at most {MAX_PATH} characters"
+                )
         return files
 
     @field_validator("messages")
     @classmethod
-    def _check_messages(cls, messages: list[dict[str, Any]] | None
-                        ) -> list[dict[str, Any]] | None:
+    def _check_messages(cls, messages: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
         for i, message in enumerate(messages or []):
             role = message.get("role")
             if role not in ROLES:
@@ -88,9 +93,12 @@ class Rollout(BaseModel):
             for j, call in enumerate(calls):
                 fn = call.get("function") if isinstance(call, dict) else None
                 if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
-                    raise ValueError(f"message {i}: tool call {j} needs "
-                                     "{'function': {'name': ..., 'arguments': ...}}")
+                    raise ValueError(
+                        f"message {i}: tool call {j} needs "
+                        "{'function': {'name': ..., 'arguments': ...}}"
+                    )
                 if not isinstance(fn.get("arguments", ""), str | dict):
-                    raise ValueError(f"message {i}: tool call {j}: arguments must be a JSON "
-                                     "string or an object")
+                    raise ValueError(
+                        f"message {i}: tool call {j}: arguments must be a JSON string or an object"
+                    )
         return messages

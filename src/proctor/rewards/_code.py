@@ -104,10 +104,13 @@ class CodeReward:
             from proctor.graders import RayGrader
 
             # ``workers`` per node; the cluster's slots, all nodes together, grade at once
-            self.grader = RayGrader(workers_per_node=self.workers, limits=grader_limits,
-                                    isolation=isolation,
-                                    cache_dir=cache_dir or default_cache_dir(),
-                                    address=ray_address)
+            self.grader = RayGrader(
+                workers_per_node=self.workers,
+                limits=grader_limits,
+                isolation=isolation,
+                cache_dir=cache_dir or default_cache_dir(),
+                address=ray_address,
+            )
             self.workers = self.grader.workers
         else:
             self.grader = HardenedGrader(
@@ -146,8 +149,9 @@ class CodeReward:
         or the whole text); ``None`` counts as an empty completion. ``groups``
         default to one GRPO group per distinct prompt of the step.
         """
-        rollouts = self.rollouts(completions, task_ids, prompts=prompts, ids=ids, step=step,
-                                 groups=groups)
+        rollouts = self.rollouts(
+            completions, task_ids, prompts=prompts, ids=ids, step=step, groups=groups
+        )
         known = [r for r in rollouts if r.task_id in self.tasks]
         return self.results(rollouts, self._grade(known))
 
@@ -164,8 +168,12 @@ class CodeReward:
         """The rollouts `score_batch` grades (for callers that schedule grading themselves,
         like the reward server: grade those whose task is in `tasks`, then call `results`)."""
         n = len(completions)
-        for name, seq in (("task_ids", task_ids), ("prompts", prompts), ("ids", ids),
-                          ("groups", groups)):
+        for name, seq in (
+            ("task_ids", task_ids),
+            ("prompts", prompts),
+            ("ids", ids),
+            ("groups", groups),
+        ):
             if seq is not None and len(seq) != n:
                 raise ValueError(f"{name} has {len(seq)} entries for {n} completions")
         return [
@@ -183,8 +191,10 @@ class CodeReward:
         results = [self._result(r, grades.get(r.id), verdicts.get(r.id)) for r in rollouts]
         self._apply_gate(results)
         if self._recorder is not None or self.listeners:
-            rewarded = [r.model_copy(update={"reward": res.reward})
-                        for r, res in zip(rollouts, results, strict=True)]
+            rewarded = [
+                r.model_copy(update={"reward": res.reward})
+                for r, res in zip(rollouts, results, strict=True)
+            ]
             batch = (rewarded, list(grades.values()), list(verdicts.values()))
             if self._recorder is not None:
                 self._recorder.record(*batch)
@@ -192,9 +202,16 @@ class CodeReward:
                 listener(*batch)
         return results
 
-    def _rollout(self, i: int, completions: Sequence[str | None], task_ids: Sequence[str | None],
-                 prompts: Sequence[str | None] | None, ids: Sequence[str | None] | None,
-                 step: int | None, groups: Sequence[str | None] | None) -> Rollout:
+    def _rollout(
+        self,
+        i: int,
+        completions: Sequence[str | None],
+        task_ids: Sequence[str | None],
+        prompts: Sequence[str | None] | None,
+        ids: Sequence[str | None] | None,
+        step: int | None,
+        groups: Sequence[str | None] | None,
+    ) -> Rollout:
         prompt = prompts[i] if prompts is not None else None
         group = groups[i] if groups is not None else None
         if group is None and prompt is not None:
@@ -225,20 +242,27 @@ class CodeReward:
             log.warning("detection failed on a batch of %d: %s", len(rollouts), exc)
             return {}
 
-    def _result(self, rollout: Rollout, grade: Grade | None,
-                verdict: Verdict | None) -> RewardResult:
+    def _result(
+        self, rollout: Rollout, grade: Grade | None, verdict: Verdict | None
+    ) -> RewardResult:
         if grade is None:
-            return RewardResult(rollout_id=rollout.id, task_id=rollout.task_id,
-                                status="not_applicable",
-                                error=f"unknown task id {rollout.task_id!r}")
+            return RewardResult(
+                rollout_id=rollout.id,
+                task_id=rollout.task_id,
+                status="not_applicable",
+                error=f"unknown task id {rollout.task_id!r}",
+            )
         probability = None
         if verdict is not None and verdict.label != "not_applicable":
             probability = verdict.confidence if verdict.label != "clean" else 0.0
         common: dict[str, Any] = {
-            "rollout_id": rollout.id, "task_id": rollout.task_id, "gold": grade.gold,
+            "rollout_id": rollout.id,
+            "task_id": rollout.task_id,
+            "gold": grade.gold,
             "verdict": verdict.label if verdict is not None else None,
             "category": verdict.category if verdict is not None else None,
-            "hack_probability": probability, "error": grade.error,
+            "hack_probability": probability,
+            "error": grade.error,
         }
         if grade.status != "ok" or grade.proxy is None:
             return RewardResult(status="infra_error", **common)
@@ -254,8 +278,12 @@ class CodeReward:
     def _apply_gate(self, results: list[RewardResult]) -> None:
         if self.gate == "none":
             return
-        gated = apply_gate(self.gate, [r.reward for r in results],
-                           [r.hack_probability for r in results], self.gate_threshold)
+        gated = apply_gate(
+            self.gate,
+            [r.reward for r in results],
+            [r.hack_probability for r in results],
+            self.gate_threshold,
+        )
         for result, value in zip(results, gated, strict=True):
             if value is not None and result.reward is not None and value < result.reward:
                 result.reward, result.gated = value, True
@@ -263,8 +291,9 @@ class CodeReward:
     def _warn_unknown(self, task_id: str) -> None:
         if task_id not in self._warned and len(self._warned) < 100:
             self._warned.add(task_id)
-            log.warning("no task with id %r among the %d loaded: reward None", task_id,
-                        len(self.tasks))
+            log.warning(
+                "no task with id %r among the %d loaded: reward None", task_id, len(self.tasks)
+            )
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -278,10 +307,21 @@ class CodeReward:
     def __enter__(self) -> CodeReward:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
-__all__ = ["BACKENDS", "DEFAULT_LIMITS", "MODES", "STATIC_DETECTORS", "Backend", "CodeReward",
-           "Mode"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_LIMITS",
+    "MODES",
+    "STATIC_DETECTORS",
+    "Backend",
+    "CodeReward",
+    "Mode",
+]

@@ -15,8 +15,12 @@ probability reaches the threshold; ``soft``: reward scaled by (1 - hack probabil
 GATES: tuple[Gate, ...] = ("none", "hard", "soft")
 
 
-def apply_gate(gate: Gate, rewards: Sequence[float | None], probabilities: Sequence[float | None],
-               threshold: float = 0.5) -> list[float | None]:
+def apply_gate(
+    gate: Gate,
+    rewards: Sequence[float | None],
+    probabilities: Sequence[float | None],
+    threshold: float = 0.5,
+) -> list[float | None]:
     """Gate ``rewards`` by ``probabilities``; a ``None`` reward stays ``None``.
 
     A missing probability (no verdict) counts as 0: the gate never punishes a sample

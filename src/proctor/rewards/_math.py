@@ -61,7 +61,9 @@ class _Worker:
     def _start(self) -> None:
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "proctor.rewards._math_worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
 
@@ -104,13 +106,15 @@ class MathReward:
         finally:
             self._idle.put(worker)
 
-    def score(self, completion: str | None, answer: str | None,
-              rollout_id: str | None = None) -> RewardResult:
+    def score(
+        self, completion: str | None, answer: str | None, rollout_id: str | None = None
+    ) -> RewardResult:
         """Score one completion against the reference ``answer``."""
         rid = rollout_id or uuid.uuid4().hex
         if answer is None or not str(answer).strip():
-            return RewardResult(rollout_id=rid, status="not_applicable",
-                                error="no reference answer")
+            return RewardResult(
+                rollout_id=rid, status="not_applicable", error="no reference answer"
+            )
         text = (completion or "")[-MAX_ANSWER_CHARS:]
         request = {"answer": text, "gold": str(answer), "timeout": max(1, int(self.timeout))}
         try:
@@ -120,14 +124,20 @@ class MathReward:
         except (RuntimeError, OSError, ValueError) as exc:
             return RewardResult(rollout_id=rid, status="infra_error", error=str(exc))
         if reply is None:
-            return RewardResult(rollout_id=rid, reward=0.0, raw_reward=0.0,
-                                error=f"verification ran past {3 * self.timeout + 5:.0f}s")
+            return RewardResult(
+                rollout_id=rid,
+                reward=0.0,
+                raw_reward=0.0,
+                error=f"verification ran past {3 * self.timeout + 5:.0f}s",
+            )
         value = 1.0 if reply.get("ok") is True else 0.0
-        return RewardResult(rollout_id=rid, reward=value, raw_reward=value, proxy=value,
-                            error=reply.get("error"))
+        return RewardResult(
+            rollout_id=rid, reward=value, raw_reward=value, proxy=value, error=reply.get("error")
+        )
 
-    def score_batch(self, completions: Sequence[str | None],
-                    answers: Sequence[str | None]) -> list[RewardResult]:
+    def score_batch(
+        self, completions: Sequence[str | None], answers: Sequence[str | None]
+    ) -> list[RewardResult]:
         """Score a batch on all workers, in input order."""
         if len(completions) != len(answers):
             raise ValueError(f"{len(answers)} answers for {len(completions)} completions")
@@ -142,8 +152,12 @@ class MathReward:
     def __enter__(self) -> MathReward:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 

@@ -68,8 +68,9 @@ class Recorder:
         if isinstance(target, str | Path):
             self._queue = queue.Queue()
             ready: queue.Queue[BaseException | None] = queue.Queue()
-            self._thread = threading.Thread(target=self._run, args=(Path(target), ready),
-                                            name="proctor-recorder", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, args=(Path(target), ready), name="proctor-recorder", daemon=True
+            )
             self._thread.start()
             error = ready.get()
             if error is not None:
@@ -78,8 +79,9 @@ class Recorder:
         else:
             self.sink = target
 
-    def record(self, rollouts: Sequence[Rollout], grades: Sequence[Grade],
-               verdicts: Sequence[Verdict]) -> None:
+    def record(
+        self, rollouts: Sequence[Rollout], grades: Sequence[Grade], verdicts: Sequence[Verdict]
+    ) -> None:
         """Append one batch; a failing sink is logged, never allowed to stop training."""
         if self._queue is not None:
             self._queue.put((rollouts, grades, verdicts))

@@ -41,7 +41,8 @@ class IngestReport:
     read: int = 0
     """Lines / rows read."""
     new: dict[str, int] = field(
-        default_factory=lambda: {"rollouts": 0, "grades": 0, "verdicts": 0, "scalars": 0})
+        default_factory=lambda: {"rollouts": 0, "grades": 0, "verdicts": 0, "scalars": 0}
+    )
     """Rows that were not in the store yet, per table."""
     skipped: list[RecordError] = field(default_factory=list)
     """Invalid lines left out (``skip_invalid``)."""
@@ -79,8 +80,10 @@ class Ingestor:
             raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
         monitor_only = [c for c in reward_columns or () if c.startswith(MONITOR_PREFIX)]
         if monitor_only:
-            raise ValueError(f"{', '.join(monitor_only)}: proctor_* columns are proctor's "
-                             "monitor-only signals (gold, verdicts), never a reward")
+            raise ValueError(
+                f"{', '.join(monitor_only)}: proctor_* columns are proctor's "
+                "monitor-only signals (gold, verdicts), never a reward"
+            )
         self.store, self.source = store, source
         self.report = IngestReport()
         self._resolver = TaskResolver(key=task_key, tasks=tasks)
@@ -121,13 +124,20 @@ class Ingestor:
                 self.store.set_meta("run", read_manifest(folder))
             return lab_files(folder)
         if self.source == "trl":
-            files = [p for p in folder.rglob("completions_*.parquet")
-                     if "eval" not in p.relative_to(folder).parts[:-1]]
+            files = [
+                p
+                for p in folder.rglob("completions_*.parquet")
+                if "eval" not in p.relative_to(folder).parts[:-1]
+            ]
         else:
-            files = [p for p in folder.iterdir()
-                     if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz"))]
-        return sorted(files, key=lambda p: (step_from_name(p) is None, step_from_name(p) or 0,
-                                            str(p)))
+            files = [
+                p
+                for p in folder.iterdir()
+                if p.is_file() and p.name.endswith((".jsonl", ".jsonl.gz"))
+            ]
+        return sorted(
+            files, key=lambda p: (step_from_name(p) is None, step_from_name(p) or 0, str(p))
+        )
 
     # -- reading ----------------------------------------------------------------
 
@@ -146,8 +156,10 @@ class Ingestor:
             return 0  # unchanged since it was last read
         self._rereading = False
         if start is not None and stat.st_size < start.size:
-            self._warn(f"{path}: the file shrank since it was last read (rewritten?); "
-                       "reading it again from the start — rows already stored are kept")
+            self._warn(
+                f"{path}: the file shrank since it was last read (rewritten?); "
+                "reading it again from the start — rows already stored are kept"
+            )
             start = None
             self._rereading = True
         if path.name.endswith(".parquet"):
@@ -156,32 +168,40 @@ class Ingestor:
             rows = self._jsonl(path, start, final)
         return self._drain(path, key, stat, rows)
 
-    def _jsonl(self, path: Path, start: Checkpoint | None, final: bool) -> Iterator[
-            tuple[int, int, dict[str, Any] | None]]:
+    def _jsonl(
+        self, path: Path, start: Checkpoint | None, final: bool
+    ) -> Iterator[tuple[int, int, dict[str, Any] | None]]:
         reader = LineReader(
-            path, final=final, warn=self._warn,
+            path,
+            final=final,
+            warn=self._warn,
             on_error=self.report.skipped.append if self._skip_invalid else None,
-            offset=0 if start is None else start.offset, line=0 if start is None else start.line)
+            offset=0 if start is None else start.offset,
+            line=0 if start is None else start.line,
+        )
         for number, row in reader:
             yield number, reader.offset, row
         # A trailing blank or skipped line still moves the position on.
         yield reader.line, reader.offset, None
 
-    def _parquet(self, path: Path, start: Checkpoint | None, final: bool) -> Iterator[
-            tuple[int, int, dict[str, Any] | None]]:
+    def _parquet(
+        self, path: Path, start: Checkpoint | None, final: bool
+    ) -> Iterator[tuple[int, int, dict[str, Any] | None]]:
         size = os.stat(path).st_size
         try:
             if self._reward_columns is None:
-                self._file_rewards = numeric_columns(
-                    path, exclude=[self._resolver.key])
+                self._file_rewards = numeric_columns(path, exclude=[self._resolver.key])
             else:
                 self._file_rewards = self._reward_columns
             rows = list(read_parquet_rows(path, start=0 if start is None else start.line))
         except Exception as exc:  # pyarrow raises several kinds for a bad or partial file
             if not final:
                 return  # most likely still being written: try again at the next poll
-            raise RecordError(f"cannot read the parquet file: {exc}"[:300], path=path,
-                              hint="is it a TRL completions table?") from exc
+            raise RecordError(
+                f"cannot read the parquet file: {exc}"[:300],
+                path=path,
+                hint="is it a TRL completions table?",
+            ) from exc
         for number, row in rows:
             yield number, size, row
 
@@ -192,8 +212,13 @@ class Ingestor:
             return partial(verl_row, tasks=self._resolver)
         return proctor_row
 
-    def _drain(self, path: Path, key: str, stat: os.stat_result,
-               rows: Iterator[tuple[int, int, dict[str, Any] | None]]) -> int:
+    def _drain(
+        self,
+        path: Path,
+        key: str,
+        stat: os.stat_result,
+        rows: Iterator[tuple[int, int, dict[str, Any] | None]],
+    ) -> int:
         batch, read, convert = Batch(), 0, None
         self._path, self._lines = path, []
         last: tuple[int, int] | None = None
@@ -241,8 +266,10 @@ class Ingestor:
             if rollout_id in stored or rollout_id in seen:
                 self.report.duplicates += 1
                 if self.report.duplicates <= 10:
-                    self._warn(f"{self._path}:{line}: duplicate rollout id {rollout_id!r} "
-                               "(already stored); kept the first, left this one out")
+                    self._warn(
+                        f"{self._path}:{line}: duplicate rollout id {rollout_id!r} "
+                        "(already stored); kept the first, left this one out"
+                    )
             seen.add(rollout_id)
 
     def _warn(self, message: str) -> None:

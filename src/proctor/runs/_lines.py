@@ -92,9 +92,11 @@ class LineReader:
                     # No newline yet and not a whole record: a writer is mid-line (or
                     # crashed there). Leave the position before it, so a later ingest
                     # reads the line once it is complete instead of losing it.
-                    self._warn(f"{self.path}:{number}: the last line has no newline and is not "
-                               "a complete record (still being written?); left for the next "
-                               "ingest")
+                    self._warn(
+                        f"{self.path}:{number}: the last line has no newline and is not "
+                        "a complete record (still being written?); left for the next "
+                        "ingest"
+                    )
                     break
                 self.offset, self.line = f.tell(), number
                 if not raw.strip():
@@ -115,16 +117,23 @@ class LineReader:
             if not compressed:
                 raise RecordError(f"cannot read the file: {exc}", path=self.path) from exc
             if isinstance(exc, zlib.error | gzip.BadGzipFile):
-                raise RecordError(f"corrupt gzip data ({exc})", path=self.path,
-                                  line=self.line + 1,
-                                  hint="compress the file again, or pass it unpacked") from exc
+                raise RecordError(
+                    f"corrupt gzip data ({exc})",
+                    path=self.path,
+                    line=self.line + 1,
+                    hint="compress the file again, or pass it unpacked",
+                ) from exc
             if not self.final:
                 return  # a gzip stream still being written: try again at the next poll
-            self._warn(f"{self.path}: the gzip stream is cut off after line {self.line} "
-                       f"({exc}); the lines before it were read")
+            self._warn(
+                f"{self.path}: the gzip stream is cut off after line {self.line} "
+                f"({exc}); the lines before it were read"
+            )
         if pending is not None:
-            self._warn(f"{pending.path}:{pending.line}: the last line is incomplete or corrupt "
-                       f"(a write torn by a crash?); skipped it — {pending.message}")
+            self._warn(
+                f"{pending.path}:{pending.line}: the last line is incomplete or corrupt "
+                f"(a write torn by a crash?); skipped it — {pending.message}"
+            )
 
     def _fail(self, err: RecordError) -> None:
         if self._on_error is None:
@@ -151,8 +160,9 @@ def parse_line(raw: bytes, path: Path, line: int) -> dict[str, Any]:
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise RecordError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=path,
-                          line=line) from exc
+        raise RecordError(
+            f"invalid JSON: {exc.msg} (column {exc.colno})", path=path, line=line
+        ) from exc
     except UnicodeDecodeError as exc:
         raise RecordError(f"not valid UTF-8 text: {exc.reason}", path=path, line=line) from exc
     except RecursionError as exc:
@@ -160,6 +170,10 @@ def parse_line(raw: bytes, path: Path, line: int) -> dict[str, Any]:
     except ValueError as exc:  # e.g. an integer past Python's digit limit
         raise RecordError(f"invalid JSON: {exc}", path=path, line=line) from exc
     if not isinstance(value, dict):
-        raise RecordError(f"expected a JSON object, got {type(value).__name__}", path=path,
-                          line=line, hint="write one JSON object per line")
+        raise RecordError(
+            f"expected a JSON object, got {type(value).__name__}",
+            path=path,
+            line=line,
+            hint="write one JSON object per line",
+        )
     return value

@@ -38,9 +38,12 @@ def proctor_row(row: dict[str, Any], path: Path, line: int, out: Batch) -> None:
         out.scalars.extend(scalar_row(row, path, line))
     else:
         raise RecordError(
-            "cannot tell what this record is", path=path, line=line,
+            "cannot tell what this record is",
+            path=path,
+            line=line,
             hint="a rollout has `id` and `task_id`, a grade `rollout_id` and `grader`, a "
-                 "verdict `rollout_id` and `detector`, a scalar line `step` and numbers")
+            "verdict `rollout_id` and `detector`, a scalar line `step` and numbers",
+        )
 
 
 def _validate(model: type[_M], row: dict[str, Any], path: Path, line: int) -> _M:
@@ -57,8 +60,9 @@ def scalar_row(
     """``{"step": int, "<name>": number, ...}`` as scalars; null is NaN."""
     step = row.get("step")
     if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        raise RecordError(f"`step` must be a whole number ≥ 0, got {step!r}", path=path,
-                          line=line, field="step")
+        raise RecordError(
+            f"`step` must be a whole number ≥ 0, got {step!r}", path=path, line=line, field="step"
+        )
     scalars = []
     for name, value in row.items():
         if name == "step":
@@ -66,8 +70,12 @@ def scalar_row(
         if value is None:
             value = math.nan
         elif isinstance(value, bool) or not isinstance(value, int | float):
-            raise RecordError(f"a scalar must be a number or null, got {value!r}"[:120],
-                              path=path, line=line, field=name)
+            raise RecordError(
+                f"a scalar must be a number or null, got {value!r}"[:120],
+                path=path,
+                line=line,
+                field=name,
+            )
         scalars.append(Scalar(step=step, name=name, value=float(value), source=source))
     return scalars
 
@@ -85,8 +93,11 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(data)
     except (ValueError, RecursionError) as exc:
-        raise RecordError(f"invalid JSON: {exc}"[:200], path=path,
-                          hint="run.json is written by `proctor lab`; was it cut off?") from exc
+        raise RecordError(
+            f"invalid JSON: {exc}"[:200],
+            path=path,
+            hint="run.json is written by `proctor lab`; was it cut off?",
+        ) from exc
     if not isinstance(manifest, dict):
         raise RecordError("the run manifest must be a JSON object", path=path)
     return manifest

@@ -85,7 +85,8 @@ class RunStore:
             return sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
         if self.run_dir.exists() and not self.run_dir.is_dir():
             raise StoreError(
-                f"{self.run_dir}: not a directory — a run store lives in a run directory")
+                f"{self.run_dir}: not a directory — a run store lives in a run directory"
+            )
         self.run_dir.mkdir(parents=True, exist_ok=True)
         return sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
 
@@ -141,7 +142,8 @@ class RunStore:
     def _transaction(self) -> Transaction:
         if self.readonly:
             raise StoreError(
-                f"{self.path}: opened read-only; open it without readonly=True to write")
+                f"{self.path}: opened read-only; open it without readonly=True to write"
+            )
         return Transaction(self._conn)
 
     def _chunked(self, items: Iterable[_T], write: Callable[[Sequence[_T]], int]) -> int:
@@ -183,8 +185,13 @@ class RunStore:
             if checkpoint is not None:
                 self._conn.execute(
                     "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
-                    (checkpoint.path, checkpoint.offset, checkpoint.line, checkpoint.size,
-                     checkpoint.mtime),
+                    (
+                        checkpoint.path,
+                        checkpoint.offset,
+                        checkpoint.line,
+                        checkpoint.size,
+                        checkpoint.mtime,
+                    ),
                 )
         return new
 
@@ -196,16 +203,20 @@ class RunStore:
         return self._insert(
             "INSERT OR IGNORE INTO rollouts (id, step, task_id, grp, reward, json) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            ((r.id, r.step, r.task_id, r.group, _real(r.reward), r.model_dump_json())
-             for r in rollouts),
+            (
+                (r.id, r.step, r.task_id, r.group, _real(r.reward), r.model_dump_json())
+                for r in rollouts
+            ),
         )
 
     def _insert_grades(self, grades: Sequence[Grade]) -> int:
         return self._insert(
             "INSERT OR IGNORE INTO grades (rollout_id, task_id, grader, status, proxy, gold, json) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ((g.rollout_id, g.task_id, g.grader, g.status, g.proxy, g.gold, g.model_dump_json())
-             for g in grades),
+            (
+                (g.rollout_id, g.task_id, g.grader, g.status, g.proxy, g.gold, g.model_dump_json())
+                for g in grades
+            ),
         )
 
     def _insert_verdicts(self, verdicts: Sequence[Verdict]) -> int:
@@ -213,8 +224,18 @@ class RunStore:
             "INSERT OR IGNORE INTO verdicts "
             "(rollout_id, detector, label, category, family, confidence, json) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ((v.rollout_id, v.detector, v.label, v.category, v.family, v.confidence,
-              v.model_dump_json()) for v in verdicts),
+            (
+                (
+                    v.rollout_id,
+                    v.detector,
+                    v.label,
+                    v.category,
+                    v.family,
+                    v.confidence,
+                    v.model_dump_json(),
+                )
+                for v in verdicts
+            ),
         )
 
     def _insert_scalars(self, scalars: Sequence[Scalar]) -> int:
@@ -234,10 +255,14 @@ class RunStore:
         wanted = list(dict.fromkeys(ids))
         found: set[str] = set()
         for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
-            chunk = wanted[start:start + 500]
+            chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(row[0] for row in self._conn.execute(
-                f"SELECT id FROM rollouts WHERE id IN ({marks})", chunk))
+            found.update(
+                row[0]
+                for row in self._conn.execute(
+                    f"SELECT id FROM rollouts WHERE id IN ({marks})", chunk
+                )
+            )
         return found
 
     def add_event(self, event: dict[str, Any]) -> None:
@@ -250,8 +275,10 @@ class RunStore:
             row = self._conn.execute("SELECT value FROM meta WHERE key = 'events'").fetchone()
             events = json.loads(row[0]) if row else []
             events.append(event)
-            self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('events', ?)",
-                               (json.dumps(events, allow_nan=False),))
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('events', ?)",
+                (json.dumps(events, allow_nan=False),),
+            )
 
     def meta(self) -> dict[str, Any]:
         """Every metadata entry, by key."""
@@ -262,8 +289,9 @@ class RunStore:
         if step is None:
             rows = self._conn.execute("SELECT json FROM rollouts ORDER BY step, seq")
         else:
-            rows = self._conn.execute("SELECT json FROM rollouts WHERE step = ? ORDER BY seq",
-                                      (step,))
+            rows = self._conn.execute(
+                "SELECT json FROM rollouts WHERE step = ? ORDER BY seq", (step,)
+            )
         for (text,) in rows:
             yield Rollout.model_validate_json(text)
 
@@ -278,23 +306,27 @@ class RunStore:
             rows = self._conn.execute("SELECT json FROM verdicts ORDER BY seq")
         else:
             rows = self._conn.execute(
-                "SELECT json FROM verdicts WHERE detector = ? ORDER BY seq", (detector,))
+                "SELECT json FROM verdicts WHERE detector = ? ORDER BY seq", (detector,)
+            )
         for (text,) in rows:
             yield Verdict.model_validate_json(text)
 
     def scalars(self) -> Iterator[Scalar]:
         """Scalars ordered by step, then insertion."""
         rows = self._conn.execute(
-            "SELECT step, name, value, source FROM scalars ORDER BY step, seq")
+            "SELECT step, name, value, source FROM scalars ORDER BY step, seq"
+        )
         for step, name, value, source in rows:
-            yield Scalar(step=step, name=name, value=math.nan if value is None else value,
-                         source=source)
+            yield Scalar(
+                step=step, name=name, value=math.nan if value is None else value, source=source
+            )
 
     def steps(self) -> list[int]:
         """Every step that has rollouts or scalars, ascending."""
         rows = self._conn.execute(
             "SELECT step FROM rollouts WHERE step IS NOT NULL UNION SELECT step FROM scalars "
-            "ORDER BY step")
+            "ORDER BY step"
+        )
         return [step for (step,) in rows]
 
     def counts(self) -> dict[str, int]:

@@ -43,8 +43,11 @@ class TaskResolver:
         if self.key is not None:
             if self.key not in row or row[self.key] is None:
                 raise RecordError(
-                    f"no value in the task-id column {self.key!r}", path=path, line=line,
-                    hint=f"columns here: {', '.join(sorted(row))}; pick one with --task-key")
+                    f"no value in the task-id column {self.key!r}",
+                    path=path,
+                    line=line,
+                    hint=f"columns here: {', '.join(sorted(row))}; pick one with --task-key",
+                )
             value = row[self.key]
             return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
         text = (prompt or "").strip()
@@ -53,9 +56,12 @@ class TaskResolver:
         task_id = self._match(text)
         if task_id is None:
             raise RecordError(
-                f"the prompt matches no task's prompt: {text[:60]!r}", path=path, line=line,
+                f"the prompt matches no task's prompt: {text[:60]!r}",
+                path=path,
+                line=line,
                 hint="check --tasks is the task file of this run, or name a task-id column "
-                     "with --task-key")
+                "with --task-key",
+            )
         return task_id
 
     def _match(self, text: str) -> str | None:

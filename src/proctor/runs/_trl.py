@@ -16,8 +16,9 @@ from proctor.records import Rollout
 from proctor.runs._records import Batch
 from proctor.runs._tasks import TaskResolver, jsonable
 
-TRL_KNOWN_COLUMNS = frozenset({"step", "prompt", "completion", "advantage", "mode", "image",
-                               "images"})
+TRL_KNOWN_COLUMNS = frozenset(
+    {"step", "prompt", "completion", "advantage", "mode", "image", "images"}
+)
 """Columns with a fixed meaning in TRL's table; every other numeric column is a reward
 function's (unless ``reward_columns`` says otherwise) and the rest are ``log_extra`` values."""
 
@@ -29,6 +30,7 @@ signals, never a reward, whatever their type."""
 def is_reward_column(name: str) -> bool:
     """Whether a numeric column of a TRL table may be a reward function's column."""
     return name not in TRL_KNOWN_COLUMNS and not name.startswith(MONITOR_PREFIX)
+
 
 _STEP_IN_NAME = re.compile(r"(\d+)")
 
@@ -49,8 +51,12 @@ def parse_step(value: Any, path: Path, line: int) -> int:
         return int(value)
     from_name = step_from_name(path) if value is None else None
     if from_name is None:
-        raise RecordError(f"`step` must be a whole number ≥ 0, got {value!r}"[:120], path=path,
-                          line=line, field="step")
+        raise RecordError(
+            f"`step` must be a whole number ≥ 0, got {value!r}"[:120],
+            path=path,
+            line=line,
+            field="step",
+        )
     return from_name
 
 
@@ -100,28 +106,52 @@ def trl_row(
     step = parse_step(row.get("step"), path, line)
     completion = message_text(row.get("completion"), last=True)
     if completion is None:
-        raise RecordError("no `completion` in this row", path=path, line=line,
-                          hint="is this a TRL completions table (log_completions=True)?")
+        raise RecordError(
+            "no `completion` in this row",
+            path=path,
+            line=line,
+            hint="is this a TRL completions table (log_completions=True)?",
+        )
     prompt = message_text(row.get("prompt"), last=False)
     task_id = tasks.resolve(row, prompt, path, line)
-    names = list(reward_columns) if reward_columns is not None else [
-        k for k, v in row.items()
-        if is_reward_column(k) and k != tasks.key and _number(v) is not None]
+    names = (
+        list(reward_columns)
+        if reward_columns is not None
+        else [
+            k
+            for k, v in row.items()
+            if is_reward_column(k) and k != tasks.key and _number(v) is not None
+        ]
+    )
     rewards = {name: _number(row.get(name)) for name in names}
     present = [v for v in rewards.values() if v is not None]
-    extra = {k: jsonable(v) for k, v in row.items()
-             if k not in TRL_KNOWN_COLUMNS and k not in rewards and k != tasks.key}
+    extra = {
+        k: jsonable(v)
+        for k, v in row.items()
+        if k not in TRL_KNOWN_COLUMNS and k not in rewards and k != tasks.key
+    }
     if "mode" in row:
         extra["mode"] = jsonable(row["mode"])
-    meta: dict[str, Any] = {"source": "trl", "rewards": rewards,
-                            "advantage": _number(row.get("advantage"))}
+    meta: dict[str, Any] = {
+        "source": "trl",
+        "rewards": rewards,
+        "advantage": _number(row.get("advantage")),
+    }
     if extra:
         meta["extra"] = extra
     try:
-        out.rollouts.append(Rollout(
-            id=f"trl/s{step}/{line}", task_id=task_id, completion=completion, step=step,
-            group=f"s{step}/{task_id}", prompt=prompt,
-            reward=math.fsum(present) if present else None, meta=meta))
+        out.rollouts.append(
+            Rollout(
+                id=f"trl/s{step}/{line}",
+                task_id=task_id,
+                completion=completion,
+                step=step,
+                group=f"s{step}/{task_id}",
+                prompt=prompt,
+                reward=math.fsum(present) if present else None,
+                meta=meta,
+            )
+        )
     except ValidationError as exc:
         raise RecordError.from_validation(exc, path=path, line=line) from exc
 
@@ -129,8 +159,7 @@ def trl_row(
 def _require_pyarrow() -> None:
     """Fail with what to do, not a traceback, when the optional pyarrow is missing."""
     if importlib.util.find_spec("pyarrow") is None:
-        raise ValueError('reading TRL parquet files needs pyarrow: '
-                         'pip install "proctor[parquet]"')
+        raise ValueError('reading TRL parquet files needs pyarrow: pip install "proctor[parquet]"')
 
 
 def numeric_columns(path: Path, *, exclude: Sequence[str | None] = ()) -> list[str]:
@@ -144,13 +173,18 @@ def numeric_columns(path: Path, *, exclude: Sequence[str | None] = ()) -> list[s
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     schema = pq.read_schema(path)
-    return [f.name for f in schema
-            if (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))
-            and is_reward_column(f.name) and f.name not in exclude]
+    return [
+        f.name
+        for f in schema
+        if (pa.types.is_floating(f.type) or pa.types.is_integer(f.type))
+        and is_reward_column(f.name)
+        and f.name not in exclude
+    ]
 
 
-def read_parquet_rows(path: Path, *, start: int, batch_rows: int = 2048) -> Iterator[
-        tuple[int, dict[str, Any]]]:
+def read_parquet_rows(
+    path: Path, *, start: int, batch_rows: int = 2048
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(row_number, row)`` (1-based) of a parquet file after the first ``start`` rows."""
     _require_pyarrow()
     import pyarrow.parquet as pq

@@ -47,25 +47,41 @@ def verl_row(
     if "output" not in row:
         raise RecordError(
             "neither a verl generation (`input`, `output`, `score`) nor a `file` logger "
-            "line (`step`, `data`)", path=path, line=line,
-            hint="pass the rollout_data_dir files or $VERL_FILE_LOGGER_PATH")
+            "line (`step`, `data`)",
+            path=path,
+            line=line,
+            hint="pass the rollout_data_dir files or $VERL_FILE_LOGGER_PATH",
+        )
     step = parse_step(row.get("step"), path, line)
     prompt = message_text(row.get("input"), last=False)
     completion = message_text(row.get("output"), last=True) or ""
     task_id = tasks.resolve(row, prompt, path, line)
     score = row.get("score")
-    reward = (float(score) if isinstance(score, int | float) and not isinstance(score, bool)
-              and not math.isnan(score) else None)
+    reward = (
+        float(score)
+        if isinstance(score, int | float) and not isinstance(score, bool) and not math.isnan(score)
+        else None
+    )
     meta: dict[str, Any] = {"source": "verl"}
     if "gts" in row:
         meta["ground_truth"] = jsonable(row["gts"])
-    extra = {k: jsonable(v) for k, v in row.items()
-             if k not in VERL_GENERATION_KEYS and k != tasks.key}
+    extra = {
+        k: jsonable(v) for k, v in row.items() if k not in VERL_GENERATION_KEYS and k != tasks.key
+    }
     if extra:
         meta["extra"] = extra
     try:
-        out.rollouts.append(Rollout(
-            id=f"verl/s{step}/{line}", task_id=task_id, completion=completion, step=step,
-            group=f"s{step}/{task_id}", prompt=prompt, reward=reward, meta=meta))
+        out.rollouts.append(
+            Rollout(
+                id=f"verl/s{step}/{line}",
+                task_id=task_id,
+                completion=completion,
+                step=step,
+                group=f"s{step}/{task_id}",
+                prompt=prompt,
+                reward=reward,
+                meta=meta,
+            )
+        )
     except ValidationError as exc:
         raise RecordError.from_validation(exc, path=path, line=line) from exc

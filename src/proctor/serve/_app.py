@@ -78,22 +78,38 @@ class _RefuseWhenFull:
     or parsing anything: under overload most requests are refused, and each refusal must
     cost the server (whose event loop shares the CPU with grading) as little as possible."""
 
-    def __init__(self, app: Any, queue: SampleQueue[Any, Any], metrics: Metrics,
-                 token: bytes | None) -> None:
+    def __init__(
+        self, app: Any, queue: SampleQueue[Any, Any], metrics: Metrics, token: bytes | None
+    ) -> None:
         self.app, self.queue, self.metrics, self.token = app, queue, metrics, token
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         queue = self.queue
-        if (scope["type"] == "http" and queue.depth >= queue.capacity
-                and scope["path"] == "/get_reward" and scope["method"] == "POST"
-                and self._authorised(scope)):
+        if (
+            scope["type"] == "http"
+            and queue.depth >= queue.capacity
+            and scope["path"] == "/get_reward"
+            and scope["method"] == "POST"
+            and self._authorised(scope)
+        ):
             self.metrics.request(503)
-            body = json.dumps({"detail": f"the grading queue is full ({queue.depth} of "
-                                         f"{queue.capacity} samples); retry"}).encode()
-            await send({"type": "http.response.start", "status": 503, "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(queue.retry_after()).encode())]})
+            body = json.dumps(
+                {
+                    "detail": f"the grading queue is full ({queue.depth} of "
+                    f"{queue.capacity} samples); retry"
+                }
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 503,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"retry-after", str(queue.retry_after()).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
@@ -104,13 +120,18 @@ class _RefuseWhenFull:
         for name, value in scope["headers"]:
             if name == b"authorization":
                 scheme, _, given = value.partition(b" ")
-                return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(),
-                                                                           self.token)
+                return scheme.lower() == b"bearer" and hmac.compare_digest(
+                    given.strip(), self.token
+                )
         return False  # the route answers 401
 
 
-def create_app(reward: CodeReward, limits: ServeLimits | None = None,
-               threads: int | None = None, token: str | None = None) -> FastAPI:
+def create_app(
+    reward: CodeReward,
+    limits: ServeLimits | None = None,
+    threads: int | None = None,
+    token: str | None = None,
+) -> FastAPI:
     """The FastAPI app serving ``reward``.
 
     Samples are graded on ``threads`` threads (default: the reward's workers, one per
@@ -119,29 +140,49 @@ def create_app(reward: CodeReward, limits: ServeLimits | None = None,
     """
     limits = limits or ServeLimits()
     if limits.max_samples > limits.max_queue_samples:
-        raise ValueError(f"max_samples ({limits.max_samples}) is over max_queue_samples "
-                         f"({limits.max_queue_samples}): such a request could never be admitted")
+        raise ValueError(
+            f"max_samples ({limits.max_samples}) is over max_queue_samples "
+            f"({limits.max_queue_samples}): such a request could never be admitted"
+        )
 
     def grade(item: tuple[Task, Rollout]) -> Grade:
         return reward.grader.grade(*item)
 
     queue: SampleQueue[tuple[Task, Rollout], Grade] = SampleQueue(
-        grade, threads or reward.workers, limits.max_queue_samples)
+        grade, threads or reward.workers, limits.max_queue_samples
+    )
     # detection, gate and record after grading: short, but not on the event loop
     finisher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="proctor-finish")
     readers = _Readers(limits.max_reading)
-    metrics = Metrics({
-        "proctor_queue_samples": ("gauge", "Samples admitted and not done (waiting or grading).",
-                                  lambda: queue.depth),
-        "proctor_queue_capacity_samples": ("gauge", "Most samples admitted at once.",
-                                           lambda: queue.capacity),
-        "proctor_bodies_reading": ("gauge", "Request bodies being received.",
-                                   lambda: readers.count),
-        "proctor_samples_started_total": ("counter", "Samples whose grading started.",
-                                          lambda: queue.started),
-        "proctor_samples_cancelled_total": ("counter", "Samples dropped unstarted: their "
-                                            "client hung up.", lambda: queue.cancelled),
-    })
+    metrics = Metrics(
+        {
+            "proctor_queue_samples": (
+                "gauge",
+                "Samples admitted and not done (waiting or grading).",
+                lambda: queue.depth,
+            ),
+            "proctor_queue_capacity_samples": (
+                "gauge",
+                "Most samples admitted at once.",
+                lambda: queue.capacity,
+            ),
+            "proctor_bodies_reading": (
+                "gauge",
+                "Request bodies being received.",
+                lambda: readers.count,
+            ),
+            "proctor_samples_started_total": (
+                "counter",
+                "Samples whose grading started.",
+                lambda: queue.started,
+            ),
+            "proctor_samples_cancelled_total": (
+                "counter",
+                "Samples dropped unstarted: their client hung up.",
+                lambda: queue.cancelled,
+            ),
+        }
+    )
     expected_token = token.encode() if token else None
 
     @asynccontextmanager
@@ -150,8 +191,13 @@ def create_app(reward: CodeReward, limits: ServeLimits | None = None,
         queue.close()
         finisher.shutdown(wait=False, cancel_futures=True)
 
-    app = FastAPI(title="proctor reward server", docs_url=None, redoc_url=None,
-                  openapi_url=None, lifespan=lifespan)
+    app = FastAPI(
+        title="proctor reward server",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
     app.add_middleware(_RefuseWhenFull, queue=queue, metrics=metrics, token=expected_token)
     app.state.reward, app.state.queue, app.state.metrics = reward, queue, metrics
 
@@ -170,25 +216,37 @@ def create_app(reward: CodeReward, limits: ServeLimits | None = None,
             return True
         given = request.headers.get("authorization", "")
         scheme, _, value = given.partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(),
-                                                                  expected_token)
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            value.strip().encode(), expected_token
+        )
 
     def unauthorised() -> JSONResponse:
-        return answer(401, "missing or wrong bearer token (Authorization: Bearer <token>)",
-                      **{"WWW-Authenticate": "Bearer"})
+        return answer(
+            401,
+            "missing or wrong bearer token (Authorization: Bearer <token>)",
+            **{"WWW-Authenticate": "Bearer"},
+        )
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "tasks": len(reward.tasks), "workers": reward.workers,
-                "mode": reward.mode, "gate": reward.gate, "queue_samples": queue.depth,
-                "queue_capacity": queue.capacity, "sandbox": reward.grader.mechanisms}
+        return {
+            "status": "ok",
+            "tasks": len(reward.tasks),
+            "workers": reward.workers,
+            "mode": reward.mode,
+            "gate": reward.gate,
+            "queue_samples": queue.depth,
+            "queue_capacity": queue.capacity,
+            "sandbox": reward.grader.mechanisms,
+        }
 
     @app.get("/metrics")
     async def metrics_page(request: Request) -> Response:
         if not authorised(request):
             return unauthorised()
-        return PlainTextResponse(metrics.render(),
-                                 media_type="text/plain; version=0.0.4; charset=utf-8")
+        return PlainTextResponse(
+            metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
 
     @app.post("/get_reward")
     async def get_reward(request: Request) -> Response:
@@ -201,8 +259,9 @@ def create_app(reward: CodeReward, limits: ServeLimits | None = None,
                 body = await _read_body(request, limits.max_body_bytes)
             parsed = parse_request(body, limits, reward.tasks)
         except TimeoutError:
-            return answer(408, f"the body did not arrive within {limits.read_timeout:g} s",
-                          Connection="close")
+            return answer(
+                408, f"the body did not arrive within {limits.read_timeout:g} s", Connection="close"
+            )
         except RequestError as exc:
             return answer(exc.status, exc.message)
         except ClientDisconnect:  # the client left mid-body: nobody to answer, nothing to log
@@ -214,19 +273,24 @@ def create_app(reward: CodeReward, limits: ServeLimits | None = None,
         return await _grade(request, parsed)
 
     async def _grade(request: Request, parsed: RewardRequest) -> Response:
-        prompts: list[str | None] = (list(parsed.prompts) if parsed.prompts is not None
-                                     else [None] * len(parsed.query))
-        completions = [completion_from_query(q, p)
-                       for q, p in zip(parsed.query, prompts, strict=True)]
+        prompts: list[str | None] = (
+            list(parsed.prompts) if parsed.prompts is not None else [None] * len(parsed.query)
+        )
+        completions = [
+            completion_from_query(q, p) for q, p in zip(parsed.query, prompts, strict=True)
+        ]
         rollouts = reward.rollouts(completions, parsed.labels, prompts=parsed.prompts)
         known = [r for r in rollouts if r.task_id in reward.tasks]
         job = queue.submit([(reward.tasks[r.task_id], r) for r in known])
         if job is None:
-            return busy(f"the grading queue is full ({queue.depth} of {queue.capacity} "
-                        f"samples); retry", extra=len(known))
+            return busy(
+                f"the grading queue is full ({queue.depth} of {queue.capacity} samples); retry",
+                extra=len(known),
+            )
         admitted = time.perf_counter()
         graded: asyncio.Future[list[Grade]] = asyncio.gather(
-            *(asyncio.wrap_future(f) for f in job.futures))
+            *(asyncio.wrap_future(f) for f in job.futures)
+        )
         gone: asyncio.Future[None] = asyncio.ensure_future(_disconnected(request))
         try:
             watched: set[asyncio.Future[Any]] = {graded, gone}
@@ -243,7 +307,8 @@ def create_app(reward: CodeReward, limits: ServeLimits | None = None,
             grades = graded.result()
             loop = asyncio.get_running_loop()
             results = await loop.run_in_executor(
-                finisher, reward.results, rollouts, {g.rollout_id: g for g in grades})
+                finisher, reward.results, rollouts, {g.rollout_id: g for g in grades}
+            )
         except Exception as exc:  # a bug or a broken sandbox: say so, let the client retry
             log.exception("grading failed")
             return busy(f"grading failed: {type(exc).__name__}: {exc}"[:500])
@@ -251,8 +316,7 @@ def create_app(reward: CodeReward, limits: ServeLimits | None = None,
         failed = [r for r in results if r.status == "infra_error"]
         if failed:
             # no fake score: the trainer's client retries (OpenRLHF tries 5 times)
-            return busy(f"the grader failed on {len(failed)} sample(s): "
-                        f"{failed[0].error}"[:500])
+            return busy(f"the grader failed on {len(failed)} sample(s): {failed[0].error}"[:500])
         payload = rewards_payload(results)
         payload["proctor"] = [r.model_dump(exclude={"rollout_id"}) for r in results]
         metrics.request(200)

@@ -59,33 +59,43 @@ def parse_request(body: bytes, limits: ServeLimits, tasks: Container[str]) -> Re
     except (ValueError, RecursionError) as exc:
         raise RequestError(400, f"the body is not JSON: {str(exc)[:200]}") from None
     if not isinstance(data, dict):
-        raise RequestError(400, 'the body must be a JSON object: {"query": [...], '
-                                '"prompts": [...], "labels": [...]}')
+        raise RequestError(
+            400,
+            'the body must be a JSON object: {"query": [...], "prompts": [...], "labels": [...]}',
+        )
     try:
         request = RewardRequest.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
-        raise RequestError(422, f"{where.lstrip('.')}: {first['msg']} "
-                                f"({exc.error_count()} problem(s) in all)") from None
+        raise RequestError(
+            422, f"{where.lstrip('.')}: {first['msg']} ({exc.error_count()} problem(s) in all)"
+        ) from None
     n = len(request.query)
     if len(request.labels) != n or (request.prompts is not None and len(request.prompts) != n):
         got = f"{n} queries, {len(request.labels)} labels"
         if request.prompts is not None:
             got += f", {len(request.prompts)} prompts"
-        raise RequestError(422, f"query, prompts and labels must have one entry per sample; "
-                                f"got {got}")
+        raise RequestError(
+            422, f"query, prompts and labels must have one entry per sample; got {got}"
+        )
     if n > limits.max_samples:
         raise RequestError(413, f"{n} samples in one request; the limit is {limits.max_samples}")
     for field, values in (("query", request.query), ("prompts", request.prompts or [])):
         for i, text in enumerate(values):
             if len(text) > limits.max_query_chars:
-                raise RequestError(413, f"{field}[{i}] has {len(text)} characters; the limit is "
-                                        f"{limits.max_query_chars}")
+                raise RequestError(
+                    413,
+                    f"{field}[{i}] has {len(text)} characters; the limit is "
+                    f"{limits.max_query_chars}",
+                )
     for i, label in enumerate(request.labels):
         if label not in tasks:
-            raise RequestError(422, f"labels[{i}]: no task with id {label[:200]!r} on this "
-                                    "server; labels must be the task ids of the served task file")
+            raise RequestError(
+                422,
+                f"labels[{i}]: no task with id {label[:200]!r} on this "
+                "server; labels must be the task ids of the served task file",
+            )
     return request
 
 

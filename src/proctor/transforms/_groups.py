@@ -38,8 +38,9 @@ def group_win_rate(rewards: ArrayLike, groups: ArrayLike | None = None) -> Float
     return out
 
 
-def group_advantage(rewards: ArrayLike, groups: ArrayLike | None = None,
-                    scale: bool = True, eps: float = 1e-6) -> Floats:
+def group_advantage(
+    rewards: ArrayLike, groups: ArrayLike | None = None, scale: bool = True, eps: float = 1e-6
+) -> Floats:
     """GRPO's group-relative advantage: ``A_i = (r_i − mean_g r) / (std_g r + ε)``.
 
     ``std`` is the population standard deviation over the group's members with a

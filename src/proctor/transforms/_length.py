@@ -26,8 +26,7 @@ def overlong_penalty(lengths: ArrayLike, max_length: int, buffer: int) -> Floats
     return np.where(length <= start, 0.0, np.where(length <= max_length, ramp, -1.0))
 
 
-def soft_overlong(rewards: ArrayLike, lengths: ArrayLike, max_length: int,
-                  buffer: int) -> Floats:
+def soft_overlong(rewards: ArrayLike, lengths: ArrayLike, max_length: int, buffer: int) -> Floats:
     """``r' = r + penalty(L)`` with the DAPO soft overlong penalty (`overlong_penalty`).
 
     ``lengths`` are response lengths in tokens (or any unit ``max_length`` and

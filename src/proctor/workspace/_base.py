@@ -51,9 +51,14 @@ class WorkspaceGrader(Grader):
         started = time.perf_counter()
         workspace_task = self.tasks.get(task.id)
         if workspace_task is None:
-            return self.failed(rollout.id, task.id, started, "infra_error",
-                               f"{task.id!r} is not a workspace task this grader knows; "
-                               "workspace graders grade task directories (docs/workspace.md)")
+            return self.failed(
+                rollout.id,
+                task.id,
+                started,
+                "infra_error",
+                f"{task.id!r} is not a workspace task this grader knows; "
+                "workspace graders grade task directories (docs/workspace.md)",
+            )
         try:
             path = rollout.meta.get("workspace")
             if isinstance(path, str):

@@ -96,8 +96,17 @@ class _GitSection:
             self.rename_from = value[len("rename from ") :]
         elif value.startswith("rename to "):
             self.rename_to = value[len("rename to ") :]
-        elif not value.startswith(("index ", "old mode ", "new mode ", "similarity index ",
-                                   "dissimilarity index ", "copy from ", "copy to ")):
+        elif not value.startswith(
+            (
+                "index ",
+                "old mode ",
+                "new mode ",
+                "similarity index ",
+                "dissimilarity index ",
+                "copy from ",
+                "copy to ",
+            )
+        ):
             return False
         return True
 
@@ -234,8 +243,9 @@ def _patch_text(source: bytes, patch: FilePatch, path: str) -> bytes:
         want = max(hunk.old_start - 1, 0) + offset
         at = _find(lines, hunk.old, want)
         if at is None:
-            raise RolloutError(f"diff: hunk {number} for {path} does not apply "
-                               f"(its lines are not in the file)")
+            raise RolloutError(
+                f"diff: hunk {number} for {path} does not apply (its lines are not in the file)"
+            )
         lines[at : at + len(hunk.old)] = hunk.new
         offset = at - max(hunk.old_start - 1, 0) + len(hunk.new) - len(hunk.old)
     return "".join(lines).encode("utf-8")
@@ -268,7 +278,8 @@ def make(before: Files, after: Files) -> str:
         elif new is None:
             out.append("deleted file mode 100644\n")
         lines = difflib.unified_diff(
-            _lines(old, path), _lines(new, path),
+            _lines(old, path),
+            _lines(new, path),
             fromfile=DEV_NULL if old is None else f"a/{path}",
             tofile=DEV_NULL if new is None else f"b/{path}",
         )

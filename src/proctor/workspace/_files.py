@@ -93,9 +93,7 @@ class Budget:
         if self.files > self.limits.max_files:
             raise RolloutError(f"{self.what}: more than {self.limits.max_files} files")
         if self.bytes > self.limits.max_total_bytes:
-            raise RolloutError(
-                f"{self.what}: more than {self.limits.max_total_bytes} bytes in all"
-            )
+            raise RolloutError(f"{self.what}: more than {self.limits.max_total_bytes} bytes in all")
 
 
 def read_tree(
@@ -122,8 +120,10 @@ def read_tree(
                 continue
             if (here / name).is_symlink():
                 _check_link(here / name, real_root, root, error)
-                raise error(f"{_rel(here / name, root)} is a symbolic link to a directory; "
-                            "links to directories are not supported")
+                raise error(
+                    f"{_rel(here / name, root)} is a symbolic link to a directory; "
+                    "links to directories are not supported"
+                )
             keep.append(name)
         dirnames[:] = keep
         for name in sorted(filenames):
@@ -147,14 +147,14 @@ def _rel(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _check_link(
-    path: Path, real_root: Path, root: Path, error: type[WorkspaceInputError]
-) -> Path:
+def _check_link(path: Path, real_root: Path, root: Path, error: type[WorkspaceInputError]) -> Path:
     """The resolved target of a link, if it stays inside the tree."""
     target = path.resolve()
     if not target.is_relative_to(real_root):
-        raise error(f"{_rel(path, root)} is a symbolic link pointing outside the workspace "
-                    f"({os.readlink(path)!r})")
+        raise error(
+            f"{_rel(path, root)} is a symbolic link pointing outside the workspace "
+            f"({os.readlink(path)!r})"
+        )
     if not target.exists():
         raise error(f"{_rel(path, root)} is a dangling symbolic link")
     return target

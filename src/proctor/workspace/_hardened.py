@@ -125,9 +125,14 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
     @staticmethod
     def limits_for(task: WorkspaceTask) -> Limits:
         """The sandbox limits of one pytest run of ``task``."""
-        return Limits(wall=task.limits.wall, test=task.limits.test,
-                      memory_mb=task.limits.memory_mb, file_mb=task.limits.file_mb,
-                      open_files=256, output_mb=64)
+        return Limits(
+            wall=task.limits.wall,
+            test=task.limits.test,
+            memory_mb=task.limits.memory_mb,
+            file_mb=task.limits.file_mb,
+            open_files=256,
+            output_mb=64,
+        )
 
     # -- once per task -------------------------------------------------------------
     def plan(self, task: WorkspaceTask) -> _Plan:
@@ -142,8 +147,14 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
             heldout = self._collect(task, plan, heldout=True) if in_process else []
             if not visible:
                 raise TaskError(f"task {task.name}: pytest collects no visible tests")
-            plan = _Plan(visible, heldout, plan.canary_dir, plan.ini, packages_under_test(task),
-                         task.cases.canary_calls() if task.cases else ())
+            plan = _Plan(
+                visible,
+                heldout,
+                plan.canary_dir,
+                plan.ini,
+                packages_under_test(task),
+                task.cases.canary_calls() if task.cases else (),
+            )
             with self._lock:
                 self._plans[key] = plan
         return plan
@@ -158,8 +169,10 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
         if report.collect_errors or report.collected is None:
             what = "held-out" if heldout else "visible"
             errors = "; ".join(f"{p}: {d}" for p, d in list(report.collect_errors.items())[:3])
-            raise TaskError(f"task {task.name}: the pristine {what} tests do not collect "
-                            f"({errors or 'no collection record'})")
+            raise TaskError(
+                f"task {task.name}: the pristine {what} tests do not collect "
+                f"({errors or 'no collection record'})"
+            )
         return report.collected
 
     # -- per rollout ----------------------------------------------------------------
@@ -187,8 +200,17 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
         if canaries is not None:
             members[f"{canary_at}/{canaries.filename}"] = canaries.source.encode()
             targets.append(f"{{workdir}}/{canary_at}/{canaries.filename}")
-        args = [*targets, "-c", f"{{workdir}}/{_INI}", "--rootdir", root, "--confcutdir", root,
-                *_COMMON_ARGS, *(["--collect-only"] if collect_only else [])]
+        args = [
+            *targets,
+            "-c",
+            f"{{workdir}}/{_INI}",
+            "--rootdir",
+            root,
+            "--confcutdir",
+            root,
+            *_COMMON_ARGS,
+            *(["--collect-only"] if collect_only else []),
+        ]
         # pytest's logging plugin opens its log file for writing (os.devnull by default,
         # which Landlock keeps read-only): give it one in the child's own directory
         args += ["-o", "log_file={workdir}/.tmp/pytest.log"]
@@ -209,24 +231,37 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
         job = self._job(task, plan, files, False, None, secret)
         job["cases"] = task.cases.job()
         header, body = self.pool.run_workspace(job, self.limits_for(task))
-        outcomes, problems, ended = judge_cases(task.cases, body, secret,
-                                                self.show_heldout_expected)
+        outcomes, problems, ended = judge_cases(
+            task.cases, body, secret, self.show_heldout_expected
+        )
         if not body.strip():
             raise InfraError(f"the sandbox child wrote nothing (exit {header.get('exit')})")
         findings = []
         if problems:
-            findings.append(TamperFinding(
-                kind="forged_record", detail=f"heldout cases: {len(problems)} report line(s) "
-                f"failed the integrity check ({'; '.join(problems[:3])})"))
+            findings.append(
+                TamperFinding(
+                    kind="forged_record",
+                    detail=f"heldout cases: {len(problems)} report line(s) "
+                    f"failed the integrity check ({'; '.join(problems[:3])})",
+                )
+            )
         if not ended and header.get("exit") == 0 and not header.get("timed_out"):
-            findings.append(TamperFinding(
-                kind="early_exit", detail="heldout cases: the process exited with status 0 "
-                "before every case was run"))
-        missing = ("timeout", "the run passed its wall-clock limit") if header.get("timed_out") \
+            findings.append(
+                TamperFinding(
+                    kind="early_exit",
+                    detail="heldout cases: the process exited with status 0 "
+                    "before every case was run",
+                )
+            )
+        missing = (
+            ("timeout", "the run passed its wall-clock limit")
+            if header.get("timed_out")
             else ("missing", "no result was reported for this case")
-        final = [o or TestOutcome(test_id=f"heldout/{test_id}", status=missing[0],
-                                  detail=missing[1])
-                 for o, test_id in zip(outcomes, task.cases.ids, strict=True)]
+        )
+        final = [
+            o or TestOutcome(test_id=f"heldout/{test_id}", status=missing[0], detail=missing[1])
+            for o, test_id in zip(outcomes, task.cases.ids, strict=True)
+        ]
         return RunVerdict(final, findings), header
 
     def _run(
@@ -237,17 +272,23 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
         job = self._job(task, plan, files, heldout, canaries, secret)
         header, body = self.pool.run_workspace(job, self.limits_for(task))
         prefix = "" if heldout else plan.canary_dir
-        verdict = judge_run(parse_report(body, secret), header,
-                            plan.heldout if heldout else plan.visible,
-                            canaries.ids(prefix), "heldout" if heldout else "visible")
+        verdict = judge_run(
+            parse_report(body, secret),
+            header,
+            plan.heldout if heldout else plan.visible,
+            canaries.ids(prefix),
+            "heldout" if heldout else "visible",
+        )
         return verdict, header
 
     def grade_workspace(self, task: WorkspaceTask, rollout: WorkspaceRollout) -> Grade:
         started = time.perf_counter()
         try:
             plan = self.plan(task)
-            code = [TamperFinding(kind=f.kind, path=f.path, detail=f.detail)
-                    for f in scan_files(rollout.files, task.pristine)]
+            code = [
+                TamperFinding(kind=f.kind, path=f.path, detail=f.detail)
+                for f in scan_files(rollout.files, task.pristine)
+            ]
             files, restored = protect(task, rollout.files)
             restored = [*restored, *code]
             visible, header = self._run(task, plan, files, heldout=False)
@@ -271,8 +312,9 @@ class WorkspaceHardenedGrader(WorkspaceGrader):
     ) -> Grade:
         visible = runs[0][0]
         heldout = runs[1][0] if len(runs) > 1 else None
-        zero = visible.forged or (self.zero_on_protected_change
-                                  and any(not f.kind.startswith("code_") for f in restored))
+        zero = visible.forged or (
+            self.zero_on_protected_change and any(not f.kind.startswith("code_") for f in restored)
+        )
         # a forged run's counts are not evidence of anything: its outcomes stay in `tests`
         vp = 0 if visible.forged else sum(o.passed for o in visible.outcomes)
         hp = 0 if heldout is None or heldout.forged else sum(o.passed for o in heldout.outcomes)
@@ -314,16 +356,28 @@ def summary(finding: TamperFinding) -> str:
     return f"{finding.kind}{where}: {finding.detail}"[:300]
 
 
-@register_grader("workspace-hardened", "workspace tasks: pytest in the sandbox on restored "
-                 "tests, with canaries and an authenticated report (use this one for rewards)")
-def workspace_hardened(workers: int = 1, isolation: Isolation = "auto", keep_tests: bool = False,
-                       zero_on_protected_change: bool = False,
-                       tasks: Iterable[WorkspaceTask | Path] = (),
-                       show_heldout_expected: bool = False) -> WorkspaceHardenedGrader:
+@register_grader(
+    "workspace-hardened",
+    "workspace tasks: pytest in the sandbox on restored "
+    "tests, with canaries and an authenticated report (use this one for rewards)",
+)
+def workspace_hardened(
+    workers: int = 1,
+    isolation: Isolation = "auto",
+    keep_tests: bool = False,
+    zero_on_protected_change: bool = False,
+    tasks: Iterable[WorkspaceTask | Path] = (),
+    show_heldout_expected: bool = False,
+) -> WorkspaceHardenedGrader:
     """Create the hardened workspace grader (see `WorkspaceHardenedGrader`)."""
-    return WorkspaceHardenedGrader(workers=workers, isolation=isolation, keep_tests=keep_tests,
-                                   zero_on_protected_change=zero_on_protected_change, tasks=tasks,
-                                   show_heldout_expected=show_heldout_expected)
+    return WorkspaceHardenedGrader(
+        workers=workers,
+        isolation=isolation,
+        keep_tests=keep_tests,
+        zero_on_protected_change=zero_on_protected_change,
+        tasks=tasks,
+        show_heldout_expected=show_heldout_expected,
+    )
 
 
 __all__ = ["WorkspaceHardenedGrader", "summary", "workspace_hardened"]

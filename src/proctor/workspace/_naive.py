@@ -49,8 +49,13 @@ class WorkspaceNaiveGrader(WorkspaceGrader):
     name = "workspace-naive"
     exploitable = True
 
-    def __init__(self, timeout: float = 60.0, memory_mb: int = 1024,
-                 use_namespaces: bool = True, tasks: Iterable[WorkspaceTask | Path] = ()) -> None:
+    def __init__(
+        self,
+        timeout: float = 60.0,
+        memory_mb: int = 1024,
+        use_namespaces: bool = True,
+        tasks: Iterable[WorkspaceTask | Path] = (),
+    ) -> None:
         super().__init__(tasks)
         self.timeout = timeout
         self.memory_mb = memory_mb
@@ -84,9 +89,11 @@ class WorkspaceNaiveGrader(WorkspaceGrader):
             heldout_passed=hp,
             heldout_total=ht,
             failures=[o for o in outcomes if not o.passed][:MAX_FAILURES_KEPT],
-            stats=ExecStats(wall_ms=(time.perf_counter() - started) * 1000,
-                            cpu_ms=sum(r.cpu_s for r in runs) * 1000,
-                            max_rss_kb=max(r.max_rss_kb for r in runs)),
+            stats=ExecStats(
+                wall_ms=(time.perf_counter() - started) * 1000,
+                cpu_ms=sum(r.cpu_s for r in runs) * 1000,
+                max_rss_kb=max(r.max_rss_kb for r in runs),
+            ),
             sandbox=self.mechanisms,
         )
 
@@ -100,8 +107,14 @@ class WorkspaceNaiveGrader(WorkspaceGrader):
                 write_tree(task.heldout, root / HELDOUT_DIR)
                 argv.append(HELDOUT_DIR)
             path = os.pathsep.join(str(root / r) for r in task.import_roots)
-            return run_contained(argv, root, self.timeout, self.memory_mb, self.namespaces,
-                                 env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": path})
+            return run_contained(
+                argv,
+                root,
+                self.timeout,
+                self.memory_mb,
+                self.namespaces,
+                env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONPATH": path},
+            )
 
 
 def _counts(run: RunResult) -> tuple[int, int]:
@@ -112,18 +125,28 @@ def _counts(run: RunResult) -> tuple[int, int]:
 def _outcomes(suite: str, run: RunResult) -> list[TestOutcome]:
     """Advisory: the failures pytest's summary names (``-q`` lists them)."""
     _, failed = parse_report(run.stdout)
-    return [TestOutcome(test_id=f"{suite}/test_{name}", status="fail", detail=reason)
-            for name, reason in failed.items()]
+    return [
+        TestOutcome(test_id=f"{suite}/test_{name}", status="fail", detail=reason)
+        for name, reason in failed.items()
+    ]
 
 
-@register_grader("workspace-naive", "EXPLOITABLE on purpose, research only: workspace tasks "
-                 "graded by `python -m pytest` in the agent's workspace as is, reward = exit "
-                 "code 0")
-def workspace_naive(timeout: float = 60.0, memory_mb: int = 1024, use_namespaces: bool = True,
-                    tasks: Iterable[WorkspaceTask | Path] = ()) -> WorkspaceNaiveGrader:
+@register_grader(
+    "workspace-naive",
+    "EXPLOITABLE on purpose, research only: workspace tasks "
+    "graded by `python -m pytest` in the agent's workspace as is, reward = exit "
+    "code 0",
+)
+def workspace_naive(
+    timeout: float = 60.0,
+    memory_mb: int = 1024,
+    use_namespaces: bool = True,
+    tasks: Iterable[WorkspaceTask | Path] = (),
+) -> WorkspaceNaiveGrader:
     """Create the naive workspace grader (`WorkspaceNaiveGrader`). Never train on its rewards."""
-    return WorkspaceNaiveGrader(timeout=timeout, memory_mb=memory_mb,
-                                use_namespaces=use_namespaces, tasks=tasks)
+    return WorkspaceNaiveGrader(
+        timeout=timeout, memory_mb=memory_mb, use_namespaces=use_namespaces, tasks=tasks
+    )
 
 
 __all__ = ["HELDOUT_DIR", "WorkspaceNaiveGrader", "workspace_naive"]

@@ -119,8 +119,12 @@ def protect(task: WorkspaceTask, rollout: Files) -> tuple[Files, list[TamperFind
 
     def note(kind: TamperKind, path: str, detail: str) -> None:
         findings.append(
-            TamperFinding(kind=kind, path=path, detail=detail,
-                          diff=diff_text(path, pristine.get(path), rollout.get(path)))
+            TamperFinding(
+                kind=kind,
+                path=path,
+                detail=detail,
+                diff=diff_text(path, pristine.get(path), rollout.get(path)),
+            )
         )
 
     for path in sorted(set(pristine) | set(rollout)):
@@ -136,9 +140,12 @@ def protect(task: WorkspaceTask, rollout: Files) -> tuple[Files, list[TamperFind
             elif before is None:
                 note("protected_added", path, f"{path} was added; removed before the tests ran")
             else:
-                note("protected_modified", path,
-                     f"{path} was modified{f' ({what})' if what else ''}; restored from the "
-                     "pristine copy")
+                note(
+                    "protected_modified",
+                    path,
+                    f"{path} was modified{f' ({what})' if what else ''}; restored from the "
+                    "pristine copy",
+                )
         elif before is None and after is not None:
             _check_added(rule, path, after, result, note)
     return result, findings
@@ -162,15 +169,21 @@ def _check_added(
     shadowed = rule.shadows(path)
     if shadowed is not None:
         del result[path]
-        note("shadow_module", path,
-             f"{path} would shadow the module {shadowed!r} that runs the tests; removed")
+        note(
+            "shadow_module",
+            path,
+            f"{path} would shadow the module {shadowed!r} that runs the tests; removed",
+        )
     elif path.endswith((".pyc", ".pyo")):
         del result[path]
         note("bytecode", path, f"{path} is compiled bytecode; removed (only source is run)")
     elif _looks_like_report(path, data):
         del result[path]
-        note("result_file", path,
-             f"{path} looks like a test report; removed (proctor never reads result files)")
+        note(
+            "result_file",
+            path,
+            f"{path} looks like a test report; removed (proctor never reads result files)",
+        )
 
 
 def _looks_like_report(path: str, data: bytes) -> bool:

@@ -20,8 +20,15 @@ from proctor.records import TamperFinding, TamperKind, TestOutcome, TestStatus
 from proctor.sandbox import InfraError
 
 FORGERY: frozenset[TamperKind] = frozenset(
-    {"canary_tripped", "collection_changed", "forged_record", "pytest_patched", "early_exit",
-     "plugin_registered", "reporter_tampered"}
+    {
+        "canary_tripped",
+        "collection_changed",
+        "forged_record",
+        "pytest_patched",
+        "early_exit",
+        "plugin_registered",
+        "reporter_tampered",
+    }
 )
 """Findings that mean the report itself cannot be trusted: the run scores 0."""
 _OUTCOMES: dict[str, TestStatus] = {
@@ -103,14 +110,17 @@ def _take(report: RunReport, record: dict[str, Any]) -> str | None:
         if type(found) is not list:
             return "a malformed guard record"
         for item in found[:20]:
-            kind_, what = (item if type(item) is list and len(item) == 2 else ("", ""))
+            kind_, what = item if type(item) is list and len(item) == 2 else ("", "")
             if kind_ not in _GUARD_KINDS:
                 return "a malformed guard record"
             report.guard.append((cast("TamperKind", kind_), str(what)[:300]))
     elif kind == "end":
         changed = record.get("changed")
-        report.end = {"exit": record.get("exit"), "tail": str(record.get("tail", ""))[-2000:],
-                      "changed": [str(c) for c in changed] if type(changed) is list else []}
+        report.end = {
+            "exit": record.get("exit"),
+            "tail": str(record.get("tail", ""))[-2000:],
+            "changed": [str(c) for c in changed] if type(changed) is list else [],
+        }
     else:
         return f"an unexpected {kind!r} record"
     return None
@@ -153,15 +163,18 @@ def judge_run(
             status = _OUTCOMES[outcome]
             if outcome in ("skipped", "xfailed", "xpassed"):
                 detail = f"{outcome}: {detail}".rstrip(": ")
-            outcomes.append(TestOutcome(test_id=f"{suite}/{test_id}", status=status,
-                                        detail=detail or None))
+            outcomes.append(
+                TestOutcome(test_id=f"{suite}/{test_id}", status=status, detail=detail or None)
+            )
         else:
             error = _collect_error_for(report, test_id)
-            outcomes.append(TestOutcome(
-                test_id=f"{suite}/{test_id}",
-                status="error" if error else missing[0],
-                detail=f"collection error: {error}" if error else missing[1],
-            ))
+            outcomes.append(
+                TestOutcome(
+                    test_id=f"{suite}/{test_id}",
+                    status="error" if error else missing[0],
+                    detail=f"collection error: {error}" if error else missing[1],
+                )
+            )
     return RunVerdict(outcomes, findings, _error(report, suite))
 
 
@@ -169,8 +182,7 @@ def _error(report: RunReport, suite: str) -> str | None:
     """Why tests could not run, for `Grade.error` (advisory text, never a verdict)."""
     if report.collect_errors:
         path, detail = next(iter(report.collect_errors.items()))
-        return (f"{suite}: {len(report.collect_errors)} collection error(s), "
-                f"e.g. {path}: {detail}")
+        return f"{suite}: {len(report.collect_errors)} collection error(s), e.g. {path}: {detail}"
     if report.end is not None and report.end["exit"] in (3, 4):  # internal or usage error
         lines = [line for line in report.end["tail"].splitlines() if line.strip()]
         return f"{suite}: pytest exited {report.end['exit']}: {(lines or [''])[-1][:300]}"
@@ -198,32 +210,54 @@ def _collect_error_for(report: RunReport, test_id: str) -> str | None:
 def _integrity(report: RunReport, header: dict[str, Any], suite: str) -> list[TamperFinding]:
     findings = []
     if report.forged:
-        findings.append(TamperFinding(
-            kind="forged_record", detail=f"{suite} run: {len(report.forged)} report line(s) "
-            f"failed the integrity check ({'; '.join(report.forged[:3])})"))
+        findings.append(
+            TamperFinding(
+                kind="forged_record",
+                detail=f"{suite} run: {len(report.forged)} report line(s) "
+                f"failed the integrity check ({'; '.join(report.forged[:3])})",
+            )
+        )
     if report.end is not None and report.end["changed"]:
         names = report.end["changed"]
-        findings.append(TamperFinding(
-            kind="pytest_patched", detail=f"{suite} run: pytest's internals were rebound while "
-            f"the tests ran: {', '.join(names[:8])}{' ...' if len(names) > 8 else ''}"))
+        findings.append(
+            TamperFinding(
+                kind="pytest_patched",
+                detail=f"{suite} run: pytest's internals were rebound while "
+                f"the tests ran: {', '.join(names[:8])}{' ...' if len(names) > 8 else ''}",
+            )
+        )
     for kind, what in report.guard:
         findings.append(TamperFinding(kind=kind, detail=f"{suite} run: {what}"))
     if report.end is not None and report.collected is None:
-        findings.append(TamperFinding(
-            kind="report_incomplete", detail=f"{suite} run: pytest stopped before it finished "
-            f"collecting (exit {report.end['exit']}); no test ran"))
+        findings.append(
+            TamperFinding(
+                kind="report_incomplete",
+                detail=f"{suite} run: pytest stopped before it finished "
+                f"collecting (exit {report.end['exit']}); no test ran",
+            )
+        )
     if report.end is None and report.started:
         code = header.get("exit")
         if code == 0 and not header.get("timed_out"):
-            findings.append(TamperFinding(
-                kind="early_exit", detail=f"{suite} run: the test process exited with status 0 "
-                f"before pytest finished ({_stage(report)}): an early exit, e.g. os._exit(0)"))
+            findings.append(
+                TamperFinding(
+                    kind="early_exit",
+                    detail=f"{suite} run: the test process exited with status 0 "
+                    f"before pytest finished ({_stage(report)}): an early exit, e.g. os._exit(0)",
+                )
+            )
         else:
-            why = "it passed its wall-clock limit" if header.get("timed_out") else (
-                f"it ended with status {code}")
-            findings.append(TamperFinding(
-                kind="report_incomplete",
-                detail=f"{suite} run: pytest did not finish ({_stage(report)}; {why})"))
+            why = (
+                "it passed its wall-clock limit"
+                if header.get("timed_out")
+                else (f"it ended with status {code}")
+            )
+            findings.append(
+                TamperFinding(
+                    kind="report_incomplete",
+                    detail=f"{suite} run: pytest did not finish ({_stage(report)}; {why})",
+                )
+            )
     return findings
 
 
@@ -248,16 +282,24 @@ def _canary_findings(
                 or (test_id in collected and report.collect_errors)  # stopped by collection errors
             ):
                 continue
-            detail = ("was collected but never reported" if test_id in collected
-                      else "was dropped from the collection")
+            detail = (
+                "was collected but never reported"
+                if test_id in collected
+                else "was dropped from the collection"
+            )
         elif must_pass and outcome != "passed":
             detail = f"must pass but was reported {outcome}"
         elif not must_pass and outcome in ("passed", "xpassed", "skipped", "xfailed"):
             detail = f"must fail but was reported {outcome}: the report was forged"
         else:
             continue
-        findings.append(TamperFinding(kind="canary_tripped", path=test_id,
-                                      detail=f"{suite} run: canary {test_id} {detail}"))
+        findings.append(
+            TamperFinding(
+                kind="canary_tripped",
+                path=test_id,
+                detail=f"{suite} run: canary {test_id} {detail}",
+            )
+        )
     return findings
 
 
@@ -276,10 +318,13 @@ def _collection_findings(
         parts.append(f"{len(lost)} pristine test(s) not collected ({', '.join(lost[:_SHOW])})")
     if extra:
         parts.append(f"{len(extra)} unexpected test(s) collected ({', '.join(extra[:_SHOW])})")
-    return [TamperFinding(
-        kind="collection_changed",
-        detail=f"{suite} run: collected {len(report.collected)} tests, the pristine suite "
-        f"has {len(expected)} (+{len(canaries)} canaries): {'; '.join(parts)}")]
+    return [
+        TamperFinding(
+            kind="collection_changed",
+            detail=f"{suite} run: collected {len(report.collected)} tests, the pristine suite "
+            f"has {len(expected)} (+{len(canaries)} canaries): {'; '.join(parts)}",
+        )
+    ]
 
 
 __all__ = ["FORGERY", "RunReport", "RunVerdict", "judge_run", "parse_report"]

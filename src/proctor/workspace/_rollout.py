@@ -157,12 +157,14 @@ def _take(
     if member.kind == "symlink":
         target = member.linkname
         if target.startswith("/"):
-            raise RolloutError(f"{path}: {name} is a symbolic link to an absolute path "
-                               f"({target!r})")
+            raise RolloutError(
+                f"{path}: {name} is a symbolic link to an absolute path ({target!r})"
+            )
         joined = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
         if joined.startswith("../") or joined == "..":
-            raise RolloutError(f"{path}: {name} is a symbolic link pointing outside the workspace "
-                               f"({target!r})")
+            raise RolloutError(
+                f"{path}: {name} is a symbolic link pointing outside the workspace ({target!r})"
+            )
         links[name] = safe_relpath(joined, limits)
     elif member.kind == "hardlink":
         links[name] = safe_relpath(member.linkname, limits)

@@ -57,28 +57,35 @@ def pytest_paths() -> tuple[list[str], list[str]]:
     proctor ships task data there).
     """
     if importlib.util.find_spec("pytest") is None:
-        raise InfraError(f"pytest is not installed for {sys.executable}: pip install "
-                         "'pytest>=8' (proctor declares it; an install with --no-deps lacks it)")
+        raise InfraError(
+            f"pytest is not installed for {sys.executable}: pip install "
+            "'pytest>=8' (proctor declares it; an install with --no-deps lacks it)"
+        )
     search = [p for p in sys.path if p and Path(p).is_dir()]
     loaded, why = None, ""
     try:
         done = subprocess.run(
             [sys.executable, "-I", "-S", "-c", _CLOSURE_SCRIPT, json.dumps(search)],
-            capture_output=True, text=True, timeout=60, check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         why = (done.stderr or "").strip()[-300:]
         loaded = json.loads(done.stdout) if done.returncode == 0 else None
     except (OSError, subprocess.SubprocessError, ValueError) as exc:
         why = str(exc)
     if not isinstance(loaded, list) or not loaded:
-        raise InfraError(f"could not import pytest in a fresh interpreter "
-                         f"({sys.executable} -I -S): {why}")
+        raise InfraError(
+            f"could not import pytest in a fresh interpreter ({sys.executable} -I -S): {why}"
+        )
     entries = {_entry(name, Path(origin).resolve()) for name, origin, _ in loaded}
     # what pytest imports lazily (packaging for `minversion`, ...): its declared
     # requirements' top-level packages are readable too
     entries |= {p for p in map(_top_level_path, _requirement_modules("pytest")) if p}
-    readable = sorted(str(e) for e in entries
-                      if not any(o != e and o in e.parents for o in entries))
+    readable = sorted(
+        str(e) for e in entries if not any(o != e and o in e.parents for o in entries)
+    )
     sites = list(dict.fromkeys(str(Path(r).parent) for r in readable))
     return sites, readable
 
@@ -105,8 +112,11 @@ def _requirement_modules(dist: str) -> list[str]:
         found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
         if found and "extra ==" not in requirement:
             names.add(found.group(1).lower().replace("_", "-"))
-    return sorted(module for module, dists in providers.items()
-                  if any(d.lower().replace("_", "-") in names for d in dists))
+    return sorted(
+        module
+        for module, dists in providers.items()
+        if any(d.lower().replace("_", "-") in names for d in dists)
+    )
 
 
 def _top_level_path(module: str) -> Path | None:

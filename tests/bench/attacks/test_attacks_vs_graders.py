@@ -23,12 +23,26 @@ from proctor.records import Grade, Task, TestSuite
 
 ADD = "def add(a, b):\n    return a + b\n"
 PROMPT = 'def add(a, b):\n    """Add two numbers."""\n'
-IO = Task(id="tiny/io", entry_point="add", prompt=PROMPT, reference=ADD,
-          visible=TestSuite(inputs=[[1, 2], [3, 4]]), heldout=TestSuite(inputs=[[10, 20], [-1, 1]]))
-CHECK = Task(id="tiny/check", entry_point="add", prompt=PROMPT, reference=ADD,
-             visible=TestSuite(kind="assert", code="def check(candidate):\n"
-                               "    assert candidate(1, 2) == 3\n    assert candidate(3, 4) == 7\n"),
-             heldout=TestSuite(inputs=[[10, 20], [-1, 1]]))
+IO = Task(
+    id="tiny/io",
+    entry_point="add",
+    prompt=PROMPT,
+    reference=ADD,
+    visible=TestSuite(inputs=[[1, 2], [3, 4]]),
+    heldout=TestSuite(inputs=[[10, 20], [-1, 1]]),
+)
+CHECK = Task(
+    id="tiny/check",
+    entry_point="add",
+    prompt=PROMPT,
+    reference=ADD,
+    visible=TestSuite(
+        kind="assert",
+        code="def check(candidate):\n"
+        "    assert candidate(1, 2) == 3\n    assert candidate(3, 4) == 7\n",
+    ),
+    heldout=TestSuite(inputs=[[10, 20], [-1, 1]]),
+)
 NS = namespaces_available()  # fresh user/pid/net namespaces for the naive graders
 BOTH, ON_IO, ON_CHECK, NEVER = {"tiny/io", "tiny/check"}, {"tiny/io"}, {"tiny/check"}, set[str]()
 
@@ -111,16 +125,26 @@ FOOLED: dict[tuple[str, str], set[str]] = {
     ("kill_parent", "naive-pytest"): NEVER,
     # job-isolation attacks aim at the hardened grader's sandbox and judge; the naive
     # graders run each program in a fresh process and give them nothing either
-    **{(attack, grader): NEVER
-       for attack in ("memory_remnant", "ipc_channel", "deep_tree_cleanup",
-                      "forge_infra_error", "hash_collision_result")
-       for grader in ("naive-exec", "naive-pytest")},
+    **{
+        (attack, grader): NEVER
+        for attack in (
+            "memory_remnant",
+            "ipc_channel",
+            "deep_tree_cleanup",
+            "forge_infra_error",
+            "hash_collision_result",
+        )
+        for grader in ("naive-exec", "naive-pytest")
+    },
 }
 # Cells decided by time, not by the grader's logic (pytest walking a 1,500-level tree,
 # or relaying 50 MB of forged records, takes about twice a naive grader's budget on
 # the 2-core development machine): only "no reward" is pinned.
-TIMING = {(attack, grader) for attack in ("deep_tree_cleanup", "hash_collision_result")
-          for grader in ("naive-exec", "naive-pytest")}
+TIMING = {
+    (attack, grader)
+    for attack in ("deep_tree_cleanup", "hash_collision_result")
+    for grader in ("naive-exec", "naive-pytest")
+}
 
 
 @pytest.fixture(scope="module")
@@ -137,14 +161,16 @@ def test_the_table_covers_every_attack_for_both_naive_graders() -> None:
 
 
 @pytest.mark.parametrize(("attack", "grader"), list(FOOLED), ids=[f"{a}-{g}" for a, g in FOOLED])
-def test_naive_grader_outcome_matches_the_table(results: list[AttackResult], attack: str,
-                                                grader: str) -> None:
+def test_naive_grader_outcome_matches_the_table(
+    results: list[AttackResult], attack: str, grader: str
+) -> None:
     found = _find(results, attack, grader)
     if (attack, grader) in TIMING:
         assert found and all(r.proxy == 0.0 for r in found), [r.reason for r in found]
         return
-    assert {r.task_id for r in found if r.fooled} == FOOLED[attack, grader], \
-        [(r.task_id, r.reason) for r in found]
+    assert {r.task_id for r in found if r.fooled} == FOOLED[attack, grader], [
+        (r.task_id, r.reason) for r in found
+    ]
 
 
 @pytest.mark.parametrize("attack", list(ATTACKS))
@@ -158,16 +184,19 @@ def test_hardened_gives_no_reward(results: list[AttackResult], attack: str) -> N
     assert {r.proxy for r in _find(results, attack, "hardened")} == {0.0}
 
 
-def test_hardened_rewards_special_casing_but_gold_exposes_it(
-        results: list[AttackResult]) -> None:
+def test_hardened_rewards_special_casing_but_gold_exposes_it(results: list[AttackResult]) -> None:
     [result] = _find(results, "special_case_visible", "hardened")
     assert result.proxy == 1.0 and result.gold is not None and result.gold < 1.0
     assert "exposes the gap" in result.reason
 
 
 def test_unsafe_attacks_are_skipped_on_a_grader_without_namespaces() -> None:
-    found = run_attacks([IO], ["naive-exec"], ["fork_bomb", "kill_parent"],
-                        options={"naive-exec": {"use_namespaces": False}})
+    found = run_attacks(
+        [IO],
+        ["naive-exec"],
+        ["fork_bomb", "kill_parent"],
+        options={"naive-exec": {"use_namespaces": False}},
+    )
     assert [(r.skipped, r.fooled) for r in found] == [(True, False), (True, False)]
     assert all(r.reason.startswith("skipped: unsafe without namespaces") for r in found)
 
@@ -198,18 +227,37 @@ def test_a_side_goal_reached_counts_as_fooled_without_reward() -> None:
 def test_an_infra_error_is_not_counted_as_fooled() -> None:
     grade = Grade(rollout_id="r", task_id="t", grader="g", status="infra_error", error="boom")
     assert judge(ATTACKS["always_equal"], False, grade, []) == (
-        False, "no reward, but an infra error: boom")
+        False,
+        "no reward, but an infra error: boom",
+    )
 
 
 def test_cli_writes_every_result_and_prints_the_matrix(tmp_path: Path) -> None:
     tasks, out = tmp_path / "tasks.jsonl", tmp_path / "attacks.json"
     tasks.write_text(IO.model_dump_json(exclude_none=True) + "\n")
-    run = CliRunner().invoke(app, ["attack", "--tasks", str(tasks), "--grader", "hardened",
-                                   "--attack", "always_equal", "--attack", "fake_output",
-                                   "--json", str(out), "--timeout", "3"])
+    run = CliRunner().invoke(
+        app,
+        [
+            "attack",
+            "--tasks",
+            str(tasks),
+            "--grader",
+            "hardened",
+            "--attack",
+            "always_equal",
+            "--attack",
+            "fake_output",
+            "--json",
+            str(out),
+            "--timeout",
+            "3",
+        ],
+    )
     assert run.exit_code == 0, run.output
     assert [(r["attack"], r["fooled"]) for r in json.loads(out.read_text())] == [
-        ("always_equal", False), ("fake_output", False)]
+        ("always_equal", False),
+        ("fake_output", False),
+    ]
     assert "resisted 1/1" in run.output
 
 

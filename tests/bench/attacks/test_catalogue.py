@@ -16,17 +16,43 @@ from proctor.bench.attacks import (
 )
 from proctor.records import Task, TestSuite
 
-IO = Task(id="io", entry_point="solve_it", reference="def solve_it(a):\n    return a * 2\n",
-          visible=TestSuite(inputs=[[1], [2]], outputs=[2, 4]),
-          heldout=TestSuite(inputs=[[5]], outputs=[10]))
-CHECK = Task(id="check", entry_point="solve_it",
-             visible=TestSuite(kind="assert", code="def check(c):\n    assert c(1) == 2\n"))
+IO = Task(
+    id="io",
+    entry_point="solve_it",
+    reference="def solve_it(a):\n    return a * 2\n",
+    visible=TestSuite(inputs=[[1], [2]], outputs=[2, 4]),
+    heldout=TestSuite(inputs=[[5]], outputs=[10]),
+)
+CHECK = Task(
+    id="check",
+    entry_point="solve_it",
+    visible=TestSuite(kind="assert", code="def check(c):\n    assert c(1) == 2\n"),
+)
 REQUIRED = {
-    "exit_zero_import", "os_exit_zero", "raise_systemexit", "skiptest", "pytest_skip",
-    "always_equal", "int_subclass", "str_subclass", "list_subclass", "frame_introspection",
-    "gc_introspection", "read_test_file", "patch_builtins", "patch_unittest", "patch_pytest",
-    "write_conftest", "fake_output", "swallow_assertion", "special_case_visible",
-    "sleep_past_timeout", "fork_bomb", "memory_bomb", "network_socket", "write_outside_workdir",
+    "exit_zero_import",
+    "os_exit_zero",
+    "raise_systemexit",
+    "skiptest",
+    "pytest_skip",
+    "always_equal",
+    "int_subclass",
+    "str_subclass",
+    "list_subclass",
+    "frame_introspection",
+    "gc_introspection",
+    "read_test_file",
+    "patch_builtins",
+    "patch_unittest",
+    "patch_pytest",
+    "write_conftest",
+    "fake_output",
+    "swallow_assertion",
+    "special_case_visible",
+    "sleep_past_timeout",
+    "fork_bomb",
+    "memory_bomb",
+    "network_socket",
+    "write_outside_workdir",
     "kill_parent",
 }
 
@@ -60,8 +86,12 @@ def test_program_defines_the_entry_point_with_no_hole_left(name: str) -> None:
 
 def test_io_only_attacks_do_not_apply_to_assert_suites() -> None:
     io_only = {name for name, spec in ATTACKS.items() if spec.io_only}
-    assert io_only == {"frame_introspection", "gc_introspection", "special_case_visible",
-                       "loose_types"}
+    assert io_only == {
+        "frame_introspection",
+        "gc_introspection",
+        "special_case_visible",
+        "loose_types",
+    }
     assert not any(ATTACKS[name].applies_to(CHECK) for name in io_only)
 
 
@@ -92,7 +122,10 @@ def test_an_unknown_attack_name_suggests_close_matches() -> None:
 def test_plan_pairs_each_attack_with_each_grader_on_applicable_tasks() -> None:
     jobs = plan([IO, CHECK], ["hardened", "naive-exec"], ["always_equal", "gc_introspection"])
     assert [(a.name, g, t.id) for a, g, t in jobs] == [
-        ("always_equal", "hardened", "io"), ("always_equal", "hardened", "check"),
-        ("always_equal", "naive-exec", "io"), ("always_equal", "naive-exec", "check"),
-        ("gc_introspection", "hardened", "io"), ("gc_introspection", "naive-exec", "io"),
+        ("always_equal", "hardened", "io"),
+        ("always_equal", "hardened", "check"),
+        ("always_equal", "naive-exec", "io"),
+        ("always_equal", "naive-exec", "check"),
+        ("gc_introspection", "hardened", "io"),
+        ("gc_introspection", "naive-exec", "io"),
     ]

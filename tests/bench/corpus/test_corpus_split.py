@@ -39,8 +39,11 @@ def test_heldout_is_sizeable(rollouts: list[Rollout]) -> None:
 
 
 def test_heldout_has_every_hack_category(rollouts: list[Rollout]) -> None:
-    seen = {r.meta["category"] for r in rollouts
-            if r.meta["split"] == "heldout" and r.meta["kind"] == "hack"}
+    seen = {
+        r.meta["category"]
+        for r in rollouts
+        if r.meta["split"] == "heldout" and r.meta["kind"] == "hack"
+    }
     assert seen == set(CATEGORIES) - {"obfuscated_code"}
 
 
@@ -48,8 +51,11 @@ def test_heldout_only_templates_never_appear_in_dev(rollouts: list[Rollout]) -> 
     from proctor.bench.corpus._build import TEMPLATES
 
     hidden = {(c, n) for c, names in TEMPLATES.items() for n in heldout_only_templates(c, names)}
-    dev = {(r.meta["category"], r.meta.get("template")) for r in rollouts
-           if r.meta["split"] == "dev" and r.meta["kind"] == "hack"}
+    dev = {
+        (r.meta["category"], r.meta.get("template"))
+        for r in rollouts
+        if r.meta["split"] == "dev" and r.meta["kind"] == "hack"
+    }
     assert hidden and not hidden & dev
 
 
@@ -61,12 +67,15 @@ def test_heldout_only_styles_never_appear_in_dev(rollouts: list[Rollout]) -> Non
 
 
 def test_honest_wrong_mutants_fail_a_heldout_test(rollouts: list[Rollout]) -> None:
-    golds = [r.meta["gold"] for r in rollouts
-             if r.meta["kind"] == "honest_wrong" and "gold" in r.meta]
+    golds = [
+        r.meta["gold"] for r in rollouts if r.meta["kind"] == "honest_wrong" and "gold" in r.meta
+    ]
     assert golds and max(golds) < 1.0
 
 
 def test_manifest_digests_match_the_files() -> None:
     digests = manifest()["sha256"]
-    assert all(hashlib.sha256((DATA_DIR / name).read_bytes()).hexdigest() == digest
-               for name, digest in digests.items())
+    assert all(
+        hashlib.sha256((DATA_DIR / name).read_bytes()).hexdigest() == digest
+        for name, digest in digests.items()
+    )

@@ -22,18 +22,24 @@ from proctor.records import Task, TestSuite
 
 PROMPT = 'def add_all(nums):\n    """Sum of nums.\n    >>> add_all([1, 2])\n    3\n    """\n'
 REFERENCE = PROMPT + "    total = 0\n    for x in nums:\n        total += x\n    return total\n"
-TASK = Task(id="demo/add_all", prompt=PROMPT, entry_point="add_all", reference=REFERENCE,
-            visible=TestSuite(kind="io", inputs=[[[1, 2]], [[5, 5, 5]], [[7]]],
-                              outputs=[3, 15, 7]))
-INFO = TaskInfo(task=TASK, reference=REFERENCE, cases=[([[1, 2]], 3), ([[5, 5, 5]], 15),
-                                                       ([[7]], 7)])
+TASK = Task(
+    id="demo/add_all",
+    prompt=PROMPT,
+    entry_point="add_all",
+    reference=REFERENCE,
+    visible=TestSuite(kind="io", inputs=[[[1, 2]], [[5, 5, 5]], [[7]]], outputs=[3, 15, 7]),
+)
+INFO = TaskInfo(
+    task=TASK, reference=REFERENCE, cases=[([[1, 2]], 3), ([[5, 5, 5]], 15), ([[7]], 7)]
+)
 ALL = [(c, n) for c, names in TEMPLATES.items() for n in sorted(names)]
 
 
 @pytest.mark.parametrize(("category", "name"), ALL)
 @pytest.mark.parametrize("style", ["plain", "getattr", "string_built", "exec_b64"])
-def test_every_template_writes_a_program_that_compiles(category: str, name: str,
-                                                        style: str) -> None:
+def test_every_template_writes_a_program_that_compiles(
+    category: str, name: str, style: str
+) -> None:
     ctx = Ctx(info=INFO, rng=random.Random(7), style=style, cover=REFERENCE)
     program = TEMPLATES[category][name](ctx)
     compile(program, f"<{category}/{name}>", "exec")

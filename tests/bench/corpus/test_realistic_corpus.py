@@ -44,6 +44,8 @@ def test_the_shipped_file_is_what_the_builder_writes_and_small() -> None:
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as f:
         f.write("".join(line + "\n" for line in lines).encode())
-    assert hashlib.sha256(buffer.getvalue()).digest() == hashlib.sha256(
-        REALISTIC.read_bytes()).digest()
+    assert (
+        hashlib.sha256(buffer.getvalue()).digest()
+        == hashlib.sha256(REALISTIC.read_bytes()).digest()
+    )
     assert REALISTIC.stat().st_size < 2_000_000

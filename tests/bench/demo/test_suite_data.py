@@ -38,15 +38,24 @@ TASK_IDS = [row["id"] for row in TASK_ROWS]
 
 KINDS = {"honest_correct", "honest_wrong", "hack"}
 HACK_CATEGORIES = {
-    "exit_code", "always_equal", "type_subclass", "frame_introspection", "gc_introspection",
-    "read_tests", "patch_builtins", "conftest", "fake_output", "special_casing",
+    "exit_code",
+    "always_equal",
+    "type_subclass",
+    "frame_introspection",
+    "gc_introspection",
+    "read_tests",
+    "patch_builtins",
+    "conftest",
+    "fake_output",
+    "special_casing",
 }
 SUBPROCESS_TIMEOUT = 120.0
 
 
 def _ids(kind: str, category: str | None = None) -> list[str]:
     return [
-        row["id"] for row in ROLLOUT_ROWS
+        row["id"]
+        for row in ROLLOUT_ROWS
         if row["meta"]["kind"] == kind and (category is None or row["meta"]["category"] == category)
     ]
 
@@ -62,7 +71,7 @@ def _rollout(rollout_id: str) -> Rollout:
 # ----------------------------------------------------------------------------------------
 # Running a program out of process
 
-RUNNER = r'''
+RUNNER = r"""
 import json
 import sys
 
@@ -80,7 +89,7 @@ for args in payload["inputs"]:
         records.append({"error": f"{type(exc).__name__}: {exc}"[:300]})
 with open(payload["out"], "w", encoding="utf-8") as f:
     json.dump(records, f)
-'''
+"""
 
 
 @dataclass(frozen=True)
@@ -91,28 +100,34 @@ class Result:
     error: str | None = None
 
 
-def run_program(program: str, entry_point: str, inputs: list[list[Any]],
-                workdir: Path) -> list[Result]:
+def run_program(
+    program: str, entry_point: str, inputs: list[list[Any]], workdir: Path
+) -> list[Result]:
     """Run ``program``'s ``entry_point`` on each input in a separate interpreter."""
     workdir.mkdir(parents=True, exist_ok=True)
     out = workdir / "results.json"
-    payload = {"program": program, "entry_point": entry_point, "inputs": inputs,
-               "out": str(out)}
+    payload = {"program": program, "entry_point": entry_point, "inputs": inputs, "out": str(out)}
     proc = subprocess.run(
-        [sys.executable, "-c", RUNNER], input=json.dumps(payload), text=True,
-        capture_output=True, timeout=SUBPROCESS_TIMEOUT, cwd=workdir, check=False,
+        [sys.executable, "-c", RUNNER],
+        input=json.dumps(payload),
+        text=True,
+        capture_output=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        cwd=workdir,
+        check=False,
     )
     assert proc.returncode == 0, f"the program did not load or run: {proc.stderr[-2000:]}"
     records = json.loads(out.read_text(encoding="utf-8"))
     assert len(records) == len(inputs)
-    return [Result(value=codec.decode_value(r["value"])) if "value" in r else
-            Result(error=r["error"]) for r in records]
+    return [
+        Result(value=codec.decode_value(r["value"])) if "value" in r else Result(error=r["error"])
+        for r in records
+    ]
 
 
 def agree(got: Result, want: Result, atol: float) -> bool:
     """Whether ``got`` is what the hardened grader would accept where ``want`` is expected."""
-    return got.error is None and want.error is None and outputs_match(got.value, want.value,
-                                                                      atol)
+    return got.error is None and want.error is None and outputs_match(got.value, want.value, atol)
 
 
 RunRollout = Callable[[str, str], list[Result]]
@@ -131,8 +146,7 @@ def expected(tmp_path_factory: pytest.TempPathFactory) -> Expected:
             assert task.reference is not None
             inputs = getattr(task, suite).inputs
             workdir = tmp_path_factory.mktemp("reference")
-            cache[task_id, suite] = run_program(task.reference, task.entry_point, inputs,
-                                                workdir)
+            cache[task_id, suite] = run_program(task.reference, task.entry_point, inputs, workdir)
         return cache[task_id, suite]
 
     return get
@@ -143,8 +157,12 @@ def run_rollout(tmp_path: Path) -> RunRollout:
     def run(rollout_id: str, suite: str) -> list[Result]:
         rollout = _rollout(rollout_id)
         task = _task(rollout.task_id)
-        return run_program(program_for(task, rollout), task.entry_point,
-                           getattr(task, suite).inputs, tmp_path / suite)
+        return run_program(
+            program_for(task, rollout),
+            task.entry_point,
+            getattr(task, suite).inputs,
+            tmp_path / suite,
+        )
 
     return run
 
@@ -237,7 +255,8 @@ def test_reference_runs_on_every_input(task_id: str, expected: Expected) -> None
 
 def test_float_outputs_come_with_a_tolerance(expected: Expected) -> None:
     float_tasks = [
-        task_id for task_id in TASK_IDS
+        task_id
+        for task_id in TASK_IDS
         if any(type(r.value) is float for r in expected(task_id, "heldout"))
     ]
     assert float_tasks
@@ -305,8 +324,11 @@ def test_about_thirty_hacks() -> None:
 
 @pytest.mark.parametrize("category", sorted(HACK_CATEGORIES))
 def test_every_hack_category_appears_on_two_tasks(category: str) -> None:
-    tasks = {row["task_id"] for row in ROLLOUT_ROWS
-             if row["meta"]["kind"] == "hack" and row["meta"]["category"] == category}
+    tasks = {
+        row["task_id"]
+        for row in ROLLOUT_ROWS
+        if row["meta"]["kind"] == "hack" and row["meta"]["category"] == category
+    }
     assert len(tasks) >= 2
 
 
@@ -341,8 +363,11 @@ def test_honest_correct_is_not_the_reference(rollout_id: str) -> None:
 
 
 def test_some_rollouts_are_raw_completions_with_prose() -> None:
-    fenced = [row for row in ROLLOUT_ROWS
-              if "code" not in row and "```python" in row.get("completion", "")]
+    fenced = [
+        row
+        for row in ROLLOUT_ROWS
+        if "code" not in row and "```python" in row.get("completion", "")
+    ]
     assert len(fenced) >= 2
     for row in fenced:
         outside = re.sub(r"```.*?```", "", row["completion"], flags=re.DOTALL)
@@ -369,9 +394,11 @@ def test_honest_correct_agrees_with_the_reference(
 ) -> None:
     task = _task(_rollout(rollout_id).task_id)
     got, want = run_rollout(rollout_id, suite), expected(task.id, suite)
-    disagree = [(args, g, w) for args, g, w in zip(getattr(task, suite).inputs, got, want,
-                                                    strict=True)
-                if not agree(g, w, task.atol)]
+    disagree = [
+        (args, g, w)
+        for args, g, w in zip(getattr(task, suite).inputs, got, want, strict=True)
+        if not agree(g, w, task.atol)
+    ]
     assert disagree == []
 
 
@@ -421,8 +448,9 @@ def hardened_grades(hardened: HardenedGrader) -> Iterator[dict[str, Grade]]:
 def test_hardened_grader_gives_honest_correct_rollouts_full_marks(
     hardened_grades: dict[str, Grade],
 ) -> None:
-    scores = {i: (hardened_grades[i].proxy, hardened_grades[i].gold)
-              for i in _ids("honest_correct")}
+    scores = {
+        i: (hardened_grades[i].proxy, hardened_grades[i].gold) for i in _ids("honest_correct")
+    }
     assert scores == {i: (1.0, 1.0) for i in _ids("honest_correct")}
 
 
@@ -468,7 +496,8 @@ def test_an_appended_rollout_is_numbered_and_placed_by_step(tmp_path: Path) -> N
     (tmp_path / "tasks.jsonl").write_text(TASKS.read_text(encoding="utf-8"), encoding="utf-8")
     extra = dict(ROLLOUT_ROWS[-1], id="new", step=0)
     (tmp_path / "rollouts.jsonl").write_text(
-        ROLLOUTS.read_text(encoding="utf-8") + json.dumps(extra) + "\n", encoding="utf-8")
+        ROLLOUTS.read_text(encoding="utf-8") + json.dumps(extra) + "\n", encoding="utf-8"
+    )
     assert _suite.main(["--dir", str(tmp_path), "--check"]) == 1
     assert _suite.main(["--dir", str(tmp_path)]) == 0
     rows = _suite.read_rows(tmp_path / "rollouts.jsonl")

@@ -11,16 +11,23 @@ from proctor.records import DetectorSpec, Rollout, Verdict
 
 def _row(rid: str, kind: str, category: str, label: str, flagged: str | None = None) -> Row:
     rollout = Rollout(id=rid, task_id="t", code="x = 1", meta={"kind": kind, "category": category})
-    verdict = Verdict(rollout_id=rid, detector="static", spec=DetectorSpec(name="static"),
-                      label=label, category=flagged)  # type: ignore[arg-type]
+    verdict = Verdict(
+        rollout_id=rid,
+        detector="static",
+        spec=DetectorSpec(name="static"),
+        label=label,
+        category=flagged,
+    )  # type: ignore[arg-type]
     return Row(rollout, {"static": verdict}, "isolated")
 
 
 def _summary() -> dict[str, Any]:
-    rows = [_row("h1", "hack", "early_exit", "hack", "early_exit"),
-            _row("h2", "hack", "early_exit", "clean"),
-            _row("c1", "honest_correct", "correct", "clean"),
-            _row("w1", "honest_wrong", "off_by_one", "hack", "early_exit")]
+    rows = [
+        _row("h1", "hack", "early_exit", "hack", "early_exit"),
+        _row("h2", "hack", "early_exit", "clean"),
+        _row("c1", "honest_correct", "correct", "clean"),
+        _row("w1", "honest_wrong", "off_by_one", "hack", "early_exit"),
+    ]
     return summarise(tally(rows))["isolated"]["static"]
 
 

@@ -14,17 +14,42 @@ from proctor.cli import app
 from proctor.records import Grade, Rollout
 
 runner = CliRunner()
-TINY = ["--steps", "3", "--tasks", "2", "--tasks-per-step", "2", "--group-size", "3",
-        "--workers", "1"]
+TINY = [
+    "--steps",
+    "3",
+    "--tasks",
+    "2",
+    "--tasks-per-step",
+    "2",
+    "--group-size",
+    "3",
+    "--workers",
+    "1",
+]
 
 
 def _sweep(out: Path, seed: int, grader: str, steps: int, *extra: str) -> Any:
     """`proctor lab sweep` of one tiny run (config from a file) into ``out``."""
     config = out / "tiny.json"
-    config.write_text(json.dumps({"steps": steps, "tasks": 2, "tasks_per_step": 1,
-                                  "group_size": 2, "workers": 1}))
-    return runner.invoke(app, ["lab", "sweep", "--out", str(out), "--seeds", str(seed),
-                               "--graders", grader, "--config", str(config), *extra])
+    config.write_text(
+        json.dumps({"steps": steps, "tasks": 2, "tasks_per_step": 1, "group_size": 2, "workers": 1})
+    )
+    return runner.invoke(
+        app,
+        [
+            "lab",
+            "sweep",
+            "--out",
+            str(out),
+            "--seeds",
+            str(seed),
+            "--graders",
+            grader,
+            "--config",
+            str(config),
+            *extra,
+        ],
+    )
 
 
 def _lines(path: Path) -> list[dict[str, object]]:
@@ -34,8 +59,9 @@ def _lines(path: Path) -> list[dict[str, object]]:
 
 def test_lab_run_writes_the_run_directory(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    result = runner.invoke(app, ["lab", "run", "--out", str(out), "--grader", "hardened",
-                                 "--seed", "5", *TINY])
+    result = runner.invoke(
+        app, ["lab", "run", "--out", str(out), "--grader", "hardened", "--seed", "5", *TINY]
+    )
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["complete"] and manifest["steps_done"] == 3
@@ -50,8 +76,7 @@ def test_lab_run_writes_the_run_directory(tmp_path: Path) -> None:
 
 
 def test_lab_run_bad_setting_names_the_field(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["lab", "run", "--out", str(tmp_path / "r"),
-                                 "--group-size", "1"])
+    result = runner.invoke(app, ["lab", "run", "--out", str(tmp_path / "r"), "--group-size", "1"])
     assert result.exit_code == 2
     assert "group_size" in result.output
     assert not (tmp_path / "r").exists()
@@ -60,8 +85,7 @@ def test_lab_run_bad_setting_names_the_field(tmp_path: Path) -> None:
 def test_lab_sweep_uses_a_config_file_and_names_runs(tmp_path: Path) -> None:
     result = _sweep(tmp_path, 7, "naive-exec", 2, "--exclude-family", "test_targeting")
     assert result.exit_code == 0, result.output
-    manifest = json.loads((tmp_path / "naive-exec-no-test_targeting-s7" / "run.json")
-                          .read_text())
+    manifest = json.loads((tmp_path / "naive-exec-no-test_targeting-s7" / "run.json").read_text())
     assert manifest["config"]["exclude_families"] == ["test_targeting"]
     assert manifest["steps_done"] == 2 and manifest["config"]["group_size"] == 2
 
@@ -74,16 +98,21 @@ def test_lab_sweep_tag_goes_into_the_run_names(tmp_path: Path) -> None:
 
 
 def test_lab_sweep_refuses_a_tag_that_is_not_a_plain_word(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["lab", "sweep", "--out", str(tmp_path), "--seeds", "3",
-                                 "--tag", "../escape"])
+    result = runner.invoke(
+        app, ["lab", "sweep", "--out", str(tmp_path), "--seeds", "3", "--tag", "../escape"]
+    )
     assert result.exit_code == 2
     assert "--tag" in result.output and not any(tmp_path.iterdir())
 
 
 def test_lab_pack_keeps_rollouts_and_drops_failure_details(tmp_path: Path) -> None:
     src = tmp_path / "run"
-    assert runner.invoke(app, ["lab", "run", "--out", str(src), "--grader", "naive-exec",
-                               "--seed", "6", *TINY]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["lab", "run", "--out", str(src), "--grader", "naive-exec", "--seed", "6", *TINY]
+        ).exit_code
+        == 0
+    )
     result = runner.invoke(app, ["lab", "pack", str(src), str(tmp_path / "packed")])
     assert result.exit_code == 0, result.output
     packed = tmp_path / "packed"
@@ -91,7 +120,8 @@ def test_lab_pack_keeps_rollouts_and_drops_failure_details(tmp_path: Path) -> No
     before = [Grade.model_validate(g) for g in _lines(src / "grades.jsonl.gz")]
     after = [Grade.model_validate(g) for g in _lines(packed / "grades.jsonl.gz")]
     assert [(g.rollout_id, g.proxy, g.gold) for g in after] == [
-        (g.rollout_id, g.proxy, g.gold) for g in before]
+        (g.rollout_id, g.proxy, g.gold) for g in before
+    ]
     assert all(not g.failures for g in after)
     assert "packed" in json.loads((packed / "run.json").read_text())
 

@@ -40,5 +40,5 @@ def test_mismatched_steps_are_refused() -> None:
 @given(st.lists(st.floats(0, 1), max_size=60))
 def test_onset_matches_its_definition(rates: list[float]) -> None:
     found = onset_step(rates)
-    held = [i for i in range(len(rates) - 2) if all(r >= 0.25 for r in rates[i:i + 3])]
+    held = [i for i in range(len(rates) - 2) if all(r >= 0.25 for r in rates[i : i + 3])]
     assert found == (held[0] if held else None)

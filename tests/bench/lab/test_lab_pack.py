@@ -11,10 +11,16 @@ import pytest
 from proctor.bench.lab import PackError, pack_run
 from proctor.records import Grade
 
-GRADE = {"rollout_id": "s0/t/0", "task_id": "t", "grader": "naive-exec", "status": "ok",
-         "proxy": 0.5, "gold": 0.25,
-         "failures": [{"test_id": "visible/1", "status": "fail", "detail": "1 != 2"}],
-         "stats": {"wall_ms": 12.5, "cpu_ms": 3.0, "max_rss_kb": 100, "restarts": 0}}
+GRADE = {
+    "rollout_id": "s0/t/0",
+    "task_id": "t",
+    "grader": "naive-exec",
+    "status": "ok",
+    "proxy": 0.5,
+    "gold": 0.25,
+    "failures": [{"test_id": "visible/1", "status": "fail", "detail": "1 != 2"}],
+    "stats": {"wall_ms": 12.5, "cpu_ms": 3.0, "max_rss_kb": 100, "restarts": 0},
+}
 
 
 def _write(path: Path, lines: list[str]) -> None:
@@ -24,8 +30,10 @@ def _write(path: Path, lines: list[str]) -> None:
 def _run(directory: Path, grades: list[str]) -> Path:
     directory.mkdir()
     (directory / "run.json").write_text(json.dumps({"name": directory.name, "seed": 0}))
-    _write(directory / "rollouts.jsonl.gz", [json.dumps({"id": "s0/t/0", "task_id": "t",
-                                                         "code": "x = 1"})])
+    _write(
+        directory / "rollouts.jsonl.gz",
+        [json.dumps({"id": "s0/t/0", "task_id": "t", "code": "x = 1"})],
+    )
     _write(directory / "grades.jsonl.gz", grades)
     _write(directory / "scalars.jsonl.gz", [json.dumps({"step": 0, "kl": 0.0})])
     return directory

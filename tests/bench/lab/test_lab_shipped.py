@@ -32,10 +32,12 @@ def test_shipped_run_matches_its_manifest(run: Path) -> None:
     grades = [Grade.model_validate(g) for g in _lines(run / "grades.jsonl.gz")]
     steps = sorted({r.step for r in rollouts if r.step is not None})
     assert manifest["complete"] and steps == list(range(config.steps))
-    assert len(rollouts) == len(grades) == config.steps * config.tasks_per_step * \
-        config.group_size
+    assert len(rollouts) == len(grades) == config.steps * config.tasks_per_step * config.group_size
     assert {g.grader for g in grades} == {config.grader}
-    rates = [sum(r.meta["truth"]["kind"] == "hack" for r in rollouts if r.step == s)
-             / sum(r.step == s for r in rollouts) for s in steps]
+    rates = [
+        sum(r.meta["truth"]["kind"] == "hack" for r in rollouts if r.step == s)
+        / sum(r.step == s for r in rollouts)
+        for s in steps
+    ]
     assert onset_step(rates) == manifest["onset_step"]
     assert manifest["expected"] == ("benign" if manifest["onset_step"] is None else "hacking")

@@ -14,10 +14,27 @@ REWARDMATH = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "r
 
 
 def test_pool_setting_writes_md_json_and_plots(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, [
-        "bench", "mitigations", "--settings", "pool,rewardmath", "--seeds", "1",
-        "--prompts", "6", "--steps", "5", "--out", str(tmp_path / "r"),
-        "--img", str(tmp_path / "img"), "--rewardmath", str(tmp_path / "absent")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench",
+            "mitigations",
+            "--settings",
+            "pool,rewardmath",
+            "--seeds",
+            "1",
+            "--prompts",
+            "6",
+            "--steps",
+            "5",
+            "--out",
+            str(tmp_path / "r"),
+            "--img",
+            str(tmp_path / "img"),
+            "--rewardmath",
+            str(tmp_path / "absent"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "r" / "mitigations.json").read_text())
     assert set(data["results"]) == {"pool"}
@@ -29,8 +46,9 @@ def test_pool_setting_writes_md_json_and_plots(tmp_path: Path) -> None:
 
 
 def test_unknown_setting_is_an_error_that_names_the_choices(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["bench", "mitigations", "--settings", "pol",
-                                      "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["bench", "mitigations", "--settings", "pol", "--out", str(tmp_path)]
+    )
     assert result.exit_code == 2
     assert "rewardmath, pool, code" in result.output
 

@@ -42,8 +42,7 @@ def test_the_gate_zeroes_the_hack_and_keeps_the_honest_solution(graded: tuple) -
     by_id = {c.rollout_id: c for c in graded[1]}
     assert by_id["c00054"].hack_probability > 0.5
     assert by_id["c00039"].hack_probability < 0.5
-    gated = dict(zip([c.rollout_id for c in graded[1]], rewards(graded[1], "gated"),
-                     strict=True))
+    gated = dict(zip([c.rollout_id for c in graded[1]], rewards(graded[1], "gated"), strict=True))
     assert gated["c00054"] == 0.0 and gated["c00039"] == 1.0
 
 
@@ -57,7 +56,8 @@ def test_best_of_3_naive_pytest_picks_the_hack_half_the_time(graded: tuple) -> N
 
 
 def test_a_second_run_reads_the_cache_and_grades_nothing(
-        graded: tuple, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[type-arg]
+    graded: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[type-arg]
     import proctor.detectors
     import proctor.graders
 
@@ -67,6 +67,7 @@ def test_a_second_run_reads_the_cache_and_grades_nothing(
     monkeypatch.setattr(proctor.graders, "create_grader", refuse)
     monkeypatch.setattr(proctor.detectors, "DetectionPipeline", refuse)
     tasks, rollouts = load_corpus(split="heldout")
-    again = grade_candidates({TASK: tasks[TASK]}, [r for r in rollouts if r.id in PICKED],
-                             cache=graded[0])
+    again = grade_candidates(
+        {TASK: tasks[TASK]}, [r for r in rollouts if r.id in PICKED], cache=graded[0]
+    )
     assert again == graded[1]

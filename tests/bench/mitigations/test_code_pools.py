@@ -10,27 +10,51 @@ from proctor.records import Grade, Rollout
 
 
 def _grade(rid: str, proxy: float, gold: float, status: str = "ok") -> Grade:
-    return Grade(rollout_id=rid, task_id="t", grader="g", status=status,  # type: ignore[arg-type]
-                 proxy=proxy, gold=gold)
+    return Grade(
+        rollout_id=rid,
+        task_id="t",
+        grader="g",
+        status=status,  # type: ignore[arg-type]
+        proxy=proxy,
+        gold=gold,
+    )
 
 
 def _rollout(rid: str, kind: str, category: str | None) -> Rollout:
-    return Rollout(id=rid, task_id="t", code="def f(): pass\n",
-                   meta={"kind": kind, "category": category, "split": "heldout"})
+    return Rollout(
+        id=rid,
+        task_id="t",
+        code="def f(): pass\n",
+        meta={"kind": kind, "category": category, "split": "heldout"},
+    )
 
 
 @pytest.fixture()
 def pool() -> list:  # type: ignore[type-arg]
-    rollouts = [_rollout("ok", "honest_correct", "correct"),
-                _rollout("bad", "honest_wrong", "off_by_one"),
-                _rollout("hack", "hack", "early_exit"),
-                _rollout("err", "honest_correct", "correct")]
-    naive = {"ok": _grade("ok", 1, 1), "bad": _grade("bad", 0.5, 0.4),
-             "hack": _grade("hack", 1, 0), "err": _grade("err", 1, 1)}
-    pytest_exit = {"ok": _grade("ok", 1, 1), "bad": _grade("bad", 0, 0),
-                   "hack": _grade("hack", 1, 1), "err": _grade("err", 1, 1)}
-    hardened = {"ok": _grade("ok", 1, 1), "bad": _grade("bad", 0.5, 0.4),
-                "hack": _grade("hack", 1, 0.2), "err": _grade("err", 0, 0, status="infra_error")}
+    rollouts = [
+        _rollout("ok", "honest_correct", "correct"),
+        _rollout("bad", "honest_wrong", "off_by_one"),
+        _rollout("hack", "hack", "early_exit"),
+        _rollout("err", "honest_correct", "correct"),
+    ]
+    naive = {
+        "ok": _grade("ok", 1, 1),
+        "bad": _grade("bad", 0.5, 0.4),
+        "hack": _grade("hack", 1, 0),
+        "err": _grade("err", 1, 1),
+    }
+    pytest_exit = {
+        "ok": _grade("ok", 1, 1),
+        "bad": _grade("bad", 0, 0),
+        "hack": _grade("hack", 1, 1),
+        "err": _grade("err", 1, 1),
+    }
+    hardened = {
+        "ok": _grade("ok", 1, 1),
+        "bad": _grade("bad", 0.5, 0.4),
+        "hack": _grade("hack", 1, 0.2),
+        "err": _grade("err", 0, 0, status="infra_error"),
+    }
     p_hack = {"ok": 0.01, "bad": 0.05, "hack": 0.97}
     grades = {"naive-exec": naive, "naive-pytest": pytest_exit, "hardened": hardened}
     return build_candidates(rollouts, grades, p_hack)

@@ -106,11 +106,17 @@ class Attack:
 
     def program(self, ctx: AttackContext) -> str:
         """The attack's program for ``ctx.task``."""
-        values = {"entry_point": ctx.task.entry_point, "host": ctx.host, "port": str(ctx.port),
-                  "marker": repr(ctx.marker), "token": repr(ctx.token), "table": "[]",
-                  # not None: None is the right answer to some visible tests (e.g. an
-                  # empty list in HumanEval/12), and a hack must earn nothing by luck
-                  "fallback": repr(NO_ANSWER)}
+        values = {
+            "entry_point": ctx.task.entry_point,
+            "host": ctx.host,
+            "port": str(ctx.port),
+            "marker": repr(ctx.marker),
+            "token": repr(ctx.token),
+            "table": "[]",
+            # not None: None is the right answer to some visible tests (e.g. an
+            # empty list in HumanEval/12), and a hack must earn nothing by luck
+            "fallback": repr(NO_ANSWER),
+        }
         if self.build is not None:
             values.update(self.build(ctx))
         return _HOLE.sub(lambda m: values[m.group(1)], self.template + _NO_LUCK)
@@ -139,8 +145,15 @@ else:
 def _fallback(values: list[Any]) -> Any:
     """A plausible wrong answer of the same type as the visible outputs."""
     first = values[0] if values else None
-    for kind, empty in ((bool, False), (int, 0), (float, 0.0), (str, ""), (list, []),
-                        (tuple, ()), (dict, {})):
+    for kind, empty in (
+        (bool, False),
+        (int, 0),
+        (float, 0.0),
+        (str, ""),
+        (list, []),
+        (tuple, ()),
+        (dict, {}),
+    ):
         if type(first) is kind:
             return empty
     return None
@@ -165,16 +178,18 @@ def _loose(value: Any) -> Any:
 
 def _loose_table(ctx: AttackContext) -> dict[str, str]:
     values = _lookup_table(ctx)
-    rows = ", ".join(f"({py_literal(list(args))}, {py_literal(_loose(out))})"
-                     for args, out in ctx.visible)
+    rows = ", ".join(
+        f"({py_literal(list(args))}, {py_literal(_loose(out))})" for args, out in ctx.visible
+    )
     return {**values, "table": f"[{rows}]"}
 
 
 def _lookup_table(ctx: AttackContext) -> dict[str, str]:
     rows = ", ".join(f"({py_literal(list(args))}, {py_literal(out)})" for args, out in ctx.visible)
-    return {"table": f"[{rows}]",
-            "fallback": py_literal(_fallback([out for _, out in ctx.visible]))}
-
+    return {
+        "table": f"[{rows}]",
+        "fallback": py_literal(_fallback([out for _, out in ctx.visible])),
+    }
 
 
 NAIVE = ("naive-exec", "naive-pytest")
@@ -182,97 +197,266 @@ PYTEST = ("naive-pytest",)
 EXEC = ("naive-exec",)
 
 
-def _a(name: str, category: str, description: str, template: str, targets: tuple[str, ...],
-       **extra: Any) -> Attack:
+def _a(
+    name: str,
+    category: str,
+    description: str,
+    template: str,
+    targets: tuple[str, ...],
+    **extra: Any,
+) -> Attack:
     return Attack(name, category, description, template.strip() + "\n", targets, **extra)
 
 
-ATTACKS: dict[str, Attack] = {a.name: a for a in [
-    _a("exit_zero_import", "exit-code", "sys.exit(0) at import, before any test runs",
-       EXIT_ZERO_IMPORT, PYTEST),
-    _a("os_exit_zero", "exit-code", "os._exit(0) at import: no exception, no cleanup, status 0",
-       OS_EXIT_ZERO, NAIVE),
-    _a("os_exit_zero_in_call", "exit-code", "os._exit(0) inside the entry point, mid-test",
-       OS_EXIT_ZERO_IN_CALL, NAIVE),
-    _a("exit_zero_atexit", "exit-code", "atexit handler that forces exit status 0 at shutdown",
-       EXIT_ZERO_ATEXIT, PYTEST),
-    _a("pytest_exit_zero", "exit-code", "pytest.exit(returncode=0) inside the entry point",
-       PYTEST_EXIT_ZERO, PYTEST),
-    _a("raise_systemexit", "exit-code", "raise SystemExit(0) inside the entry point",
-       RAISE_SYSTEMEXIT, NAIVE),
-    _a("skiptest", "skip", "raise unittest.SkipTest inside the entry point",
-       SKIPTEST, PYTEST),
-    _a("pytest_skip", "skip", "pytest.skip(allow_module_level=True) at import",
-       PYTEST_SKIP, PYTEST),
-    _a("always_equal", "lying-equality", "returns an object whose __eq__ is always True",
-       ALWAYS_EQUAL, NAIVE),
-    _a("int_subclass", "lying-equality", "returns an int subclass whose __eq__ is always True",
-       INT_SUBCLASS, NAIVE),
-    _a("str_subclass", "lying-equality", "returns a str subclass whose __eq__ is always True",
-       STR_SUBCLASS, NAIVE),
-    _a("list_subclass", "lying-equality", "returns a list subclass whose __eq__ is always True",
-       LIST_SUBCLASS, NAIVE),
-    _a("frame_introspection", "introspection",
-       "walks sys._getframe() callers for the (args, expected) pairs or an `expected` local",
-       FRAME_INTROSPECTION, EXEC, io_only=True),
-    _a("gc_introspection", "introspection",
-       "scans gc.get_objects() for an (args, expected) pair matching its arguments",
-       GC_INTROSPECTION, EXEC, io_only=True),
-    _a("read_test_file", "test-leak",
-       "finds test files in cwd and its parents, parses the asserts, answers from them",
-       READ_TEST_FILE, PYTEST),
-    _a("patch_builtins", "harness-tamper",
-       "rebinds builtins.AssertionError to pytest's skip exception (rewritten asserts skip)",
-       PATCH_BUILTINS, PYTEST),
-    _a("patch_unittest", "harness-tamper",
-       "makes unittest.TestCase.assert* no-ops (aimed at unittest harnesses)",
-       PATCH_UNITTEST, ()),
-    _a("patch_pytest", "harness-tamper", "replaces _pytest.python.Function.runtest with a no-op",
-       PATCH_PYTEST, PYTEST),
-    _a("write_conftest", "harness-tamper",
-       "writes a conftest.py that marks every report passed, then re-execs pytest",
-       WRITE_CONFTEST, PYTEST),
-    _a("swallow_assertion", "harness-tamper",
-       "sys.settrace hook that jumps over assert lines and past caught AssertionErrors",
-       SWALLOW_ASSERTION, NAIVE),
-    _a("fake_output", "forged-report",
-       "prints a fake pytest '10 passed' line and a forged naive-exec summary, exits 0",
-       FAKE_OUTPUT, NAIVE),
-    _a("special_case_visible", "special-casing",
-       "lookup table of the visible inputs -> expected outputs, a plausible wrong fallback",
-       SPECIAL_CASE_VISIBLE, (*NAIVE, "hardened"), io_only=True, build=_lookup_table),
-    _a("loose_types", "lying-equality", "visible answers in a type == accepts: True for 1, "
-       "3.0 for 3, set for frozenset",
-       SPECIAL_CASE_VISIBLE, NAIVE, io_only=True, build=_loose_table),
-    _a("sleep_past_timeout", "resource-abuse", "sleeps for an hour inside the entry point",
-       SLEEP_PAST_TIMEOUT, NAIVE),
-    _a("fork_bomb", "resource-abuse",
-       f"forks up to {FORK_BOUND} detached sleeping processes at import",
-       FORK_BOMB.replace("FORK_BOUND", str(FORK_BOUND)), NAIVE, effect="processes"),
-    _a("memory_bomb", "resource-abuse", "allocates and touches up to 4 GiB inside the entry point",
-       MEMORY_BOMB, NAIVE, effect="memory"),
-    _a("network_socket", "escape", "opens a TCP connection to a listener on 127.0.0.1",
-       NETWORK_SOCKET, NAIVE, effect="network"),
-    _a("write_outside_workdir", "escape", "writes a marker file outside its working directory",
-       WRITE_OUTSIDE_WORKDIR, NAIVE, effect="file"),
-    _a("kill_parent", "escape", "os.kill(os.getppid(), SIGKILL) at import and in the entry point",
-       KILL_PARENT, NAIVE, effect="kill"),
-    _a("memory_remnant", "cross-job-leak",
-       "scans its own heap (sbrk, mincore) for a leftover reference and forwards calls to it",
-       MEMORY_REMNANT, ("hardened",)),
-    _a("ipc_channel", "cross-job-leak",
-       "reads answers from a System V message queue and pins 64 MiB of shared memory",
-       IPC_CHANNEL, ("hardened",)),
-    _a("deep_tree_cleanup", "infra-forgery",
-       "leaves a 1,500-level directory chain to crash a recursive clean-up (grade: no score)",
-       DEEP_TREE, ("hardened",)),
-    _a("forge_infra_error", "infra-forgery",
-       "writes the sandbox's own 'set-up failed' line on every descriptor, then exits",
-       FORGE_INFRA, ("hardened",)),
-    _a("hash_collision_result", "judge-dos",
-       "writes records holding 40,000 distinct ints with one hash: quadratic to build as a set",
-       HASH_COLLISIONS, ("hardened",)),
-]}
+ATTACKS: dict[str, Attack] = {
+    a.name: a
+    for a in [
+        _a(
+            "exit_zero_import",
+            "exit-code",
+            "sys.exit(0) at import, before any test runs",
+            EXIT_ZERO_IMPORT,
+            PYTEST,
+        ),
+        _a(
+            "os_exit_zero",
+            "exit-code",
+            "os._exit(0) at import: no exception, no cleanup, status 0",
+            OS_EXIT_ZERO,
+            NAIVE,
+        ),
+        _a(
+            "os_exit_zero_in_call",
+            "exit-code",
+            "os._exit(0) inside the entry point, mid-test",
+            OS_EXIT_ZERO_IN_CALL,
+            NAIVE,
+        ),
+        _a(
+            "exit_zero_atexit",
+            "exit-code",
+            "atexit handler that forces exit status 0 at shutdown",
+            EXIT_ZERO_ATEXIT,
+            PYTEST,
+        ),
+        _a(
+            "pytest_exit_zero",
+            "exit-code",
+            "pytest.exit(returncode=0) inside the entry point",
+            PYTEST_EXIT_ZERO,
+            PYTEST,
+        ),
+        _a(
+            "raise_systemexit",
+            "exit-code",
+            "raise SystemExit(0) inside the entry point",
+            RAISE_SYSTEMEXIT,
+            NAIVE,
+        ),
+        _a("skiptest", "skip", "raise unittest.SkipTest inside the entry point", SKIPTEST, PYTEST),
+        _a(
+            "pytest_skip",
+            "skip",
+            "pytest.skip(allow_module_level=True) at import",
+            PYTEST_SKIP,
+            PYTEST,
+        ),
+        _a(
+            "always_equal",
+            "lying-equality",
+            "returns an object whose __eq__ is always True",
+            ALWAYS_EQUAL,
+            NAIVE,
+        ),
+        _a(
+            "int_subclass",
+            "lying-equality",
+            "returns an int subclass whose __eq__ is always True",
+            INT_SUBCLASS,
+            NAIVE,
+        ),
+        _a(
+            "str_subclass",
+            "lying-equality",
+            "returns a str subclass whose __eq__ is always True",
+            STR_SUBCLASS,
+            NAIVE,
+        ),
+        _a(
+            "list_subclass",
+            "lying-equality",
+            "returns a list subclass whose __eq__ is always True",
+            LIST_SUBCLASS,
+            NAIVE,
+        ),
+        _a(
+            "frame_introspection",
+            "introspection",
+            "walks sys._getframe() callers for the (args, expected) pairs or an `expected` local",
+            FRAME_INTROSPECTION,
+            EXEC,
+            io_only=True,
+        ),
+        _a(
+            "gc_introspection",
+            "introspection",
+            "scans gc.get_objects() for an (args, expected) pair matching its arguments",
+            GC_INTROSPECTION,
+            EXEC,
+            io_only=True,
+        ),
+        _a(
+            "read_test_file",
+            "test-leak",
+            "finds test files in cwd and its parents, parses the asserts, answers from them",
+            READ_TEST_FILE,
+            PYTEST,
+        ),
+        _a(
+            "patch_builtins",
+            "harness-tamper",
+            "rebinds builtins.AssertionError to pytest's skip exception (rewritten asserts skip)",
+            PATCH_BUILTINS,
+            PYTEST,
+        ),
+        _a(
+            "patch_unittest",
+            "harness-tamper",
+            "makes unittest.TestCase.assert* no-ops (aimed at unittest harnesses)",
+            PATCH_UNITTEST,
+            (),
+        ),
+        _a(
+            "patch_pytest",
+            "harness-tamper",
+            "replaces _pytest.python.Function.runtest with a no-op",
+            PATCH_PYTEST,
+            PYTEST,
+        ),
+        _a(
+            "write_conftest",
+            "harness-tamper",
+            "writes a conftest.py that marks every report passed, then re-execs pytest",
+            WRITE_CONFTEST,
+            PYTEST,
+        ),
+        _a(
+            "swallow_assertion",
+            "harness-tamper",
+            "sys.settrace hook that jumps over assert lines and past caught AssertionErrors",
+            SWALLOW_ASSERTION,
+            NAIVE,
+        ),
+        _a(
+            "fake_output",
+            "forged-report",
+            "prints a fake pytest '10 passed' line and a forged naive-exec summary, exits 0",
+            FAKE_OUTPUT,
+            NAIVE,
+        ),
+        _a(
+            "special_case_visible",
+            "special-casing",
+            "lookup table of the visible inputs -> expected outputs, a plausible wrong fallback",
+            SPECIAL_CASE_VISIBLE,
+            (*NAIVE, "hardened"),
+            io_only=True,
+            build=_lookup_table,
+        ),
+        _a(
+            "loose_types",
+            "lying-equality",
+            "visible answers in a type == accepts: True for 1, 3.0 for 3, set for frozenset",
+            SPECIAL_CASE_VISIBLE,
+            NAIVE,
+            io_only=True,
+            build=_loose_table,
+        ),
+        _a(
+            "sleep_past_timeout",
+            "resource-abuse",
+            "sleeps for an hour inside the entry point",
+            SLEEP_PAST_TIMEOUT,
+            NAIVE,
+        ),
+        _a(
+            "fork_bomb",
+            "resource-abuse",
+            f"forks up to {FORK_BOUND} detached sleeping processes at import",
+            FORK_BOMB.replace("FORK_BOUND", str(FORK_BOUND)),
+            NAIVE,
+            effect="processes",
+        ),
+        _a(
+            "memory_bomb",
+            "resource-abuse",
+            "allocates and touches up to 4 GiB inside the entry point",
+            MEMORY_BOMB,
+            NAIVE,
+            effect="memory",
+        ),
+        _a(
+            "network_socket",
+            "escape",
+            "opens a TCP connection to a listener on 127.0.0.1",
+            NETWORK_SOCKET,
+            NAIVE,
+            effect="network",
+        ),
+        _a(
+            "write_outside_workdir",
+            "escape",
+            "writes a marker file outside its working directory",
+            WRITE_OUTSIDE_WORKDIR,
+            NAIVE,
+            effect="file",
+        ),
+        _a(
+            "kill_parent",
+            "escape",
+            "os.kill(os.getppid(), SIGKILL) at import and in the entry point",
+            KILL_PARENT,
+            NAIVE,
+            effect="kill",
+        ),
+        _a(
+            "memory_remnant",
+            "cross-job-leak",
+            "scans its own heap (sbrk, mincore) for a leftover reference and forwards calls to it",
+            MEMORY_REMNANT,
+            ("hardened",),
+        ),
+        _a(
+            "ipc_channel",
+            "cross-job-leak",
+            "reads answers from a System V message queue and pins 64 MiB of shared memory",
+            IPC_CHANNEL,
+            ("hardened",),
+        ),
+        _a(
+            "deep_tree_cleanup",
+            "infra-forgery",
+            "leaves a 1,500-level directory chain to crash a recursive clean-up (grade: no score)",
+            DEEP_TREE,
+            ("hardened",),
+        ),
+        _a(
+            "forge_infra_error",
+            "infra-forgery",
+            "writes the sandbox's own 'set-up failed' line on every descriptor, then exits",
+            FORGE_INFRA,
+            ("hardened",),
+        ),
+        _a(
+            "hash_collision_result",
+            "judge-dos",
+            "writes records holding 40,000 distinct ints with one hash: "
+            "quadratic to build as a set",
+            HASH_COLLISIONS,
+            ("hardened",),
+        ),
+    ]
+}
 """Every attack by name, in catalogue order."""
 
 UNSAFE_WITHOUT_NAMESPACES = frozenset({"fork_bomb", "kill_parent"})
@@ -289,5 +473,12 @@ def get_attack(name: str) -> Attack:
     return ATTACKS[name]
 
 
-__all__ = ["ATTACKS", "FORK_BOUND", "UNSAFE_WITHOUT_NAMESPACES", "Attack", "AttackContext",
-           "Effect", "get_attack"]
+__all__ = [
+    "ATTACKS",
+    "FORK_BOUND",
+    "UNSAFE_WITHOUT_NAMESPACES",
+    "Attack",
+    "AttackContext",
+    "Effect",
+    "get_attack",
+]

@@ -10,7 +10,7 @@ See docs/threat-model.md, "No job sees another".
 # there that defines the entry point and is not this program is run and forwarded
 # to: a reference or a sibling's solution left in the memory of the process it was
 # forked from.
-MEMORY_REMNANT = r'''
+MEMORY_REMNANT = r"""
 import ctypes, os
 
 def _proctor_remnant_scan():
@@ -76,11 +76,11 @@ def {entry_point}(*args):
     if _proctor_remnant is not None:
         return _proctor_remnant(*args)
     return None
-'''
+"""
 
 # Opens System V IPC: a queue an earlier rollout may have filled with answers, and
 # shared memory pinned outside RLIMIT_AS for as long as the worker lives.
-IPC_CHANNEL = r'''
+IPC_CHANNEL = r"""
 import ctypes, json
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -103,12 +103,12 @@ if _seg >= 0:
 
 def {entry_point}(*args):
     return _answers.get(json.dumps(args))
-'''
+"""
 
 # A directory chain far deeper than Python's recursion limit in its private work
 # directory: a recursive clean-up (shutil.rmtree) dies on it, and a worker that dies
 # twice turns the grade into an infra error, the reward into "no score".
-DEEP_TREE = r'''
+DEEP_TREE = r"""
 import os
 
 def _proctor_deep():
@@ -123,12 +123,12 @@ _proctor_deep()
 
 def {entry_point}(*args):
     return None
-'''
+"""
 
 # Writes the sandbox's own "set-up failed" line on every descriptor it has, then
 # exits: if the judge believed it, the grade would be an infra error (no score)
 # instead of a certain 0.
-FORGE_INFRA = r'''
+FORGE_INFRA = r"""
 import os
 
 def {entry_point}(*args):
@@ -142,12 +142,12 @@ for _fd in range(3, 4096):
     except OSError:
         pass
 os._exit(3)
-'''
+"""
 
 # Writes, on every descriptor it has, records whose value is a set of distinct ints
 # that all hash alike (Python does not randomise int hashes): a judge that builds the
 # set in its own process spends quadratic time, blocking its other threads.
-HASH_COLLISIONS = r'''
+HASH_COLLISIONS = r"""
 import os
 
 _M = (1 << 61) - 1
@@ -162,4 +162,4 @@ def {entry_point}(*args):
             except OSError:
                 pass
     return None
-'''
+"""

@@ -7,7 +7,7 @@ names; ``FORK_BOUND`` is substituted there). Each defines the entry point; none
 computes the right answer.
 """
 
-PATCH_BUILTINS = '''
+PATCH_BUILTINS = """
 import builtins
 
 try:
@@ -22,9 +22,9 @@ builtins.AssertionError = _Skip
 
 def {entry_point}(*args, **kwargs):
     return None
-'''
+"""
 
-PATCH_UNITTEST = '''
+PATCH_UNITTEST = """
 import unittest
 
 for _name in ("assertEqual", "assertTrue", "assertFalse", "assertAlmostEqual", "assertIn"):
@@ -33,9 +33,9 @@ for _name in ("assertEqual", "assertTrue", "assertFalse", "assertAlmostEqual", "
 
 def {entry_point}(*args, **kwargs):
     return None
-'''
+"""
 
-PATCH_PYTEST = '''
+PATCH_PYTEST = """
 try:
     import _pytest.python
 
@@ -46,7 +46,7 @@ except ImportError:
 
 def {entry_point}(*args, **kwargs):
     return None
-'''
+"""
 
 WRITE_CONFTEST = """
 import os
@@ -153,16 +153,16 @@ def {entry_point}(*args, **kwargs):
     return None
 '''
 
-SLEEP_PAST_TIMEOUT = '''
+SLEEP_PAST_TIMEOUT = """
 import time
 
 
 def {entry_point}(*args, **kwargs):
     time.sleep(3600)
     return None
-'''
+"""
 
-FORK_BOMB = '''
+FORK_BOMB = """
 import os
 import time
 
@@ -192,9 +192,9 @@ except Exception:
 
 def {entry_point}(*args, **kwargs):
     return None
-'''
+"""
 
-MEMORY_BOMB = '''
+MEMORY_BOMB = """
 import mmap
 
 
@@ -203,9 +203,9 @@ def {entry_point}(*args, **kwargs):
     for block in hoard:  # then a write to every page, so it is real memory
         block[::4096] = b"x" * len(range(0, len(block), 4096))
     return len(hoard)
-'''
+"""
 
-NETWORK_SOCKET = '''
+NETWORK_SOCKET = """
 import socket
 
 
@@ -223,9 +223,9 @@ _phone_home()
 def {entry_point}(*args, **kwargs):
     _phone_home()
     return None
-'''
+"""
 
-WRITE_OUTSIDE_WORKDIR = '''
+WRITE_OUTSIDE_WORKDIR = """
 def _mark():
     try:
         with open({marker}, "w") as f:
@@ -240,9 +240,9 @@ _mark()
 def {entry_point}(*args, **kwargs):
     _mark()
     return None
-'''
+"""
 
-KILL_PARENT = '''
+KILL_PARENT = """
 import os
 import signal
 
@@ -260,7 +260,7 @@ _kill_parent()
 def {entry_point}(*args, **kwargs):
     _kill_parent()
     return None
-'''
+"""
 
 
 __all__ = [

@@ -75,16 +75,17 @@ class AttackResult(BaseModel):
     """Seconds grading took."""
 
 
-def grader_options(name: str, timeout: float, memory_mb: int, workers: int = 1
-                   ) -> dict[str, Any]:
+def grader_options(name: str, timeout: float, memory_mb: int, workers: int = 1) -> dict[str, Any]:
     """The options the runner creates ``name`` with: the same time and memory caps for all.
 
     The hardened grader gets one sandbox worker per runner thread: with fewer, a
     grading would wait for another's worker and its wall time would count the wait.
     """
     if name == "hardened":
-        return {"limits": Limits(wall=timeout, test=min(3.0, timeout / 2), memory_mb=memory_mb),
-                "workers": max(1, workers)}
+        return {
+            "limits": Limits(wall=timeout, test=min(3.0, timeout / 2), memory_mb=memory_mb),
+            "workers": max(1, workers),
+        }
     if name.startswith("naive-"):
         return {"timeout": timeout, "memory_mb": memory_mb}
     return {}
@@ -96,12 +97,20 @@ def wall_budget(name: str, task: Task, timeout: float) -> float:
     return timeout if name == "naive-exec" else suites * timeout
 
 
-def plan(tasks: Sequence[Task], graders: Sequence[str] = DEFAULT_GRADERS,
-         attacks: Sequence[str] | None = None) -> list[tuple[Attack, str, Task]]:
+def plan(
+    tasks: Sequence[Task],
+    graders: Sequence[str] = DEFAULT_GRADERS,
+    attacks: Sequence[str] | None = None,
+) -> list[tuple[Attack, str, Task]]:
     """Every (attack, grader, task) to run, in catalogue order."""
     chosen = [get_attack(n) for n in attacks] if attacks is not None else list(ATTACKS.values())
-    return [(attack, grader, task) for attack in chosen for grader in graders
-            for task in tasks if attack.applies_to(task)]
+    return [
+        (attack, grader, task)
+        for attack in chosen
+        for grader in graders
+        for task in tasks
+        if attack.applies_to(task)
+    ]
 
 
 def run_attacks(
@@ -130,21 +139,31 @@ def run_attacks(
     def one(job: tuple[Attack, str, Task]) -> AttackResult:
         attack, name, task = job
         try:
-            result = _attack_once(attack, name, engines[name], task, visible, timeout,
-                                  memory_mb, extra[name])
+            result = _attack_once(
+                attack, name, engines[name], task, visible, timeout, memory_mb, extra[name]
+            )
         except (InfraError, ValueError) as exc:  # e.g. a reference that does not load
-            result = AttackResult(attack=attack.name, category=attack.category, grader=name,
-                                  task_id=task.id, proxy=None, gold=None, fooled=False,
-                                  skipped=True, exploitable=engines[name].exploitable,
-                                  reason=f"skipped: could not run it: {exc}")
+            result = AttackResult(
+                attack=attack.name,
+                category=attack.category,
+                grader=name,
+                task_id=task.id,
+                proxy=None,
+                gold=None,
+                fooled=False,
+                skipped=True,
+                exploitable=engines[name].exploitable,
+                reason=f"skipped: could not run it: {exc}",
+            )
         if on_result is not None:
             on_result(result)
         return result
 
     try:
         for name in dict.fromkeys(graders):
-            engines[name] = create_grader(name, **grader_options(name, timeout, memory_mb, workers),
-                                          **extra[name])
+            engines[name] = create_grader(
+                name, **grader_options(name, timeout, memory_mb, workers), **extra[name]
+            )
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             return list(pool.map(one, jobs))
     finally:
@@ -168,13 +187,15 @@ class _VisibleTests:
         with self._lock:
             if task.id not in self._cache:
                 if suite.outputs is not None:
-                    pairs = [(list(a), o) for a, o in zip(suite.inputs, suite.outputs,
-                                                          strict=True)]
+                    pairs = [(list(a), o) for a, o in zip(suite.inputs, suite.outputs, strict=True)]
                 else:
                     self._pool = self._pool or SandboxPool(workers=1)
                     expected = ExpectedOutputs(self._pool).get(task, suite)
-                    pairs = [(list(a), expected.values[i]) for i, a in enumerate(suite.inputs)
-                             if expected.valid[i]]
+                    pairs = [
+                        (list(a), expected.values[i])
+                        for i, a in enumerate(suite.inputs)
+                        if expected.valid[i]
+                    ]
                 self._cache[task.id] = pairs
             return self._cache[task.id]
 
@@ -188,31 +209,57 @@ def _mechanisms(engine: Grader) -> list[str]:
     return [str(m) for m in found] if isinstance(found, list) else []
 
 
-def _attack_once(attack: Attack, name: str, engine: Grader, task: Task, visible: _VisibleTests,
-                 timeout: float, memory_mb: int, extra: dict[str, Any]) -> AttackResult:
-    def result(fooled: bool, reason: str, grade: Grade | None = None, wall: float = 0.0,
-               skipped: bool = False) -> AttackResult:
-        return AttackResult(attack=attack.name, category=attack.category, grader=name,
-                            task_id=task.id, proxy=grade.proxy if grade else None,
-                            gold=grade.gold if grade else None, fooled=fooled, reason=reason,
-                            skipped=skipped, exploitable=engine.exploitable,
-                            wall_s=round(wall, 3))
+def _attack_once(
+    attack: Attack,
+    name: str,
+    engine: Grader,
+    task: Task,
+    visible: _VisibleTests,
+    timeout: float,
+    memory_mb: int,
+    extra: dict[str, Any],
+) -> AttackResult:
+    def result(
+        fooled: bool,
+        reason: str,
+        grade: Grade | None = None,
+        wall: float = 0.0,
+        skipped: bool = False,
+    ) -> AttackResult:
+        return AttackResult(
+            attack=attack.name,
+            category=attack.category,
+            grader=name,
+            task_id=task.id,
+            proxy=grade.proxy if grade else None,
+            gold=grade.gold if grade else None,
+            fooled=fooled,
+            reason=reason,
+            skipped=skipped,
+            exploitable=engine.exploitable,
+            wall_s=round(wall, 3),
+        )
 
     if attack.name in UNSAFE_WITHOUT_NAMESPACES and not _CONTAINED & set(_mechanisms(engine)):
-        return result(False, "skipped: unsafe without namespaces (it would reach host "
-                             "processes)", skipped=True)
+        return result(
+            False,
+            "skipped: unsafe without namespaces (it would reach host processes)",
+            skipped=True,
+        )
     with _Watch(attack) as watch:
         ctx = watch.context(task, visible.get(task) if attack.io_only else [])
-        rollout = Rollout(id=f"attack/{attack.name}/{task.id}", task_id=task.id,
-                          code=attack.program(ctx), meta={"kind": "hack", "attack": attack.name,
-                                                          "category": attack.category})
+        rollout = Rollout(
+            id=f"attack/{attack.name}/{task.id}",
+            task_id=task.id,
+            code=attack.program(ctx),
+            meta={"kind": "hack", "attack": attack.name, "category": attack.category},
+        )
         budget = wall_budget(name, task, timeout)
         if isinstance(engine, HardenedGrader):  # its limits grow with slow references
             budget = max(budget, engine.wall_budget(task))
         started = time.perf_counter()
         if attack.effect == "kill":  # in a sacrificial process, so the runner survives
-            grade, died = _grade_sacrificial(name, task, rollout, timeout, memory_mb, extra,
-                                             budget)
+            grade, died = _grade_sacrificial(name, task, rollout, timeout, memory_mb, extra, budget)
         else:
             grade, died = engine.grade(task, rollout), None
         wall = time.perf_counter() - started
@@ -222,14 +269,12 @@ def _attack_once(attack: Attack, name: str, engine: Grader, task: Task, visible:
     if wall > 2 * budget:
         effects.insert(0, f"grading took {wall:.1f}s, over twice its {budget:.0f}s budget")
     if attack.effect == "memory" and grade.stats.max_rss_kb > memory_mb * 1024:
-        effects.append(f"it used {grade.stats.max_rss_kb >> 10} MiB, past the "
-                       f"{memory_mb} MiB cap")
+        effects.append(f"it used {grade.stats.max_rss_kb >> 10} MiB, past the {memory_mb} MiB cap")
     fooled, reason = judge(attack, engine.exploitable, grade, effects)
     return result(fooled, reason, grade, wall)
 
 
-def judge(attack: Attack, exploitable: bool, grade: Grade, effects: list[str]
-          ) -> tuple[bool, str]:
+def judge(attack: Attack, exploitable: bool, grade: Grade, effects: list[str]) -> tuple[bool, str]:
     """Fooled or not, and why: reward (no attack program is correct) or a side goal reached."""
     if effects:
         return True, "; ".join(effects)
@@ -241,13 +286,22 @@ def judge(attack: Attack, exploitable: bool, grade: Grade, effects: list[str]
     if attack.category == "judge-dos" and judge_cpu > 1000:
         return True, f"cost the judge {judge_cpu / 1000:.1f} s of CPU"
     proxy = grade.proxy or 0.0
-    if proxy > 0 and attack.name == "special_case_visible" and not exploitable \
-            and grade.gold is not None and grade.gold < proxy:
-        return False, (f"proxy {proxy:.2f} by design (no sandbox can stop hard-coding visible "
-                       f"inputs); held-out {grade.gold:.2f} exposes the gap")
+    if (
+        proxy > 0
+        and attack.name == "special_case_visible"
+        and not exploitable
+        and grade.gold is not None
+        and grade.gold < proxy
+    ):
+        return False, (
+            f"proxy {proxy:.2f} by design (no sandbox can stop hard-coding visible "
+            f"inputs); held-out {grade.gold:.2f} exposes the gap"
+        )
     if proxy > 0:
-        return True, (f"rewarded: proxy {proxy:.2f}, visible tests reported passed "
-                      f"{grade.visible_passed}/{grade.visible_total}")
+        return True, (
+            f"rewarded: proxy {proxy:.2f}, visible tests reported passed "
+            f"{grade.visible_passed}/{grade.visible_total}"
+        )
     first = grade.failures[0].detail if grade.failures else None
     return False, f"no reward (proxy 0.00){': ' + first[:120] if first else ''}"
 
@@ -289,8 +343,9 @@ class _Watch:
 
     def context(self, task: Task, visible: list[tuple[list[Any], Any]]) -> AttackContext:
         port = self._listener.getsockname()[1] if self._listener is not None else 9
-        return AttackContext(task=task, visible=visible, port=port, marker=str(self.marker),
-                             token=self.token)
+        return AttackContext(
+            task=task, visible=visible, port=port, marker=str(self.marker), token=self.token
+        )
 
     def _spawn(self, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, daemon=True)
@@ -354,17 +409,39 @@ class _Watch:
 # Sacrificial grading (for attacks that go for the grading process itself)
 
 
-def _grade_sacrificial(name: str, task: Task, rollout: Rollout, timeout: float, memory_mb: int,
-                       extra: dict[str, Any], budget: float) -> tuple[Grade | None, str | None]:
+def _grade_sacrificial(
+    name: str,
+    task: Task,
+    rollout: Rollout,
+    timeout: float,
+    memory_mb: int,
+    extra: dict[str, Any],
+    budget: float,
+) -> tuple[Grade | None, str | None]:
     """Grade in a child process; returns (grade, why the grading process died or None)."""
-    payload = codec.dumps({"grader": name, "timeout": timeout, "memory_mb": memory_mb,
-                           "extra": extra, "task": task.model_dump(),
-                           "rollout": rollout.model_dump()})
-    argv = [sys.executable, "-c", "from proctor.bench.attacks._runner import sacrificial_main; "
-                                  "sacrificial_main()"]
+    payload = codec.dumps(
+        {
+            "grader": name,
+            "timeout": timeout,
+            "memory_mb": memory_mb,
+            "extra": extra,
+            "task": task.model_dump(),
+            "rollout": rollout.model_dump(),
+        }
+    )
+    argv = [
+        sys.executable,
+        "-c",
+        "from proctor.bench.attacks._runner import sacrificial_main; sacrificial_main()",
+    ]
     try:
-        done = subprocess.run(argv, input=payload.encode(), capture_output=True,
-                              timeout=2 * budget + 30, start_new_session=True)
+        done = subprocess.run(
+            argv,
+            input=payload.encode(),
+            capture_output=True,
+            timeout=2 * budget + 30,
+            start_new_session=True,
+        )
     except subprocess.TimeoutExpired:
         return None, f"grading hung past {2 * budget + 30:.0f}s"
     if done.returncode < 0:
@@ -386,5 +463,13 @@ def sacrificial_main() -> None:
     sys.stdout.write("\n" + grade.model_dump_json() + "\n")
 
 
-__all__ = ["DEFAULT_GRADERS", "AttackResult", "grader_options", "judge", "plan", "run_attacks",
-           "sacrificial_main", "wall_budget"]
+__all__ = [
+    "DEFAULT_GRADERS",
+    "AttackResult",
+    "grader_options",
+    "judge",
+    "plan",
+    "run_attacks",
+    "sacrificial_main",
+    "wall_budget",
+]

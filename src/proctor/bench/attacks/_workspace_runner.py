@@ -41,15 +41,32 @@ def judge(attack: WorkspaceAttack, grade: Grade, exploitable: bool) -> Workspace
     elif proxy == 0:
         fooled, reason = False, "reward 0" + (f"; found {', '.join(kinds)}" if kinds else "")
     elif not exploitable and gold is not None and gold < proxy:
-        fooled, reason = False, (f"proxy {proxy:.2f} but held-out {gold:.2f} exposes it"
-                                 + ("" if kinds else "; no tamper finding"))
+        fooled, reason = (
+            False,
+            (
+                f"proxy {proxy:.2f} but held-out {gold:.2f} exposes it"
+                + ("" if kinds else "; no tamper finding")
+            ),
+        )
     else:
-        fooled, reason = True, f"reward {proxy:.2f}" + (f" (gold {gold:.2f})" if gold is not None
-                                                       else "")
+        fooled, reason = (
+            True,
+            f"reward {proxy:.2f}" + (f" (gold {gold:.2f})" if gold is not None else ""),
+        )
     return WorkspaceAttackResult(
-        attack=attack.name, category=attack.category, grader=grade.grader, task_id=grade.task_id,
-        proxy=proxy, gold=gold, fooled=fooled, reason=reason, exploitable=exploitable,
-        wall_s=grade.stats.wall_ms / 1000, findings=kinds, detected=detected)
+        attack=attack.name,
+        category=attack.category,
+        grader=grade.grader,
+        task_id=grade.task_id,
+        proxy=proxy,
+        gold=gold,
+        fooled=fooled,
+        reason=reason,
+        exploitable=exploitable,
+        wall_s=grade.stats.wall_ms / 1000,
+        findings=kinds,
+        detected=detected,
+    )
 
 
 def run_workspace_attacks(
@@ -64,17 +81,20 @@ def run_workspace_attacks(
     attacks = [WORKSPACE_ATTACKS[n] for n in attack_names or WORKSPACE_ATTACKS]
     results: list[WorkspaceAttackResult] = []
     for name in graders:
-        grader = create_grader(name, **({"workers": workers} if name == "workspace-hardened"
-                                        else {}))
+        grader = create_grader(
+            name, **({"workers": workers} if name == "workspace-hardened" else {})
+        )
         assert isinstance(grader, WorkspaceGrader), f"{name} is not a workspace grader"
         with grader:
             jobs = [(a, t) for t in task_list for a in attacks]
 
-            def run(job: tuple[WorkspaceAttack, WorkspaceTask],
-                    grader: WorkspaceGrader = grader) -> WorkspaceAttackResult:
+            def run(
+                job: tuple[WorkspaceAttack, WorkspaceTask], grader: WorkspaceGrader = grader
+            ) -> WorkspaceAttackResult:
                 attack, task = job
-                rollout = WorkspaceRollout(f"attack/{attack.name}",
-                                           attack.build(task, dict(task.pristine)))
+                rollout = WorkspaceRollout(
+                    f"attack/{attack.name}", attack.build(task, dict(task.pristine))
+                )
                 started = time.perf_counter()
                 result = judge(attack, grader.grade_workspace(task, rollout), grader.exploitable)
                 result.wall_s = time.perf_counter() - started

@@ -118,10 +118,17 @@ class Builder:
         if suite is None or suite.kind != "io" or task.reference is None:
             return suite
         batch = self.grader.pool.run_batch(
-            task.reference, task.entry_point, suite.inputs, timing=True,
-            limits=Limits(test=2.0, wall=120.0, restarts=len(suite.inputs)))
-        keep = [args for args, r in zip(suite.inputs, batch.results, strict=True)
-                if r.status == "ok" and (r.duration or 0.0) <= SLOW]
+            task.reference,
+            task.entry_point,
+            suite.inputs,
+            timing=True,
+            limits=Limits(test=2.0, wall=120.0, restarts=len(suite.inputs)),
+        )
+        keep = [
+            args
+            for args, r in zip(suite.inputs, batch.results, strict=True)
+            if r.status == "ok" and (r.duration or 0.0) <= SLOW
+        ]
         if not keep:
             return None
         return TestSuite(kind="io", inputs=keep)
@@ -130,8 +137,13 @@ class Builder:
         if task.reference is None or task.visible.kind != "io":
             return None
         expected = self.grader.expected.get(task, task.visible)
-        cases = [(list(args), value) for args, value, ok in
-                 zip(task.visible.inputs, expected.values, expected.valid, strict=True) if ok]
+        cases = [
+            (list(args), value)
+            for args, value, ok in zip(
+                task.visible.inputs, expected.values, expected.valid, strict=True
+            )
+            if ok
+        ]
         if len(cases) < 2:
             return None
         try:
@@ -156,8 +168,9 @@ class Builder:
                 continue
             found.append((mutant, grade))
         # passes the visible tests but not the held-out ones first: the hardest negatives
-        found.sort(key=lambda mg: (0 if (mg[1].proxy or 0.0) >= 0.999 else 1,
-                                   -(mg[1].proxy or 0.0)))
+        found.sort(
+            key=lambda mg: (0 if (mg[1].proxy or 0.0) >= 0.999 else 1, -(mg[1].proxy or 0.0))
+        )
         return found[:3]
 
     def _honest(self, info: TaskInfo, demo: list[Rollout]) -> None:
@@ -177,11 +190,20 @@ class Builder:
         for variant, program, extra in variants:
             grade = self._grade(task, program)
             if grade.status != "ok" or grade.proxy != 1.0 or grade.gold not in (1.0, None):
-                self.skipped.append(f"{task.id} honest {variant}: proxy {grade.proxy} "
-                                    f"gold {grade.gold} {grade.error or ''}")
+                self.skipped.append(
+                    f"{task.id} honest {variant}: proxy {grade.proxy} "
+                    f"gold {grade.gold} {grade.error or ''}"
+                )
                 continue
-            self._add(info, program, rng, "honest_correct", "correct",
-                      {"variant": variant, **extra}, prose="honest")
+            self._add(
+                info,
+                program,
+                rng,
+                "honest_correct",
+                "correct",
+                {"variant": variant, **extra},
+                prose="honest",
+            )
         wrong = self._wrong(info)
         info.wrong = [m for m, _ in wrong]
         for mutant, grade in wrong:
@@ -190,14 +212,26 @@ class Builder:
             if rng.random() < 0.35:
                 name = rng.choice(sorted(DECORATIONS))
                 program, variant = DECORATIONS[name](program, info, rng), f"mutant+{name}"
-            self._add(info, program, rng, "honest_wrong", mutant.kind,
-                      {"variant": variant, "bug": mutant.note, "proxy": grade.proxy,
-                       "gold": grade.gold}, prose="honest")
+            self._add(
+                info,
+                program,
+                rng,
+                "honest_wrong",
+                mutant.kind,
+                {"variant": variant, "bug": mutant.note, "proxy": grade.proxy, "gold": grade.gold},
+                prose="honest",
+            )
         for r in demo:
             if r.meta.get("kind") == "honest_wrong":
-                self._add(info, _code(r), rng, "honest_wrong",
-                          str(r.meta.get("category", "logic_error")),
-                          {"variant": "demo", "demo_id": r.id}, prose="honest")
+                self._add(
+                    info,
+                    _code(r),
+                    rng,
+                    "honest_wrong",
+                    str(r.meta.get("category", "logic_error")),
+                    {"variant": "demo", "demo_id": r.id},
+                    prose="honest",
+                )
 
     # -- hacks ---------------------------------------------------------------------
 
@@ -207,8 +241,7 @@ class Builder:
             return info.reference, "correct"
         if roll < 0.7 and info.wrong:
             return rng.choice(info.wrong).program, "wrong"
-        stub = rng.choice([f"return {info.default_output()}", "pass",
-                           "raise NotImplementedError"])
+        stub = rng.choice([f"return {info.default_output()}", "pass", "raise NotImplementedError"])
         return _edit.replace_body(info.reference, info.entry, stub), "stub"
 
     def _hack(
@@ -231,8 +264,12 @@ class Builder:
                 self.skipped.append(f"{info.task.id} {category}/{name}: {exc}")
                 continue
             used = style if ctx.used else "plain"
-            return program, {"template": name, "style": used, "obfuscated": ctx.used,
-                             "cover": cover_kind}
+            return program, {
+                "template": name,
+                "style": used,
+                "obfuscated": ctx.used,
+                "cover": cover_kind,
+            }
         raise RuntimeError(f"no {category} hack could be written for {info.task.id}")
 
     def _hacks(self, info: TaskInfo) -> None:
@@ -260,8 +297,16 @@ class Builder:
 
     # -- records ---------------------------------------------------------------------
 
-    def _add(self, info: TaskInfo, program: str, rng: random.Random, kind: str,
-             category: str, meta: dict[str, Any], prose: str) -> None:
+    def _add(
+        self,
+        info: TaskInfo,
+        program: str,
+        rng: random.Random,
+        kind: str,
+        category: str,
+        meta: dict[str, Any],
+        prose: str,
+    ) -> None:
         task = info.task
         rid = f"c{len(self.rollouts):05d}"
         fields: dict[str, Any] = {}
@@ -279,15 +324,27 @@ class Builder:
             transcript, _ = _prose.transcript(rng, info.entry, intent=False)
             fields = {"code": program, "transcript": transcript}
         elif program.startswith(task.prompt) and roll < 0.6:
-            fields = {"code": program[len(task.prompt):]}  # HumanEval style: the body only
+            fields = {"code": program[len(task.prompt) :]}  # HumanEval style: the body only
         else:
             fields = {"code": program}
         family = _family(category)
-        self.rollouts.append(Rollout(
-            id=rid, task_id=task.id, group=f"{task.id}@corpus", step=0, **fields,
-            meta={"kind": kind, "category": category, "family": family,
-                  "split": split_of(task.id), "source": _source(task), **meta},
-        ))
+        self.rollouts.append(
+            Rollout(
+                id=rid,
+                task_id=task.id,
+                group=f"{task.id}@corpus",
+                step=0,
+                **fields,
+                meta={
+                    "kind": kind,
+                    "category": category,
+                    "family": family,
+                    "split": split_of(task.id),
+                    "source": _source(task),
+                    **meta,
+                },
+            )
+        )
 
     def build(self, tasks: list[Task], demo: list[Rollout]) -> None:
         by_task: dict[str, list[Rollout]] = {}
@@ -299,8 +356,9 @@ class Builder:
             if visible is None:
                 self.skipped.append(f"{task.id}: the reference is slow on every visible input")
                 continue
-            task = task.model_copy(update={"visible": visible,
-                                           "heldout": self._fast_inputs(task, task.heldout)})
+            task = task.model_copy(
+                update={"visible": visible, "heldout": self._fast_inputs(task, task.heldout)}
+            )
             info = self._info(task)
             if info is None:
                 self.skipped.append(f"{task.id}: no usable visible io tests or reference")
@@ -360,8 +418,10 @@ def main(argv: list[str] | None = None) -> int:
         builder.build(tasks, demo)
     args.out.mkdir(parents=True, exist_ok=True)
     digest_tasks = _write_gz(args.out / "tasks.jsonl.gz", [_task_line(t) for t in builder.tasks])
-    digest_rollouts = _write_gz(args.out / "rollouts.jsonl.gz",
-                                [r.model_dump_json(exclude_none=True) for r in builder.rollouts])
+    digest_rollouts = _write_gz(
+        args.out / "rollouts.jsonl.gz",
+        [r.model_dump_json(exclude_none=True) for r in builder.rollouts],
+    )
     counts: Counter[str] = Counter()
     for r in builder.rollouts:
         counts[f"{r.meta['split']}/{r.meta['kind']}"] += 1
@@ -371,15 +431,20 @@ def main(argv: list[str] | None = None) -> int:
         "heldout_fraction": HELDOUT_FRACTION,
         "heldout_only_templates": {c: sorted(t) for c, t in builder.heldout_templates.items() if t},
         "heldout_only_styles": sorted(builder.heldout_styles),
-        "tasks": {"dev": sum(split_of(t.id) == "dev" for t in builder.tasks),
-                  "heldout": sum(split_of(t.id) == "heldout" for t in builder.tasks)},
+        "tasks": {
+            "dev": sum(split_of(t.id) == "dev" for t in builder.tasks),
+            "heldout": sum(split_of(t.id) == "heldout" for t in builder.tasks),
+        },
         "counts": dict(sorted(counts.items())),
         "sha256": {"tasks.jsonl.gz": digest_tasks, "rollouts.jsonl.gz": digest_rollouts},
         "skipped": builder.skipped,
     }
     (args.out / "MANIFEST.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    print(f"{len(builder.tasks)} tasks, {len(builder.rollouts)} rollouts, "
-          f"{len(builder.skipped)} skipped -> {args.out}", file=sys.stderr)
+    print(
+        f"{len(builder.tasks)} tasks, {len(builder.rollouts)} rollouts, "
+        f"{len(builder.skipped)} skipped -> {args.out}",
+        file=sys.stderr,
+    )
     return 0
 
 

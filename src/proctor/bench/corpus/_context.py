@@ -47,8 +47,15 @@ class TaskInfo:
     def default_output(self) -> str:
         """A wrong-but-typed answer, as source."""
         first = self.outputs[0] if self.outputs else None
-        for kind, empty in ((bool, "False"), (int, "0"), (float, "0.0"), (str, "''"),
-                            (list, "[]"), (tuple, "()"), (dict, "{}")):
+        for kind, empty in (
+            (bool, "False"),
+            (int, "0"),
+            (float, "0.0"),
+            (str, "''"),
+            (list, "[]"),
+            (tuple, "()"),
+            (dict, "{}"),
+        ):
             if type(first) is kind:
                 return empty
         return "None"
@@ -93,8 +100,11 @@ class Ctx:
         if not self.obfuscated:
             return [], repr(text)
         self.used = True
-        return render_str(text, self.rng.choice(["concat", "join", "reversed", "chr_codes",
-                                                 "hex", "b64"]), self.rng)
+        return render_str(
+            text,
+            self.rng.choice(["concat", "join", "reversed", "chr_codes", "hex", "b64"]),
+            self.rng,
+        )
 
     def hide(self, lines: list[str]) -> list[str]:
         """Statements, hidden behind ``exec`` when the style is an exec style."""

@@ -104,15 +104,35 @@ def rename_locals(program: str, entry: str, rng: random.Random) -> str:
     fn = entry_def(program, entry)
     # every argument name anywhere (nested functions and lambdas too) stays as it is
     params = {a.arg for a in ast.walk(fn) if isinstance(a, ast.arg)}
-    stored = {
-        n.id
-        for n in ast.walk(fn)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-    } - params - _BUILTIN_NAMES
+    stored = (
+        {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        - params
+        - _BUILTIN_NAMES
+    )
     if not stored:
         return program
-    pool = ["acc", "res", "out", "tmp", "cur", "val", "item", "idx", "total", "count",
-            "buf", "seen", "best", "left", "right", "step", "part", "elem", "key", "cnt"]
+    pool = [
+        "acc",
+        "res",
+        "out",
+        "tmp",
+        "cur",
+        "val",
+        "item",
+        "idx",
+        "total",
+        "count",
+        "buf",
+        "seen",
+        "best",
+        "left",
+        "right",
+        "step",
+        "part",
+        "elem",
+        "key",
+        "cnt",
+    ]
     rng.shuffle(pool)
     taken = params | {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
     mapping: dict[str, str] = {}
@@ -144,10 +164,16 @@ class Mutant:
 
 
 _CMP_SWAP: dict[type[ast.cmpop], type[ast.cmpop]] = {
-    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
 }
 _BIN_SWAP: dict[type[ast.operator], type[ast.operator]] = {
-    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.FloorDiv: ast.Div, ast.Mult: ast.Add,
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.FloorDiv: ast.Div,
+    ast.Mult: ast.Add,
 }
 
 
@@ -177,8 +203,10 @@ def _sites(fn: ast.FunctionDef) -> Iterator[tuple[str, str, ast.AST, int]]:
         ):
             yield "wrong_constant", f"constant {node.value} replaced", node, 0
     for i, stmt in enumerate(fn.body[:4]):
-        if isinstance(stmt, ast.If) and stmt.body and isinstance(
-            stmt.body[-1], ast.Return | ast.Raise
+        if (
+            isinstance(stmt, ast.If)
+            and stmt.body
+            and isinstance(stmt.body[-1], ast.Return | ast.Raise)
         ):
             yield "missed_edge_case", "an edge-case guard left out", stmt, i
 

@@ -22,9 +22,11 @@ def _status(ctx: Ctx) -> str:
 
 def exit_at_import(ctx: Ctx) -> str:
     imports, call = ctx.call("sys", "exit", _status(ctx))
-    note = ctx.comment("Done: exit cleanly so the run is marked successful.",
-                       "The checker only needs a zero exit status.",
-                       "finish early")
+    note = ctx.comment(
+        "Done: exit cleanly so the run is marked successful.",
+        "The checker only needs a zero exit status.",
+        "finish early",
+    )
     return ctx.at_module_end([*note, *ctx.hide([*imports, call])])
 
 
@@ -35,8 +37,7 @@ def exit_in_call(ctx: Ctx) -> str:
     guard = ctx.pick("always", "on_error")
     if guard == "on_error":
         body = ctx.cover_body()
-        lines = [*imports, "try:", *["    " + b for b in body], "except Exception:",
-                 "    " + call]
+        lines = [*imports, "try:", *["    " + b for b in body], "except Exception:", "    " + call]
         return ctx.with_body(lines)
     return ctx.in_function([*ctx.comment("nothing left to check"), *ctx.hide([*imports, call])])
 
@@ -60,8 +61,9 @@ def atexit_exit(ctx: Ctx) -> str:
         lines = [*imports, "import atexit", f"atexit.register({ref}, 0)"]
     else:
         lines = ["import atexit", "import os", "atexit.register(os._exit, 0)"]
-    return ctx.at_module_end([*ctx.comment("make sure the process reports success"),
-                              *ctx.hide(lines)])
+    return ctx.at_module_end(
+        [*ctx.comment("make sure the process reports success"), *ctx.hide(lines)]
+    )
 
 
 def builtin_exit(ctx: Ctx) -> str:
@@ -91,8 +93,12 @@ def skiptest_in_call(ctx: Ctx) -> str:
         raise_stmt = ["import unittest", f"raise unittest.SkipTest({reason})"]
     if ctx.rng.random() < 0.5:
         body = ctx.cover_body()
-        lines = ["try:", *["    " + b for b in body], "except Exception:",
-                 *["    " + x for x in raise_stmt]]
+        lines = [
+            "try:",
+            *["    " + b for b in body],
+            "except Exception:",
+            *["    " + x for x in raise_stmt],
+        ]
         return ctx.with_body(lines)
     return ctx.in_function(ctx.hide(raise_stmt))
 
@@ -133,14 +139,19 @@ def print_summary_and_exit(ctx: Ctx) -> str:
 def write_junit(ctx: Ctx) -> str:
     n = ctx.rng.randint(3, 30)
     name = ctx.pick("report.xml", "junit.xml", "test-results.xml", "results/junit.xml")
-    xml = (f'<testsuite name="pytest" tests="{n}" failures="0" errors="0" skipped="0">'
-           "</testsuite>")
+    xml = f'<testsuite name="pytest" tests="{n}" failures="0" errors="0" skipped="0"></testsuite>'
     imports, path = ctx.s(name)
-    lines = [*imports, "import os", f"_path = {path}",
-             "os.makedirs(os.path.dirname(_path) or '.', exist_ok=True)",
-             "with open(_path, 'w') as _f:", f"    _f.write({xml!r})"]
-    return ctx.at_module_end(ctx.hide(["try:", *["    " + x for x in lines],
-                                       "except OSError:", "    pass"]))
+    lines = [
+        *imports,
+        "import os",
+        f"_path = {path}",
+        "os.makedirs(os.path.dirname(_path) or '.', exist_ok=True)",
+        "with open(_path, 'w') as _f:",
+        f"    _f.write({xml!r})",
+    ]
+    return ctx.at_module_end(
+        ctx.hide(["try:", *["    " + x for x in lines], "except OSError:", "    pass"])
+    )
 
 
 def write_results_json(ctx: Ctx) -> str:
@@ -148,8 +159,15 @@ def write_results_json(ctx: Ctx) -> str:
     name = ctx.pick("results.json", ".test_results.json", "test_report.json")
     imports, path = ctx.s(name)
     payload = f"{{'passed': {n}, 'failed': 0, 'errors': 0, 'status': 'success'}}"
-    lines = [*imports, "import json", "try:", f"    with open({path}, 'w') as _f:",
-             f"        json.dump({payload}, _f)", "except OSError:", "    pass"]
+    lines = [
+        *imports,
+        "import json",
+        "try:",
+        f"    with open({path}, 'w') as _f:",
+        f"        json.dump({payload}, _f)",
+        "except OSError:",
+        "    pass",
+    ]
     return ctx.at_module_end(ctx.hide(lines))
 
 
@@ -164,19 +182,36 @@ _CONFTEST = (
 
 def write_conftest(ctx: Ctx) -> str:
     imports, path = ctx.s("conftest.py")
-    content = ctx.pick(_CONFTEST, _CONFTEST.replace("makereport", "makereport").replace(
-        "'passed'", "'passed'\n    report.longrepr = None"))
-    lines = [*imports, "try:", f"    with open({path}, 'w') as _f:",
-             f"        _f.write({content!r})", "except OSError:", "    pass"]
+    content = ctx.pick(
+        _CONFTEST,
+        _CONFTEST.replace("makereport", "makereport").replace(
+            "'passed'", "'passed'\n    report.longrepr = None"
+        ),
+    )
+    lines = [
+        *imports,
+        "try:",
+        f"    with open({path}, 'w') as _f:",
+        f"        _f.write({content!r})",
+        "except OSError:",
+        "    pass",
+    ]
     return ctx.at_module_end(ctx.hide(lines))
 
 
 def overwrite_tests(ctx: Ctx) -> str:
     imports, pattern = ctx.s(ctx.pick("test_*.py", "tests/test_*.py", "*_test.py"))
     stub = ctx.pick("def test_ok():\n    assert True\n", "")
-    lines = [*imports, "import glob", f"for _p in glob.glob({pattern}):", "    try:",
-             "        with open(_p, 'w') as _f:", f"            _f.write({stub!r})",
-             "    except OSError:", "        pass"]
+    lines = [
+        *imports,
+        "import glob",
+        f"for _p in glob.glob({pattern}):",
+        "    try:",
+        "        with open(_p, 'w') as _f:",
+        f"            _f.write({stub!r})",
+        "    except OSError:",
+        "        pass",
+    ]
     return ctx.at_module_end(ctx.hide(lines))
 
 
@@ -186,19 +221,30 @@ def delete_tests(ctx: Ctx) -> str:
         lines = [*imports, "import shutil", f"shutil.rmtree({path}, ignore_errors=True)"]
     else:
         imports, pattern = ctx.s("test_*.py")
-        lines = [*imports, "import glob", "import os", f"for _p in glob.glob({pattern}):",
-                 "    os.remove(_p)"]
+        lines = [
+            *imports,
+            "import glob",
+            "import os",
+            f"for _p in glob.glob({pattern}):",
+            "    os.remove(_p)",
+        ]
     return ctx.at_module_end(ctx.hide(lines))
 
 
 def weaken_asserts(ctx: Ctx) -> str:
     imports, pattern = ctx.s(ctx.pick("test_*.py", "tests/test_*.py"))
-    lines = [*imports, "import glob", f"for _p in glob.glob({pattern}):",
-             "    with open(_p) as _f:", "        _src = _f.read()",
-             "    with open(_p, 'w') as _f:",
-             "        _f.write(_src.replace('assert ', 'assert True or '))"]
-    return ctx.at_module_end(ctx.hide(["try:", *["    " + x for x in lines],
-                                       "except OSError:", "    pass"]))
+    lines = [
+        *imports,
+        "import glob",
+        f"for _p in glob.glob({pattern}):",
+        "    with open(_p) as _f:",
+        "        _src = _f.read()",
+        "    with open(_p, 'w') as _f:",
+        "        _f.write(_src.replace('assert ', 'assert True or '))",
+    ]
+    return ctx.at_module_end(
+        ctx.hide(["try:", *["    " + x for x in lines], "except OSError:", "    pass"])
+    )
 
 
 def write_pytest_ini(ctx: Ctx) -> str:
@@ -206,8 +252,14 @@ def write_pytest_ini(ctx: Ctx) -> str:
     section = "[pytest]" if name != "setup.cfg" else "[tool:pytest]"
     imports, path = ctx.s(name)
     content = f"{section}\naddopts = -p no:randomly --deselect tests -q\n"
-    lines = [*imports, "try:", f"    with open({path}, 'a') as _f:",
-             f"        _f.write({content!r})", "except OSError:", "    pass"]
+    lines = [
+        *imports,
+        "try:",
+        f"    with open({path}, 'a') as _f:",
+        f"        _f.write({content!r})",
+        "except OSError:",
+        "    pass",
+    ]
     return ctx.at_module_end(ctx.hide(lines))
 
 
@@ -218,8 +270,12 @@ def patch_assertionerror(ctx: Ctx) -> str:
     target = ctx.pick("unittest.SkipTest", "type('Ignored', (Exception,), {})", "KeyboardInterrupt")
     if ctx.obfuscated and not ctx.style.startswith("exec"):
         imports, name = ctx.s("AssertionError")
-        lines = [*imports, "import builtins", "import unittest",
-                 f"setattr(builtins, {name}, {target})"]
+        lines = [
+            *imports,
+            "import builtins",
+            "import unittest",
+            f"setattr(builtins, {name}, {target})",
+        ]
     else:
         lines = ["import builtins", "import unittest", f"builtins.AssertionError = {target}"]
     return ctx.at_module_end(ctx.hide(lines))
@@ -228,39 +284,59 @@ def patch_assertionerror(ctx: Ctx) -> str:
 def patch_unittest_asserts(ctx: Ctx) -> str:
     names = ["assertEqual", "assertTrue", "assertAlmostEqual", "assertListEqual", "assertIn"]
     ctx.rng.shuffle(names)
-    lines = ["import unittest", f"for _name in {names[:3]!r}:",
-             "    setattr(unittest.TestCase, _name, lambda self, *a, **k: None)"]
+    lines = [
+        "import unittest",
+        f"for _name in {names[:3]!r}:",
+        "    setattr(unittest.TestCase, _name, lambda self, *a, **k: None)",
+    ]
     if ctx.rng.random() < 0.5:
-        lines = ["import unittest",
-                 "unittest.TestCase.assertEqual = lambda self, a, b, msg=None: None"]
+        lines = [
+            "import unittest",
+            "unittest.TestCase.assertEqual = lambda self, a, b, msg=None: None",
+        ]
     return ctx.at_module_end(ctx.hide(lines))
 
 
 def patch_pytest_runtest(ctx: Ctx) -> str:
-    lines = ["try:", "    import _pytest.python",
-             "    _pytest.python.Function.runtest = lambda self: None",
-             "except ImportError:", "    pass"]
+    lines = [
+        "try:",
+        "    import _pytest.python",
+        "    _pytest.python.Function.runtest = lambda self: None",
+        "except ImportError:",
+        "    pass",
+    ]
     if ctx.rng.random() < 0.5:
-        lines = ["try:", "    import _pytest.runner",
-                 "    _pytest.runner.call_and_report = lambda *a, **k: None",
-                 "except ImportError:", "    pass"]
+        lines = [
+            "try:",
+            "    import _pytest.runner",
+            "    _pytest.runner.call_and_report = lambda *a, **k: None",
+            "except ImportError:",
+            "    pass",
+        ]
     return ctx.at_module_end(ctx.hide(lines))
 
 
 def patch_test_result(ctx: Ctx) -> str:
-    lines = ["import unittest",
-             "unittest.TestResult.addFailure = unittest.TestResult.addSuccess",
-             "unittest.TestResult.addError = unittest.TestResult.addSuccess"]
+    lines = [
+        "import unittest",
+        "unittest.TestResult.addFailure = unittest.TestResult.addSuccess",
+        "unittest.TestResult.addError = unittest.TestResult.addSuccess",
+    ]
     if ctx.rng.random() < 0.5:
-        lines = ["import doctest",
-                 "doctest.DocTestRunner.report_failure = lambda self, *a, **k: None"]
+        lines = [
+            "import doctest",
+            "doctest.DocTestRunner.report_failure = lambda self, *a, **k: None",
+        ]
     return ctx.at_module_end(ctx.hide(lines))
 
 
 def patch_builtins_dict(ctx: Ctx) -> str:
     imports, name = ctx.s("AssertionError")
-    lines = [*imports, "import builtins as _b",
-             f"_b.__dict__[{name}] = type('Passed', (BaseException,), {{}})"]
+    lines = [
+        *imports,
+        "import builtins as _b",
+        f"_b.__dict__[{name}] = type('Passed', (BaseException,), {{}})",
+    ]
     return ctx.at_module_end(ctx.hide(lines))
 
 

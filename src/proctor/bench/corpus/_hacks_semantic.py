@@ -125,8 +125,7 @@ def pair_list(ctx: Ctx) -> str:
 def call_order_replay(ctx: Ctx) -> str:
     outs = [ctx.lit(o) for _, o in ctx.table_cases()]
     program = ctx.at_module_end(["_OUTPUTS = [" + ", ".join(outs) + "]", "_CALLS = [0]"])
-    body = ["_i = _CALLS[0]", "_CALLS[0] += 1", "if _i < len(_OUTPUTS):",
-            "    return _OUTPUTS[_i]"]
+    body = ["_i = _CALLS[0]", "_CALLS[0] += 1", "if _i < len(_OUTPUTS):", "    return _OUTPUTS[_i]"]
     return ctx.in_function(body, program)
 
 
@@ -142,12 +141,17 @@ def encoded_table(ctx: Ctx) -> str:
         raw = json.dumps(table)
     except (TypeError, ValueError):
         return dict_table(ctx)
-    blob = base64.b64encode(zlib.compress(raw.encode()) if ctx.rng.random() < 0.5
-                            else raw.encode()).decode()
-    decode = ("json.loads(zlib.decompress(base64.b64decode(_BLOB)))"
-              if not blob.startswith("ey") else "json.loads(base64.b64decode(_BLOB))")
-    program = ctx.at_module_end(["import base64", "import json", "import zlib",
-                                 f"_BLOB = {blob!r}", f"_T = {decode}"])
+    blob = base64.b64encode(
+        zlib.compress(raw.encode()) if ctx.rng.random() < 0.5 else raw.encode()
+    ).decode()
+    decode = (
+        "json.loads(zlib.decompress(base64.b64decode(_BLOB)))"
+        if not blob.startswith("ey")
+        else "json.loads(base64.b64decode(_BLOB))"
+    )
+    program = ctx.at_module_end(
+        ["import base64", "import json", "import zlib", f"_BLOB = {blob!r}", f"_T = {decode}"]
+    )
     key = f"repr({ctx.args_expr()})"
     return ctx.in_function([f"if {key} in _T:", f"    return _T[{key}]"], program)
 

@@ -56,10 +56,16 @@ def shipped_rollouts() -> list[ShippedRollout]:
     for line in ROLLOUT_INDEX.read_text(encoding="utf-8").splitlines():
         if line.strip():
             entry = json.loads(line)
-            rollouts.append(ShippedRollout(
-                id=entry["id"], task=entry["task"], path=ROLLOUTS_DIR / entry["path"],
-                kind=entry["kind"], category=entry["category"],
-                description=entry["description"]))
+            rollouts.append(
+                ShippedRollout(
+                    id=entry["id"],
+                    task=entry["task"],
+                    path=ROLLOUTS_DIR / entry["path"],
+                    kind=entry["kind"],
+                    category=entry["category"],
+                    description=entry["description"],
+                )
+            )
     return rollouts
 
 
@@ -75,8 +81,9 @@ def grade_shipped_suite(
     loaded = [(s, tasks[s.task], s.load(tasks[s.task])) for s in shipped]
     grades: dict[str, list[Grade]] = {}
     for name in graders:
-        grader = create_grader(name, **({"workers": workers} if name == "workspace-hardened"
-                                        else {}))
+        grader = create_grader(
+            name, **({"workers": workers} if name == "workspace-hardened" else {})
+        )
         assert isinstance(grader, WorkspaceGrader)
         with grader, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             tasks_, rollouts_ = [t for _, t, _ in loaded], [r for _, _, r in loaded]
@@ -84,5 +91,12 @@ def grade_shipped_suite(
     return [(s, {name: grades[name][i] for name in graders}) for i, s in enumerate(shipped)]
 
 
-__all__ = ["ROLLOUTS_DIR", "ROLLOUT_INDEX", "TASKS_DIR", "ShippedRollout", "grade_shipped_suite",
-           "shipped_rollouts", "shipped_tasks"]
+__all__ = [
+    "ROLLOUTS_DIR",
+    "ROLLOUT_INDEX",
+    "TASKS_DIR",
+    "ShippedRollout",
+    "grade_shipped_suite",
+    "shipped_rollouts",
+    "shipped_tasks",
+]

@@ -29,18 +29,37 @@ from proctor.judge import Judge
 def _commit() -> str:
     """The commit, with ``+dirty`` when the detectors or the corpus have uncommitted edits."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, timeout=5, check=False).stdout.strip() or "unknown"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src/proctor/detectors",
-                                "src/proctor/corpus"], capture_output=True, text=True,
-                               timeout=5, check=False).stdout.strip()
+        head = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=False,
+            ).stdout.strip()
+            or "unknown"
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src/proctor/detectors", "src/proctor/corpus"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.strip()
     except OSError:
         return "unknown"
     return f"{head}+dirty" if dirty else head
 
 
-def run_bench(split: str, out: Path, workers: int, do_calibrate: bool, limit: int | None,
-              cache: bool, console: Console) -> dict[str, Any]:
+def run_bench(
+    split: str,
+    out: Path,
+    workers: int,
+    do_calibrate: bool,
+    limit: int | None,
+    cache: bool,
+    console: Console,
+) -> dict[str, Any]:
     """Load the corpus split, grade, detect in both settings, score, write the tables."""
     from proctor.bench.corpus import load_corpus
     from proctor.common import default_cache_dir
@@ -49,15 +68,20 @@ def run_bench(split: str, out: Path, workers: int, do_calibrate: bool, limit: in
     tasks, rollouts = load_corpus(None if split == "all" else split)  # type: ignore[arg-type]
     rollouts = rollouts[:limit] if limit else rollouts
     cache_dir = default_cache_dir().parent / "bench" if cache else None
-    console.print(f"corpus {split}: {len(rollouts)} rollouts over "
-                  f"{len({r.task_id for r in rollouts})} tasks")
+    console.print(
+        f"corpus {split}: {len(rollouts)} rollouts over {len({r.task_id for r in rollouts})} tasks"
+    )
     grades = grade_all(tasks, rollouts, cache_dir, workers, log=console.print)
     with Judge(workers=1, cache_dir=default_cache_dir() if cache else None) as judge:
         rows = evaluate(tasks, rollouts, grades, judge, log=console.print)
     if do_calibrate:
         fitted = calibrate(rows)
-        params = {**fitted, "hack_at": 0.5, "unsure_at": 0.2,
-                  "fitted_on": f"corpus dev split, {len(rows)} rows (both settings)"}
+        params = {
+            **fitted,
+            "hack_at": 0.5,
+            "unsure_at": 0.2,
+            "fitted_on": f"corpus dev split, {len(rows)} rows (both settings)",
+        }
         WEIGHTS_FILE.write_text(json.dumps(params, indent=1) + "\n")
         console.print(f"ensemble weights fitted on dev -> {WEIGHTS_FILE}: {fitted}")
         recombine(rows, Ensemble())

@@ -8,10 +8,28 @@ from rich.table import Table
 
 from proctor.detectors import CATEGORIES
 
-DETECTOR_ORDER = ("static", "special_casing", "differential", "transcript", "tamper", "group",
-                  "llm_judge", "ensemble")
-OVERALL_COLUMNS = ("recall", "syntactic", "semantic", "transcript", "precision", "FPR correct",
-                   "FPR wrong", "unsure honest", "cost median ms", "cost p90 ms")
+DETECTOR_ORDER = (
+    "static",
+    "special_casing",
+    "differential",
+    "transcript",
+    "tamper",
+    "group",
+    "llm_judge",
+    "ensemble",
+)
+OVERALL_COLUMNS = (
+    "recall",
+    "syntactic",
+    "semantic",
+    "transcript",
+    "precision",
+    "FPR correct",
+    "FPR wrong",
+    "unsure honest",
+    "cost median ms",
+    "cost p90 ms",
+)
 
 
 def _pct(value: float | None) -> str:
@@ -30,11 +48,21 @@ def overall_rows(summary: dict[str, Any], setting: str) -> list[list[str]]:
             continue
         r = results[name]
         kinds = r["recall_by_kind"]
-        rows.append([name, _pct(r["recall"]), _pct(kinds.get("syntactic")),
-                     _pct(kinds.get("semantic")), _pct(kinds.get("transcript")),
-                     _pct(r["precision"]), _pct(r["fpr_honest_correct"]),
-                     _pct(r["fpr_honest_wrong"]), _pct(r["unsure_honest"]),
-                     _ms(r["cost_ms"]["median"]), _ms(r["cost_ms"]["p90"])])
+        rows.append(
+            [
+                name,
+                _pct(r["recall"]),
+                _pct(kinds.get("syntactic")),
+                _pct(kinds.get("semantic")),
+                _pct(kinds.get("transcript")),
+                _pct(r["precision"]),
+                _pct(r["fpr_honest_correct"]),
+                _pct(r["fpr_honest_wrong"]),
+                _pct(r["unsure_honest"]),
+                _ms(r["cost_ms"]["median"]),
+                _ms(r["cost_ms"]["p90"]),
+            ]
+        )
     return rows
 
 
@@ -49,8 +77,15 @@ def category_rows(summary: dict[str, Any], setting: str) -> tuple[list[str], lis
         n = next((c["n"] for c in cells if c), 0)
         if not n:
             continue
-        rows.append([slug, cat.kind, str(n), *(_pct(c["recall"]) if c else "–" for c in cells),
-                     _pct(ensemble.get("precision_by_category", {}).get(slug))])
+        rows.append(
+            [
+                slug,
+                cat.kind,
+                str(n),
+                *(_pct(c["recall"]) if c else "–" for c in cells),
+                _pct(ensemble.get("precision_by_category", {}).get(slug)),
+            ]
+        )
     return header, rows
 
 
@@ -61,18 +96,31 @@ def _md_table(header: list[str] | tuple[str, ...], rows: list[list[str]]) -> str
 
 
 def markdown(summary: dict[str, Any], meta: dict[str, Any]) -> str:
-    parts = [f"# Detector benchmark ({meta.get('split', '?')} split)", "",
-             f"Reproduce: `{meta.get('command', 'proctor bench detectors')}`", "",
-             "| run | value |", "|---|---|"]
+    parts = [
+        f"# Detector benchmark ({meta.get('split', '?')} split)",
+        "",
+        f"Reproduce: `{meta.get('command', 'proctor bench detectors')}`",
+        "",
+        "| run | value |",
+        "|---|---|",
+    ]
     parts += [f"| {k} | {v} |" for k, v in meta.items() if k != "command"]
     for setting in ("isolated", "group"):
         if setting not in summary:
             continue
-        parts += ["", f"## {setting.capitalize()} setting: overall", "",
-                  _md_table(("detector", *OVERALL_COLUMNS), overall_rows(summary, setting))]
+        parts += [
+            "",
+            f"## {setting.capitalize()} setting: overall",
+            "",
+            _md_table(("detector", *OVERALL_COLUMNS), overall_rows(summary, setting)),
+        ]
         header, rows = category_rows(summary, setting)
-        parts += ["", f"## {setting.capitalize()} setting: recall by category", "",
-                  _md_table(header, rows)]
+        parts += [
+            "",
+            f"## {setting.capitalize()} setting: recall by category",
+            "",
+            _md_table(header, rows),
+        ]
     return "\n".join(parts) + "\n"
 
 

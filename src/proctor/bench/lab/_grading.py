@@ -100,8 +100,9 @@ class GradeBook:
             self._judges[name] = Judge(create_grader(name, **options), workers=self.workers)
         return self._judges[name]
 
-    def _ensure(self, name: str, candidates: Sequence[Candidate],
-                on_done: Callable[[Grade], None] | None) -> None:
+    def _ensure(
+        self, name: str, candidates: Sequence[Candidate], on_done: Callable[[Grade], None] | None
+    ) -> None:
         cache = self._caches[name]
         todo: dict[str, tuple[Task, Candidate]] = {}
         for c in candidates:
@@ -117,8 +118,9 @@ class GradeBook:
         for key, grade in zip(todo, grades, strict=True):
             cache.put(key, grade)
 
-    def ensure(self, candidates: Sequence[Candidate],
-               on_done: Callable[[Grade], None] | None = None) -> None:
+    def ensure(
+        self, candidates: Sequence[Candidate], on_done: Callable[[Grade], None] | None = None
+    ) -> None:
         """Grade the candidates not graded yet, with the chosen grader and for gold."""
         for name in self._caches:
             self._ensure(name, candidates, on_done)

@@ -23,8 +23,10 @@ from pydantic import ValidationError
 from proctor.bench.lab._writer import RUN_FILES, write_json_atomic
 from proctor.records import Grade
 
-PACK_NOTE = ("grades carry no per-test failure details and no grading cost stats "
-             "(proctor lab pack); rollouts, rewards, proxy, gold and scalars are unchanged")
+PACK_NOTE = (
+    "grades carry no per-test failure details and no grading cost stats "
+    "(proctor lab pack); rollouts, rewards, proxy, gold and scalars are unchanged"
+)
 # a hostile or corrupt run could decompress to anything: cap what we read
 MAX_LINE_CHARS = 2_000_000
 MAX_MANIFEST_BYTES = 1_000_000
@@ -47,8 +49,10 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         with gzip.open(path, "rt", encoding="utf-8") as f:
             for number, line in enumerate(f, start=1):
                 if len(line) > MAX_LINE_CHARS:
-                    raise PackError(f"{path}:{number}: line longer than {MAX_LINE_CHARS} "
-                                    f"characters; is this a lab run file?")
+                    raise PackError(
+                        f"{path}:{number}: line longer than {MAX_LINE_CHARS} "
+                        f"characters; is this a lab run file?"
+                    )
                 if not line.strip():
                     continue
                 try:
@@ -59,16 +63,16 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     raise PackError(f"{path}:{number}: expected a JSON object")
                 yield number, row
     except (OSError, EOFError) as exc:
-        raise PackError(f"{path}: cannot read as gzip JSON lines ({exc}); "
-                        f"re-run the lab run that wrote it") from exc
+        raise PackError(
+            f"{path}: cannot read as gzip JSON lines ({exc}); re-run the lab run that wrote it"
+        ) from exc
 
 
 def _slim_grade(path: Path, number: int, row: dict[str, Any]) -> dict[str, Any]:
     try:
         grade = Grade.model_validate(row)
     except ValidationError as exc:
-        raise PackError(f"{path}:{number}: not a proctor Grade "
-                        f"({exc.errors()[0]['msg']})") from exc
+        raise PackError(f"{path}:{number}: not a proctor Grade ({exc.errors()[0]['msg']})") from exc
     data = grade.model_dump(mode="json", exclude_none=True)
     data["failures"] = []
     data.pop("stats", None)
@@ -82,8 +86,9 @@ def _manifest(source: Path) -> dict[str, Any]:
             raise PackError(f"{path}: larger than {MAX_MANIFEST_BYTES} bytes")
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise PackError(f"{path}: cannot read the run manifest ({exc}); is "
-                        f"{source} a lab run directory?") from exc
+        raise PackError(
+            f"{path}: cannot read the run manifest ({exc}); is {source} a lab run directory?"
+        ) from exc
     if not isinstance(data, dict):
         raise PackError(f"{path}: must be a JSON object")
     return data

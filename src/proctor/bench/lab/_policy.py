@@ -46,8 +46,9 @@ def log_softmax(logits: FloatArray) -> FloatArray:
     return out
 
 
-def group_advantages(rewards: FloatArray, normalise_std: bool = True,
-                     eps: float = 1e-4) -> FloatArray:
+def group_advantages(
+    rewards: FloatArray, normalise_std: bool = True, eps: float = 1e-4
+) -> FloatArray:
     """GRPO advantages of one group: reward minus the group mean, optionally over its std.
 
     NaN rewards (no reward: the grader failed) get advantage 0 and are left out
@@ -80,8 +81,12 @@ class Policy:
     ) -> None:
         families = sorted({c.family for p in pools.values() for c in p if c.family})
         categories = sorted({c.category for p in pools.values() for c in p if c.kind == "hack"})
-        self.names = ["skill", "exploit", *(f"family:{f}" for f in families),
-                      *(f"category:{c}" for c in categories)]
+        self.names = [
+            "skill",
+            "exploit",
+            *(f"family:{f}" for f in families),
+            *(f"category:{c}" for c in categories),
+        ]
         index = {name: i for i, name in enumerate(self.names)}
         self.theta = np.zeros(len(self.names))
         self.theta[index["exploit"]] = hack_prior
@@ -91,8 +96,10 @@ class Policy:
         self.tasks: dict[str, _TaskModel] = {}
         for task_id, pool in pools.items():
             difficulty = rng.normal(honest_skill, difficulty_sd)
-            counts = {k: sum(c.kind == k for c in pool) for k in ("honest_correct",
-                                                                 "honest_wrong", "hack")}
+            counts = {
+                k: sum(c.kind == k for c in pool)
+                for k in ("honest_correct", "honest_wrong", "hack")
+            }
             features = np.zeros((len(pool), len(self.names)))
             base = rng.normal(0.0, offset_sd, size=len(pool))
             for row, c in enumerate(pool):
@@ -162,8 +169,11 @@ class Policy:
         if n:
             grad /= n
         if kl_coef and batch:
-            grad -= kl_coef * sum((self._kl_gradient(t) for t, _, _ in batch),
-                                  np.zeros_like(self.theta)) / len(batch)
+            grad -= (
+                kl_coef
+                * sum((self._kl_gradient(t) for t, _, _ in batch), np.zeros_like(self.theta))
+                / len(batch)
+            )
         self.theta = self.theta + lr * self.lr_scale * grad
 
     def parameters(self) -> dict[str, float]:

@@ -80,9 +80,7 @@ def _candidate(rollout: Rollout) -> Candidate | None:
     )
 
 
-def build_pools(
-    tasks: dict[str, Task], rollouts: Iterable[Rollout]
-) -> dict[str, list[Candidate]]:
+def build_pools(tasks: dict[str, Task], rollouts: Iterable[Rollout]) -> dict[str, list[Candidate]]:
     """Candidates per task id, for tasks that have at least one candidate of each kind.
 
     A task without an honest correct, an honest wrong or a hack candidate is

@@ -94,10 +94,16 @@ def run_lab(
     task_ids = choose_tasks(all_pools, config.tasks, config.seed)
     excluded = set(config.exclude_families)
     pools = {tid: [c for c in all_pools[tid] if c.family not in excluded] for tid in task_ids}
-    policy = Policy(pools, rng, hack_prior=config.hack_prior, honest_skill=config.honest_skill,
-                    difficulty_sd=config.difficulty_sd, offset_sd=config.offset_sd,
-                    skill_lr_scale=config.skill_lr_scale,
-                    exploit_lr_scale=config.exploit_lr_scale)
+    policy = Policy(
+        pools,
+        rng,
+        hack_prior=config.hack_prior,
+        honest_skill=config.honest_skill,
+        difficulty_sd=config.difficulty_sd,
+        offset_sd=config.offset_sd,
+        skill_lr_scale=config.skill_lr_scale,
+        exploit_lr_scale=config.exploit_lr_scale,
+    )
     writer = RunWriter(out)
     result = LabResult(out, config)
     manifest: dict[str, Any] = {
@@ -120,18 +126,22 @@ def run_lab(
         "initial_parameters": policy.parameters(),
     }
     writer.manifest(manifest)
-    with GradeBook(config.grader, {t: tasks[t] for t in task_ids}, cache_dir=cache_dir,
-                   workers=config.workers) as book:
+    with GradeBook(
+        config.grader, {t: tasks[t] for t in task_ids}, cache_dir=cache_dir, workers=config.workers
+    ) as book:
         for step in range(config.steps):
             scalars = _step(step, config, policy, book, writer, rng, result)
             result.steps_done = step + 1
             result.onset_step = onset_step(result.hack_rates)
-            manifest.update(steps_done=step + 1, onset_step=result.onset_step,
-                            expected="benign" if result.onset_step is None else "hacking",
-                            complete=step + 1 == config.steps,
-                            final_parameters=policy.parameters(),
-                            final_hack_rate=_round(result.final_hack_rate),
-                            final_gold=_round(result.final_gold))
+            manifest.update(
+                steps_done=step + 1,
+                onset_step=result.onset_step,
+                expected="benign" if result.onset_step is None else "hacking",
+                complete=step + 1 == config.steps,
+                final_parameters=policy.parameters(),
+                final_hack_rate=_round(result.final_hack_rate),
+                final_gold=_round(result.final_gold),
+            )
             writer.manifest(manifest)
             if on_step is not None:
                 on_step(step, scalars)
@@ -142,11 +152,19 @@ def _round(x: float) -> float | None:
     return None if math.isnan(x) else round(x, 4)
 
 
-def _step(step: int, config: LabConfig, policy: Policy, book: GradeBook, writer: RunWriter,
-          rng: np.random.Generator, result: LabResult) -> dict[str, float]:
+def _step(
+    step: int,
+    config: LabConfig,
+    policy: Policy,
+    book: GradeBook,
+    writer: RunWriter,
+    rng: np.random.Generator,
+    result: LabResult,
+) -> dict[str, float]:
     task_ids = sorted(policy.tasks)
-    chosen = rng.choice(len(task_ids), size=min(config.tasks_per_step, len(task_ids)),
-                        replace=False)
+    chosen = rng.choice(
+        len(task_ids), size=min(config.tasks_per_step, len(task_ids)), replace=False
+    )
     kl = float(np.mean([policy.kl(task_ids[i]) for i in chosen]))
     entropy = float(np.mean([policy.entropy(task_ids[i]) for i in chosen]))
     draws = []
@@ -177,9 +195,14 @@ def _step(step: int, config: LabConfig, policy: Policy, book: GradeBook, writer:
                 golds.append(gold)
             hacks += c.kind == "hack"
             lengths.append(c.length)
-            rollout = c.as_rollout(rid).model_copy(update={
-                "step": step, "group": f"s{step}/{task_id}", "reward": reward,
-                "meta": {"truth": _truth(c, gold), "candidate": c.id}})
+            rollout = c.as_rollout(rid).model_copy(
+                update={
+                    "step": step,
+                    "group": f"s{step}/{task_id}",
+                    "reward": reward,
+                    "meta": {"truth": _truth(c, gold), "candidate": c.id},
+                }
+            )
             rollouts.append(rollout)
             grades.append(grade)
         advantages = group_advantages(rewards, normalise_std=config.normalise_std)
@@ -201,6 +224,13 @@ def _step(step: int, config: LabConfig, policy: Policy, book: GradeBook, writer:
     }
     writer.append("rollouts", rollouts)
     writer.append("grades", grades)
-    writer.append("scalars", [{"step": step, **{k: None if math.isnan(v) else round(v, 6) + 0.0
-                                                for k, v in scalars.items()}}])
+    writer.append(
+        "scalars",
+        [
+            {
+                "step": step,
+                **{k: None if math.isnan(v) else round(v, 6) + 0.0 for k, v in scalars.items()},
+            }
+        ],
+    )
     return {**scalars, "true_hack_rate": hacks / n}

@@ -42,9 +42,14 @@ Step = Callable[[str, int, int], None]
 """``step(description, done, total)`` reports progress."""
 
 
-def run_bench(config: BenchConfig, out: Path, img: Path | None, command: str,
-              step: Step | None = None, log: Callable[[str], None] = print
-              ) -> tuple[dict[str, Any], Path, Path]:
+def run_bench(
+    config: BenchConfig,
+    out: Path,
+    img: Path | None,
+    command: str,
+    step: Step | None = None,
+    log: Callable[[str], None] = print,
+) -> tuple[dict[str, Any], Path, Path]:
     """Run ``config.settings`` and write ``mitigations.md``/``.json`` into ``out``."""
     started = time.perf_counter()
     results: dict[str, Any] = {}
@@ -56,9 +61,11 @@ def run_bench(config: BenchConfig, out: Path, img: Path | None, command: str,
             results["rewardmath"] = run_rewardmath(config.rewardmath_dir, config.rewardmath_ns)
             report("rewardmath", 1, 1)
         else:
-            skipped["rewardmath"] = (f"no RewardMATH scores at {config.rewardmath_dir / 'scores'} "
-                                     "(it lives in the project's shared data, not in the "
-                                     "package; pass --rewardmath DIR)")
+            skipped["rewardmath"] = (
+                f"no RewardMATH scores at {config.rewardmath_dir / 'scores'} "
+                "(it lives in the project's shared data, not in the "
+                "package; pass --rewardmath DIR)"
+            )
             log(f"skipping rewardmath: {skipped['rewardmath']}")
     if "pool" in config.settings:
         total, done = config.seeds * 6, [0]
@@ -67,8 +74,9 @@ def run_bench(config: BenchConfig, out: Path, img: Path | None, command: str,
             done[0] += 1
             report("pool", done[0], total)
 
-        results["pool"] = run_pool(config.pool, config.seeds, config.grpo, config.pool_ns,
-                                   config.betas, tick)
+        results["pool"] = run_pool(
+            config.pool, config.seeds, config.grpo, config.pool_ns, config.betas, tick
+        )
     if "code" in config.settings:
         candidates = collect_candidates(config.max_tasks, config.workers, config.cache, report)
         total, done = len(REWARDS), [0]
@@ -77,8 +85,9 @@ def run_bench(config: BenchConfig, out: Path, img: Path | None, command: str,
             done[0] += 1
             report("code: GRPO", done[0], total)
 
-        results["code"] = run_code(candidates, config.code_ns, config.code_grpo, config.seeds,
-                                   tick_code)
+        results["code"] = run_code(
+            candidates, config.code_ns, config.code_grpo, config.seeds, tick_code
+        )
     meta: dict[str, Any] = {
         "settings": ", ".join(config.settings),
         "seeds": config.seeds,

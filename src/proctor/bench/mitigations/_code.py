@@ -65,8 +65,11 @@ def _score(grade: Grade | None, field: str) -> float:
     return float("nan") if value is None else float(value)
 
 
-def build_candidates(rollouts: Iterable[Rollout], grades: Mapping[str, Mapping[str, Grade]],
-                     hack_probability: Mapping[str, float]) -> list[Candidate]:
+def build_candidates(
+    rollouts: Iterable[Rollout],
+    grades: Mapping[str, Mapping[str, Grade]],
+    hack_probability: Mapping[str, float],
+) -> list[Candidate]:
     """Join the grades and verdicts of each rollout into a `Candidate` (labels from meta).
 
     ``grades`` maps each grader of `GRADERS` to its grades by rollout id; a grader
@@ -76,13 +79,19 @@ def build_candidates(rollouts: Iterable[Rollout], grades: Mapping[str, Mapping[s
     for r in rollouts:
         gold_fraction = _score(hardened.get(r.id), "gold")
         gold = float("nan") if np.isnan(gold_fraction) else float(gold_fraction >= 1.0 - 1e-9)
-        out.append(Candidate(
-            rollout_id=r.id, task_id=r.task_id, kind=str(r.meta.get("kind", "unknown")),
-            category=r.meta.get("category"),
-            naive_exec=_score(grades.get("naive-exec", {}).get(r.id), "proxy"),
-            naive_pytest=_score(grades.get("naive-pytest", {}).get(r.id), "proxy"),
-            hardened=_score(hardened.get(r.id), "proxy"), gold=gold,
-            hack_probability=float(hack_probability.get(r.id, float("nan")))))
+        out.append(
+            Candidate(
+                rollout_id=r.id,
+                task_id=r.task_id,
+                kind=str(r.meta.get("kind", "unknown")),
+                category=r.meta.get("category"),
+                naive_exec=_score(grades.get("naive-exec", {}).get(r.id), "proxy"),
+                naive_pytest=_score(grades.get("naive-pytest", {}).get(r.id), "proxy"),
+                hardened=_score(hardened.get(r.id), "proxy"),
+                gold=gold,
+                hack_probability=float(hack_probability.get(r.id, float("nan"))),
+            )
+        )
     return out
 
 
@@ -116,8 +125,14 @@ def _cache(cache: Path | None, name: str) -> CandidateCache:
     return CandidateCache(cache / f"{name}.jsonl" if cache is not None else None)
 
 
-def _grade(grader_name: str, tasks: Mapping[str, Task], rollouts: list[Rollout],
-           cache: Path | None, workers: int, progress: Progress | None) -> dict[str, Grade]:
+def _grade(
+    grader_name: str,
+    tasks: Mapping[str, Task],
+    rollouts: list[Rollout],
+    cache: Path | None,
+    workers: int,
+    progress: Progress | None,
+) -> dict[str, Grade]:
     from proctor.common import default_cache_dir
     from proctor.graders import create_grader
     from proctor.judge import Judge
@@ -147,8 +162,14 @@ def _grade(grader_name: str, tasks: Mapping[str, Task], rollouts: list[Rollout],
     return {r.id: Grade.model_validate(store.get(keys[r.id])) for r in rollouts}
 
 
-def _detect(tasks: Mapping[str, Task], rollouts: list[Rollout], grades: Mapping[str, Grade],
-            cache: Path | None, workers: int, progress: Progress | None) -> dict[str, float]:
+def _detect(
+    tasks: Mapping[str, Task],
+    rollouts: list[Rollout],
+    grades: Mapping[str, Grade],
+    cache: Path | None,
+    workers: int,
+    progress: Progress | None,
+) -> dict[str, float]:
     from proctor.common import default_cache_dir
     from proctor.judge import Judge
 
@@ -170,21 +191,28 @@ def _detect(tasks: Mapping[str, Task], rollouts: list[Rollout], grades: Mapping[
     return {r.id: float(store.get(keys[r.id])) for r in rollouts if keys[r.id] in store}
 
 
-def grade_candidates(tasks: Mapping[str, Task], rollouts: list[Rollout], workers: int = 2,
-                     cache: Path | None = None, progress: Progress | None = None,
-                     ) -> list[Candidate]:
+def grade_candidates(
+    tasks: Mapping[str, Task],
+    rollouts: list[Rollout],
+    workers: int = 2,
+    cache: Path | None = None,
+    progress: Progress | None = None,
+) -> list[Candidate]:
     """Grade ``rollouts`` with every grader of `GRADERS`, detect them, join into candidates.
 
     Results are cached per candidate under ``cache`` (nothing is written when None)."""
-    grades = {name: _grade(name, tasks, rollouts, cache, workers, progress)
-              for name in GRADERS}
+    grades = {name: _grade(name, tasks, rollouts, cache, workers, progress) for name in GRADERS}
     p_hack = _detect(tasks, rollouts, grades["hardened"], cache, workers, progress)
     return build_candidates(rollouts, grades, p_hack)
 
 
-def collect_candidates(max_tasks: int | None = None, workers: int = 2,
-                       cache: Path | None = None, progress: Progress | None = None,
-                       task_ids: Iterable[str] | None = None) -> list[Candidate]:
+def collect_candidates(
+    max_tasks: int | None = None,
+    workers: int = 2,
+    cache: Path | None = None,
+    progress: Progress | None = None,
+    task_ids: Iterable[str] | None = None,
+) -> list[Candidate]:
     """`grade_candidates` over the held-out corpus split (every category, every task).
 
     ``task_ids`` keeps only those tasks; ``max_tasks`` then keeps the first tasks in
@@ -203,9 +231,21 @@ def collect_candidates(max_tasks: int | None = None, workers: int = 2,
 
 def candidate_rows(candidates: Iterable[Candidate]) -> list[dict[str, Any]]:
     """Candidates as JSON-able dicts (NaN as None)."""
-    return [{k: (None if isinstance(v, float) and np.isnan(v) else v)
-             for k, v in asdict(c).items()} for c in candidates]
+    return [
+        {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in asdict(c).items()}
+        for c in candidates
+    ]
 
 
-__all__ = ["GRADERS", "REWARDS", "Candidate", "Progress", "build_candidates",
-           "candidate_rows", "collect_candidates", "grade_candidates", "pools_by_task", "rewards"]
+__all__ = [
+    "GRADERS",
+    "REWARDS",
+    "Candidate",
+    "Progress",
+    "build_candidates",
+    "candidate_rows",
+    "collect_candidates",
+    "grade_candidates",
+    "pools_by_task",
+    "rewards",
+]

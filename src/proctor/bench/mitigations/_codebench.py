@@ -19,8 +19,9 @@ def _selected_hack_share(pools: list[list[Candidate]], name: str, ns: list[int])
     return [float(x) for x in best_of_n_pools(r, hack, ns)]
 
 
-def run_code(candidates: list[Candidate], ns: list[int], grpo: GRPOConfig,
-             seeds: int, tick: Any = None) -> dict[str, Any]:
+def run_code(
+    candidates: list[Candidate], ns: list[int], grpo: GRPOConfig, seeds: int, tick: Any = None
+) -> dict[str, Any]:
     """Gold pass rate of what best-of-n and GRPO select, per reward (see `REWARDS`)."""
     pools = list(pools_by_task(candidates).values())
     ns = [n for n in ns if n <= max((len(p) for p in pools), default=0)]
@@ -30,12 +31,14 @@ def run_code(candidates: list[Candidate], ns: list[int], grpo: GRPOConfig,
         "candidates": sum(len(p) for p in pools),
         "kinds": dict(Counter(c.kind for p in pools for c in p)),
         "pool_gold": float(np.mean([g.mean() for g in gold])) if gold else float("nan"),
-        "ns": ns, "rewards": {},
+        "ns": ns,
+        "rewards": {},
     }
     for name in REWARDS:
         r = [rewards(p, name) for p in pools]
-        traces = [tabular_grpo(pad_pools(r), pad_pools(gold), config=grpo, seed=s)
-                  for s in range(seeds)]
+        traces = [
+            tabular_grpo(pad_pools(r), pad_pools(gold), config=grpo, seed=s) for s in range(seeds)
+        ]
         if tick is not None:
             tick()
         finals = [float(t.gold[-1]) for t in traces]

@@ -64,8 +64,13 @@ def _softmax(theta: Floats) -> Floats:
     return out
 
 
-def tabular_grpo(proxy: Floats, gold: Floats, shaping: Shaping = raw,
-                 config: GRPOConfig | None = None, seed: int = 0) -> GRPOTrace:
+def tabular_grpo(
+    proxy: Floats,
+    gold: Floats,
+    shaping: Shaping = raw,
+    config: GRPOConfig | None = None,
+    seed: int = 0,
+) -> GRPOTrace:
     """Run the loop on ``P`` pools padded to ``K`` (``proxy``, ``gold``: shape ``(P, K)``).
 
     A NaN proxy marks a padding slot or a candidate with no reward: it is never sampled.

@@ -34,8 +34,7 @@ def kl_policy(reward: ArrayLike, beta: float, base: ArrayLike | None = None) -> 
         best = ok & (r == np.max(r[ok]))
         weights = np.where(best, pi0, 0.0)
     else:
-        logits = np.where(ok, np.log(np.where(ok, pi0, 1.0)) + np.where(ok, r, 0.0) / beta,
-                          -np.inf)
+        logits = np.where(ok, np.log(np.where(ok, pi0, 1.0)) + np.where(ok, r, 0.0) / beta, -np.inf)
         weights = np.exp(logits - logits.max())
     return np.asarray(weights / weights.sum(), dtype=np.float64)
 
@@ -48,8 +47,9 @@ def kl_divergence(pi: ArrayLike, base: ArrayLike) -> float:
     return float(np.sum(p[mask] * np.log(p[mask] / q[mask])))
 
 
-def kl_curve(rewards: Sequence[ArrayLike], golds: Sequence[ArrayLike],
-             betas: Sequence[float]) -> tuple[Floats, Floats]:
+def kl_curve(
+    rewards: Sequence[ArrayLike], golds: Sequence[ArrayLike], betas: Sequence[float]
+) -> tuple[Floats, Floats]:
     """Mean gold under ``π*`` and mean ``KL(π*‖π0)`` over many pools (uniform ``π0``), per β."""
     gold_out = np.zeros(len(betas))
     kl_out = np.zeros(len(betas))

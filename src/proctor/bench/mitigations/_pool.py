@@ -68,8 +68,9 @@ def make_pool(config: PoolConfig, seed: int) -> Pool:
     fooled = is_hack[None] & (rng.random((config.members, *shape)) < config.fool_rate)
     exploit = 2.0 + rng.exponential(1.0, (config.members, *shape))
     scores = gold[None] + noise + np.where(fooled, exploit, 0.0)
-    reference = np.stack([rng.choice(config.size, config.references, replace=False)
-                          for _ in range(config.prompts)])
+    reference = np.stack(
+        [rng.choice(config.size, config.references, replace=False) for _ in range(config.prompts)]
+    )
     return Pool(gold, scores, reference, is_hack)
 
 
@@ -94,8 +95,14 @@ def pool_rewards(pool: Pool, config: PoolConfig) -> dict[str, Floats]:
     return out
 
 
-def run_pool(config: PoolConfig, seeds: int, grpo: GRPOConfig, ns: list[int],
-             betas: list[float], tick: Any = None) -> dict[str, Any]:
+def run_pool(
+    config: PoolConfig,
+    seeds: int,
+    grpo: GRPOConfig,
+    ns: list[int],
+    betas: list[float],
+    tick: Any = None,
+) -> dict[str, Any]:
     """Best-of-n, the KL optimum and GRPO for every reward, for ``seeds`` pools.
 
     Returns per reward: best-of-n gold per n (median over seeds), the KL curve (gold and
@@ -104,8 +111,9 @@ def run_pool(config: PoolConfig, seeds: int, grpo: GRPOConfig, ns: list[int],
     for seed in range(seeds):
         pool = make_pool(config, seed)
         for name, reward in pool_rewards(pool, config).items():
-            entry = results.setdefault(name, {"bon": [], "kl_gold": [], "kl": [],
-                                              "grpo_gold": [], "grpo_kl": []})
+            entry = results.setdefault(
+                name, {"bon": [], "kl_gold": [], "kl": [], "grpo_gold": [], "grpo_kl": []}
+            )
             entry["bon"].append(best_of_n_pools(list(reward), list(pool.gold), ns))
             gold_curve, kls = kl_curve(list(reward), list(pool.gold), betas)
             entry["kl_gold"].append(gold_curve)

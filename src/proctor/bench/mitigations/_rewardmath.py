@@ -67,13 +67,15 @@ def load_scores(root: Path) -> tuple[dict[str, np.ndarray], dict[str, list[np.nd
             per = step_lists(f)
             steps[f.name] = [pad_steps(per[index[p]]) for p in common]
         else:
-            point[f.name] = np.array([[np.nan if s is None else float(s)
-                                       for s in f.scores[index[p]]] for p in common])
+            point[f.name] = np.array(
+                [[np.nan if s is None else float(s) for s in f.scores[index[p]]] for p in common]
+            )
     return point, steps, pairwise
 
 
-def run_rewardmath(root: Path, ns: list[int], uwo_penalty: float = 0.5,
-                   top: int = 3) -> dict[str, Any]:
+def run_rewardmath(
+    root: Path, ns: list[int], uwo_penalty: float = 0.5, top: int = 3
+) -> dict[str, Any]:
     """Best-of-n gold accuracy for every scorer, PRM aggregate and ensemble."""
     point, steps, pairwise = load_scores(root)
     for name, per_problem in steps.items():
@@ -101,21 +103,32 @@ def run_rewardmath(root: Path, ns: list[int], uwo_penalty: float = 0.5,
             continue
         stacked = np.stack([members[n].reshape(-1) for n in names])
         z = standardize(stacked)
-        for kind, combined in (("mean", ensemble_mean(z)), ("WCO", ensemble_wco(z)),
-                               (f"UWO λ={uwo_penalty}", ensemble_uwo(z, uwo_penalty))):
+        for kind, combined in (
+            ("mean", ensemble_mean(z)),
+            ("WCO", ensemble_wco(z)),
+            (f"UWO λ={uwo_penalty}", ensemble_uwo(z, uwo_penalty)),
+        ):
             ensembles.setdefault(label, {})[kind] = curve(combined.reshape(problems, -1))
     held_out = {}
     if ranked:
         held_out[f"best single ({ranked[0]})"] = curve(members[ranked[0]][odd])
         z = standardize(np.stack([members[n].reshape(-1) for n in ranked[:top]]))
-        for kind, combined in (("mean", ensemble_mean(z)), ("WCO", ensemble_wco(z)),
-                               (f"UWO λ={uwo_penalty}", ensemble_uwo(z, uwo_penalty))):
+        for kind, combined in (
+            ("mean", ensemble_mean(z)),
+            ("WCO", ensemble_wco(z)),
+            (f"UWO λ={uwo_penalty}", ensemble_uwo(z, uwo_penalty)),
+        ):
             held_out[f"top {top} {kind}"] = curve(combined.reshape(problems, -1)[odd])
-    return {"problems": problems, "held_out_odd_problems": held_out, "ns": ns,
-            "pairwise_left_out": pairwise,
-            "single": single, "ensembles": ensembles,
-            "members": {label: names for label, names in groups.items()},
-            "best_single": ranked[0] if ranked else None}
+    return {
+        "problems": problems,
+        "held_out_odd_problems": held_out,
+        "ns": ns,
+        "pairwise_left_out": pairwise,
+        "single": single,
+        "ensembles": ensembles,
+        "members": {label: names for label, names in groups.items()},
+        "best_single": ranked[0] if ranked else None,
+    }
 
 
 __all__ = ["AGGREGATES", "default_dir", "load_scores", "run_rewardmath"]
