@@ -19,6 +19,7 @@ fi
 
 install_proctor ".[dev]"
 echo "== ruff" && .venv/bin/ruff check src tests benchmarks
+echo "== ruff format" && .venv/bin/ruff format --check src tests benchmarks
 echo "== mypy" && .venv/bin/mypy
 echo "== pytest" && .venv/bin/pytest -q "$@"
 
