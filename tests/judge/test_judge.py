@@ -46,6 +46,19 @@ def test_each_distinct_completion_is_graded_once_and_copied_to_its_repeats() -> 
     assert [g.proxy for g in grades] == [1.0, 0.0, 1.0, 1.0, 0.0]
 
 
+def test_iter_grades_streams_one_grade_per_rollout_in_order() -> None:
+    grader = CountingGrader()
+    rollouts = [*_rollouts(), Rollout(id="x", task_id="other", code=HONEST)]
+    with Judge(grader, detectors=[]) as judge:
+        stream = judge.iter_grades({ADD.id: ADD}, rollouts)
+        first = next(stream)  # available before the rest is graded
+        assert first.rollout_id == "r0" and grader.calls == ["r0"]
+        rest = list(stream)
+    assert grader.calls == ["r0", "r1"]
+    assert [g.rollout_id for g in [first, *rest]] == ["r0", "r1", "r2", "r3", "r4"]
+    assert [g.proxy for g in [first, *rest]] == [1.0, 0.0, 1.0, 1.0, 0.0]
+
+
 def test_unknown_tasks_get_no_grade() -> None:
     rollouts = [*_rollouts(), Rollout(id="x", task_id="other", code=HONEST)]
     with Judge(CountingGrader(), detectors=[]) as judge:

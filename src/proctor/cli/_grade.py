@@ -26,6 +26,7 @@ from proctor.cli._grade_options import (
 )
 from proctor.cli._inflight import InFlight, SlowestColumn
 from proctor.graders import COMPARE_MODES, create_grader, grader_names
+from proctor.judge import Judge
 from proctor.records import Grade, Rollout, Task
 from proctor.sandbox import InfraError, Limits
 
@@ -324,7 +325,8 @@ def grade(
         ) as progress,
     ):
         bar = progress.add_task("grade", total=len(todo))
-        for result in engine.grade_many(((by_id[r.task_id], r) for r in todo), workers=workers):
+        judge = Judge(engine, workers=workers, sandbox=False)
+        for result in judge.iter_grades(by_id, todo):
             # one line per rollout, flushed at once: an interrupt loses nothing graded
             sink.write(result.model_dump_json(exclude_none=False) + "\n")
             sink.flush()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,6 +152,38 @@ class Judge:
                     else grade.model_copy(update={"rollout_id": r.id})
                 )
         return out
+
+    def iter_grades(
+        self, tasks: Mapping[str, Task], rollouts: Sequence[Rollout]
+    ) -> Iterator[Grade]:
+        """`grade` as a stream: one grade per rollout of a known task, in rollout order,
+        each yielded as soon as its completion is graded (each distinct one once), so a
+        caller can write every grade the moment it exists (``proctor grade --resume``)."""
+        if self.grader is None:
+            raise ValueError("this judge has no grader: give grades to detect()")
+        known = [r for r in rollouts if r.task_id in tasks]
+        first: dict[Key, Rollout] = {}
+        for r in known:
+            first.setdefault(content_key(r), r)
+        reps = list(first.items())
+        graded = self.grader.grade_many(
+            ((tasks[r.task_id], r) for _, r in reps), workers=self.workers
+        )
+        done: dict[Key, Grade] = {}
+        position = 0
+        # grade_many yields in input order and a rollout's key is first seen at or before
+        # it, so each rollout is ready by the time the grades reach its first occurrence
+        for (key, _), fresh in zip(reps, graded, strict=True):
+            done[key] = fresh
+            while position < len(known) and content_key(known[position]) in done:
+                r = known[position]
+                grade = done[content_key(r)]
+                yield (
+                    grade
+                    if grade.rollout_id == r.id
+                    else grade.model_copy(update={"rollout_id": r.id})
+                )
+                position += 1
 
     # -- detection -----------------------------------------------------------
 
