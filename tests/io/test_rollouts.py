@@ -81,7 +81,7 @@ def test_close_unknown_key_suggests_the_known_one(write_records: WriteRecords) -
 def test_far_unknown_key_lists_the_accepted_keys(write_records: WriteRecords) -> None:
     err = read_error(write_records([rollout(zzz=1)]))
     assert err.hint is not None and err.hint.startswith(
-        "accepted keys: code, completion, files, group"
+        "accepted keys: code, completion, files, format_version, group"
     )
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from proctor.records._grade import FORMAT_VERSION
+
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function", "ipython"})
 """Message roles accepted in `Rollout.messages` (OpenAI chat roles, plus ``ipython``)."""
 MAX_PATH = 4096
@@ -50,6 +52,9 @@ class Rollout(BaseModel):
     ``tool_calls`` (``{"function": {"name", "arguments"}}``) and tool results."""
     meta: dict[str, Any] = Field(default_factory=dict)
     """Free metadata, carried through untouched."""
+    format_version: int = FORMAT_VERSION
+    """The record format (`proctor.records.FORMAT_VERSION`); rollouts written without it
+    read as version 1."""
 
     @model_validator(mode="after")
     def _has_code(self) -> Rollout:
