@@ -20,6 +20,27 @@ _RUN = typer.Argument(
     help="Run directory: run.sqlite (from `proctor monitor ingest` or `proctor scan`) "
     "or the lab's files (rollouts.jsonl.gz, grades.jsonl.gz, scalars.jsonl.gz)."
 )
+# shared by report and audit (one definition, so their help cannot drift apart)
+_TASKS = Annotated[
+    Path | None,
+    typer.Option(
+        "--tasks",
+        "-t",
+        exists=True,
+        dir_okay=False,
+        help="Task file for rollouts still to detect (default: proctor's corpus).",
+    ),
+]
+_CONFIG = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        exists=True,
+        dir_okay=False,
+        help="Monitor thresholds as JSON (MonitorConfig).",
+    ),
+]
 
 
 def _config(path: Path | None) -> MonitorConfig:
@@ -119,26 +140,8 @@ def report(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="HTML file (default: RUN_DIR/report.html).")
     ] = None,
-    tasks: Annotated[
-        Path | None,
-        typer.Option(
-            "--tasks",
-            "-t",
-            exists=True,
-            dir_okay=False,
-            help="Task file for rollouts still to detect (default: proctor's corpus).",
-        ),
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            "-c",
-            exists=True,
-            dir_okay=False,
-            help="Monitor thresholds as JSON (MonitorConfig).",
-        ),
-    ] = None,
+    tasks: _TASKS = None,
+    config: _CONFIG = None,
     detect: Annotated[
         bool, typer.Option(help="Detect rollouts that have no verdict yet (stored for next time).")
     ] = True,
@@ -202,26 +205,8 @@ def report(
 @cli_errors(bad_input=EXIT_BAD_INPUT_SCAN)
 def audit(
     run_dir: Annotated[Path, _RUN],
-    tasks: Annotated[
-        Path | None,
-        typer.Option(
-            "--tasks",
-            "-t",
-            exists=True,
-            dir_okay=False,
-            help="Task file for rollouts still to detect (default: proctor's corpus).",
-        ),
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            "-c",
-            exists=True,
-            dir_okay=False,
-            help="Monitor thresholds as JSON (MonitorConfig).",
-        ),
-    ] = None,
+    tasks: _TASKS = None,
+    config: _CONFIG = None,
     detect: Annotated[bool, typer.Option(help="Detect rollouts that have no verdict yet.")] = True,
     workers: Annotated[int, typer.Option(min=1, help="Sandbox workers for detection.")] = 2,
     as_json: Annotated[
