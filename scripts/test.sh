@@ -21,10 +21,11 @@ install_proctor ".[dev]"
 echo "== ruff" && .venv/bin/ruff check src tests benchmarks
 echo "== ruff format" && .venv/bin/ruff format --check src tests benchmarks
 echo "== mypy" && .venv/bin/mypy
-echo "== pytest" && .venv/bin/pytest -q "$@"
-
-# The optional trainer job (TRL, verl, OpenRLHF driven for real): too heavy for every
-# run (~1.5 GB, ~8 min to install on 2 cores); opt in with PROCTOR_TRAINERS=1.
+# The trainer job (TRL, verl, OpenRLHF driven through their own code, in .venv-trainers):
+# ~1.5 GB to install (about 2 min with a warm pip cache, 8 min cold), so opt in with
+# PROCTOR_TRAINERS=1; CI does. It runs first so the main suite's summary closes the log.
 if [ "${PROCTOR_TRAINERS:-0}" = 1 ]; then
   echo "== trainers" && bash scripts/test-trainers.sh
 fi
+echo "== pytest" && .venv/bin/pytest -q "$@"
+
