@@ -59,6 +59,17 @@ def test_iter_grades_streams_one_grade_per_rollout_in_order() -> None:
     assert [g.proxy for g in [first, *rest]] == [1.0, 0.0, 1.0, 1.0, 0.0]
 
 
+def test_rollouts_that_differ_only_in_files_messages_or_prompt_are_judged_apart() -> None:
+    base = Rollout(id="a", task_id=ADD.id, completion="see the files")
+    variants = [
+        base.model_copy(update={"files": {"conftest.py": "import sys\nsys.exit(0)\n"}}),
+        base.model_copy(update={"messages": [{"role": "assistant", "content": HACK}]}),
+        base.model_copy(update={"prompt": "def add(a, b):\n"}),
+    ]
+    keys = {content_key(r) for r in [base, *variants]}
+    assert len(keys) == 4
+
+
 def test_unknown_tasks_get_no_grade() -> None:
     rollouts = [*_rollouts(), Rollout(id="x", task_id="other", code=HONEST)]
     with Judge(CountingGrader(), detectors=[]) as judge:

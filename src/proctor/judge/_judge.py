@@ -11,6 +11,7 @@ monitor's ``--detect``, the benchmarks) goes through this class.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +31,17 @@ Key = tuple[str, str]
 
 
 def content_key(rollout: Rollout) -> Key:
-    """``(task_id, digest of code, completion and transcript)``: equal keys, equal judgement."""
+    """``(task_id, digest of everything the graders and detectors read)``: the code, the
+    completion, the prompt, the transcript, the files and the chat messages. Equal keys,
+    equal judgement: a field left out here would hand one rollout another's grade."""
     h = hashlib.sha256()
-    for part in (rollout.code, rollout.completion, repr(rollout.transcript)):
+    structured = (rollout.transcript, rollout.files, rollout.messages)
+    for part in (
+        rollout.code,
+        rollout.completion,
+        rollout.prompt,
+        json.dumps(structured, sort_keys=True, default=repr),
+    ):
         h.update((part or "").encode("utf-8", "surrogatepass") + b"\x00")
     return rollout.task_id, h.hexdigest()
 
