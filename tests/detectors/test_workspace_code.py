@@ -12,6 +12,7 @@ from proctor.bench.attacks._workspace_inprocess import (
     GC_REPORTER_SWAP,
 )
 from proctor.bench.attacks._workspace_programs import SOURCE_DROP, TARGETED
+from proctor.bench.demo import WORKSPACE_ROLLOUTS_DIR
 from proctor.detectors._base import Subject
 from proctor.detectors._tamper import TamperDetector
 from proctor.detectors._workspace_code import (
@@ -22,7 +23,7 @@ from proctor.detectors._workspace_code import (
 )
 from proctor.records import Rollout
 
-ROLLOUTS = Path(__file__).resolve().parents[2] / "src/proctor/bench/demo/workspace_rollouts"
+ROLLOUTS = WORKSPACE_ROLLOUTS_DIR  # the shipped rollouts, wherever the package is installed
 
 
 @pytest.mark.parametrize(

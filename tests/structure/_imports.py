@@ -9,8 +9,11 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[2] / "src"
-ROOT = SRC / "proctor"
+import proctor
+
+# the package as imported: src/proctor in a checkout, site-packages/proctor from a wheel
+ROOT = Path(proctor.__file__).resolve().parent
+SRC = ROOT.parent
 # data shipped inside the package (task workspaces, rollouts): not proctor's code
 DATA_DIRS = ("bench/demo/workspaces", "bench/demo/workspace_rollouts")
 

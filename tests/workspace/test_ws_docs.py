@@ -11,6 +11,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+import proctor
 from proctor.cli import app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,8 +39,11 @@ def test_the_cli_examples_give_the_proxies_the_text_claims(monkeypatch):
         c for c in block.group(1).replace("\\\n", " ").splitlines() if c.startswith("proctor ")
     ]
     proxies = []
+    # the docs name the checkout's paths; run them against the package as installed
+    # (the same files in a checkout, site-packages' copy when installed from a wheel)
+    package = f"{Path(proctor.__file__).resolve().parent}/"
     for command in commands:
-        result = CliRunner().invoke(app, shlex.split(command)[1:])
+        result = CliRunner().invoke(app, shlex.split(command.replace("src/proctor/", package))[1:])
         assert result.exit_code == 0, result.output
         proxies.append(json.loads(result.stdout)["proxy"])
     assert proxies == [0.0, 1.0]
