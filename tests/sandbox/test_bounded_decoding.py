@@ -71,6 +71,9 @@ def test_the_judges_decoding_budget_bounds_a_rollouts_cost() -> None:
     body = b"\n".join(_line(value, i) for i in range(400))  # ~24 MiB of tagged records
     started = _cpu()
     results = decode_records(body, 400, budget_s=0.2)
-    assert _cpu() - started < 0.6
+    # idle: ~0.2 s with the 0.2 s budget and ~1.5 s without it; the bar is the issue's own
+    # (< 1 s of judge CPU), which leaves room for page-fault time on a loaded machine (0.64 s
+    # was seen while two test suites shared 2 cores)
+    assert _cpu() - started < 1.0
     assert results[0].status == "ok"
     assert results[-1].status == "error" and "budget" in (results[-1].detail or "")
