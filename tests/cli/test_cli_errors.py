@@ -32,6 +32,20 @@ def _invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def _grade(tasks: Path, rollouts: Path, tmp_path: Path) -> tuple[int, str, str]:
+    """``proctor grade`` on the two files, grades into tmp_path, no cache."""
+    return _invoke(
+        "grade",
+        "--tasks",
+        str(tasks),
+        "--rollouts",
+        str(rollouts),
+        "--out",
+        str(tmp_path / "g.jsonl"),
+        "--no-cache",
+    )
+
+
 def _error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("error:")]
 
@@ -53,16 +67,7 @@ def _corrupt_gz(path: Path) -> Path:
 
 def test_grade_corrupt_gzip_is_one_line_exit_2(tmp_path: Path, tasks: Path) -> None:
     rollouts = _corrupt_gz(tmp_path / "rollouts.jsonl.gz")
-    code, _, err = _invoke(
-        "grade",
-        "--tasks",
-        str(tasks),
-        "--rollouts",
-        str(rollouts),
-        "--out",
-        str(tmp_path / "g.jsonl"),
-        "--no-cache",
-    )
+    code, _, err = _grade(tasks, rollouts, tmp_path)
     assert code == 2
     [line] = _error_lines(err)
     assert f"{rollouts}:1:" in line and "gzip" in line
@@ -116,16 +121,7 @@ def test_unknown_task_id_error_has_the_line(tmp_path: Path, tasks: Path) -> None
     rollouts.write_text(
         json.dumps(ROLLOUT) + "\n" + json.dumps(ROLLOUT | {"id": "r2", "task_id": "t/ad"}) + "\n"
     )
-    code, _, err = _invoke(
-        "grade",
-        "--tasks",
-        str(tasks),
-        "--rollouts",
-        str(rollouts),
-        "--out",
-        str(tmp_path / "g.jsonl"),
-        "--no-cache",
-    )
+    code, _, err = _grade(tasks, rollouts, tmp_path)
     assert code == 2
     [line] = _error_lines(err)
     assert f"{rollouts}:2:" in line and "t/add" in line
@@ -134,16 +130,7 @@ def test_unknown_task_id_error_has_the_line(tmp_path: Path, tasks: Path) -> None
 def test_duplicate_ids_name_both_lines(tmp_path: Path, tasks: Path) -> None:
     rollouts = tmp_path / "rollouts.jsonl"
     rollouts.write_text((json.dumps(ROLLOUT) + "\n") * 2)
-    code, _, err = _invoke(
-        "grade",
-        "--tasks",
-        str(tasks),
-        "--rollouts",
-        str(rollouts),
-        "--out",
-        str(tmp_path / "g.jsonl"),
-        "--no-cache",
-    )
+    code, _, err = _grade(tasks, rollouts, tmp_path)
     assert code == 2
     [line] = _error_lines(err)
     assert f"{rollouts}:2:" in line and "line 1" in line
@@ -152,16 +139,7 @@ def test_duplicate_ids_name_both_lines(tmp_path: Path, tasks: Path) -> None:
 def test_partial_last_line_is_located(tmp_path: Path, tasks: Path) -> None:
     rollouts = tmp_path / "rollouts.jsonl"
     rollouts.write_text(json.dumps(ROLLOUT) + "\n" + json.dumps(ROLLOUT)[:20])
-    code, _, err = _invoke(
-        "grade",
-        "--tasks",
-        str(tasks),
-        "--rollouts",
-        str(rollouts),
-        "--out",
-        str(tmp_path / "g.jsonl"),
-        "--no-cache",
-    )
+    code, _, err = _grade(tasks, rollouts, tmp_path)
     assert code == 2
     [line] = _error_lines(err)
     assert f"{rollouts}:2:" in line and "cut off" in line
