@@ -16,7 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,6 +27,7 @@ from _adapter_cases import HARDCODED, HONEST
 from _trainer_docs import block, need
 
 from _add_task import ADD
+from _serving import wait_until_healthy
 
 pytestmark = pytest.mark.trainers
 
@@ -201,20 +201,7 @@ def server(tmp_path: Path, tasks: Path) -> Iterator[str]:
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    import httpx
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("the server did not come up in 120 s")
+    wait_until_healthy(proc, url, 120)
     yield f"{url}/get_reward"
     proc.send_signal(signal.SIGINT)
     try:

@@ -9,12 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from _serving import wait_until_healthy
 from proctor.bench.demo import ROLLOUTS, TASKS
 
 httpx = pytest.importorskip("httpx")
@@ -84,18 +84,7 @@ def server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("the server did not come up in 90 s")
+    wait_until_healthy(proc, url, 90)
     yield url, proc
     proc.send_signal(signal.SIGINT)
     try:
