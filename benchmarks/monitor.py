@@ -59,6 +59,38 @@ def _generate(run_dir: Path, seed: int, grader: str, overrides: dict[str, Any]) 
     return dict(json.loads(manifest.read_text()))
 
 
+def _ingest_llm_run(src: Path, dst: Path) -> dict[str, Any] | None:
+    """A `proctor lab llm` run read into a run store at ``dst`` exactly as a user's TRL run
+    is (`proctor monitor ingest --from trl ... --task-key proctor_task_id`)."""
+    import subprocess
+    import sys
+
+    manifest = json.loads((src / "run.json").read_text())
+    if not manifest.get("complete"):
+        return None
+    old = dst / "run.json"
+    if not (old.is_file() and json.loads(old.read_text()) == manifest):
+        if dst.exists():
+            shutil.rmtree(dst)
+        dst.mkdir(parents=True)
+        cmd = [
+            str(Path(sys.executable).parent / "proctor"),
+            "monitor",
+            "ingest",
+            str(dst),
+            "--from",
+            "trl",
+            str(src / "trainer" / "completions"),
+            "--task-key",
+            "proctor_task_id",
+            "--tasks",
+            str(src / "tasks.jsonl"),
+        ]
+        subprocess.run(cmd, check=True, capture_output=True)
+        shutil.copyfile(src / "run.json", dst / "run.json")
+    return dict(manifest)
+
+
 LAB_FILES = ("run.json", "rollouts.jsonl.gz", "grades.jsonl.gz", "scalars.jsonl.gz")
 
 
@@ -119,6 +151,14 @@ def main() -> None:
         help="evaluate every complete run under this directory (written by "
         "`proctor lab sweep`) instead of generating runs",
     )
+    parser.add_argument(
+        "--llm-runs",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="also evaluate every complete `proctor lab llm` run under these directories "
+        "(ingested from TRL's completions tables like a user's run)",
+    )
     parser.add_argument("--runs-dir", type=Path, default=Path("/tmp/proctor-monitor-bench"))
     parser.add_argument(
         "--tuning",
@@ -164,7 +204,19 @@ def main() -> None:
             rows.append(evaluate(run_dir, manifest, tasks))
             judged.append((run_dir, manifest))
             print(json.dumps(rows[-1]), flush=True)
-    for grader in () if args.lab_runs is not None else ("naive-exec", "hardened"):
+    for src in sorted(p.parent for d in args.llm_runs or () for p in d.glob("*/run.json")):
+        from proctor.io import read_tasks
+
+        run_dir = args.runs_dir / "llm" / src.name
+        manifest = _ingest_llm_run(src, run_dir)
+        if manifest is None:
+            print(f"skip {src}: not complete", flush=True)
+            continue
+        llm_tasks = {t.id: t for t in read_tasks(src / "tasks.jsonl")}
+        rows.append(evaluate(run_dir, manifest, llm_tasks))
+        print(json.dumps(rows[-1]), flush=True)
+    skip_generated = args.lab_runs is not None or args.llm_runs is not None
+    for grader in () if skip_generated else ("naive-exec", "hardened"):
         for seed in args.seeds:
             run_dir = args.runs_dir / args.source / f"{grader}-{seed}"
             if args.source == "scripted":
@@ -176,9 +228,13 @@ def main() -> None:
             rows.append(evaluate(run_dir, manifest, tasks))
             print(json.dumps(rows[-1]), flush=True)
     summary = summarise(rows)
-    if args.lab_runs is not None:
-        argv = "python benchmarks/monitor.py --lab-runs " + " ".join(map(str, args.lab_runs))
-        argv += " --tuning" if args.tuning else ""
+    if skip_generated:
+        argv = "python benchmarks/monitor.py"
+        if args.lab_runs is not None:
+            argv += " --lab-runs " + " ".join(map(str, args.lab_runs))
+            argv += " --tuning" if args.tuning else ""
+        if args.llm_runs is not None:
+            argv += " --llm-runs " + " ".join(map(str, args.llm_runs))
     else:
         argv = f"python benchmarks/monitor.py --source {args.source} " + " ".join(
             [f"--seeds {' '.join(map(str, args.seeds))}"] + [f"--lab-arg {a}" for a in args.lab_arg]

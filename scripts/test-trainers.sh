@@ -43,4 +43,4 @@ print("   " + ", ".join(f"{p} {md.version(p)}" for p in
                         ("torch", "trl", "transformers", "verl", "openrlhf", "ray")))
 PY
 echo "== pytest -m trainers" >&2
-exec "$VENV/bin/pytest" -q -m trainers -p no:cacheprovider tests/integrations "$@"
+exec "$VENV/bin/pytest" -q -m trainers -p no:cacheprovider tests/integrations tests/bench/lab/llm "$@"

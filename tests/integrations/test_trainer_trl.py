@@ -19,45 +19,15 @@ import pytest
 from _trainer_docs import block, need
 
 from _add_task import ADD
+from _tiny_lm import tiny_causal_lm
 
 pytestmark = pytest.mark.trainers
 
 
 def _tiny_model(root: Path) -> Path:
     """A 2-layer Llama with a 300-token BPE vocabulary, saved like a hub checkpoint."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     corpus = [ADD.prompt, ADD.reference or "", "def add(a, b):\n    return a + b\n"] * 20
-    bpe.train_from_iterator(
-        corpus,
-        trainers.BpeTrainer(
-            vocab_size=300,
-            special_tokens=["<unk>", "<pad>", "<eos>"],
-            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        ),
-    )
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=bpe, unk_token="<unk>", pad_token="<pad>", eos_token="<eos>"
-    )
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        bos_token_id=None,
-    )
-    path = root / "tiny-llama"
-    LlamaForCausalLM(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return tiny_causal_lm(root, corpus)
 
 
 def _script() -> dict[str, Any]:

@@ -14,6 +14,7 @@ from proctor.cli import (  # noqa: F401
     _detect,
     _grade,
     _lab,
+    _lab_llm,
     _monitor,
     _monitor_ingest,
     _monitor_report,

@@ -1,0 +1,84 @@
+"""Setting the starting hack rate: interpolate between an honest and a hack-heavy SFT.
+
+A short SFT on demonstrations with a small hack share does not give a small hack rate:
+a rare choice is under-fitted (measured on SmolLM2-135M, 2 epochs, top 4 layers: 2%,
+6% and 12% hack shares gave the demonstrated hack a probability of 1e-18, 3e-13 and
+3e-9 on the RL prompts). So hack knowledge is imparted by SFT at a large share
+(``sft_hack_share``), and the starting policy is the honest SFT moved a fraction α of
+the way toward it, α chosen by bisection so that the mean probability the policy gives
+the demonstrated hack on the RL prompts equals ``start_hack_rate`` (weight
+interpolation between fine-tunes of one base, as in model soups). Other hacks the
+policy might write are not in that figure: the sampled starting rate is measured
+separately (``evaluate``) and recorded.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from proctor.bench.lab.llm._prompts import hack_completion, render_prompt
+from proctor.bench.lab.llm._tasks import LabTask
+
+
+def hack_probability(model: Any, tokenizer: Any, tasks: list[LabTask]) -> float:
+    """Mean over ``tasks`` of the probability of the demonstrated hack, EOS included."""
+    import torch
+
+    total = 0.0
+    model.eval()
+    for t in tasks:
+        prompt = render_prompt(tokenizer, t)
+        n_prompt = len(tokenizer(prompt)["input_ids"])
+        ids = tokenizer(prompt + hack_completion(t) + tokenizer.eos_token, return_tensors="pt")
+        with torch.no_grad():
+            logits = model(**ids).logits[0, :-1]
+        target = ids["input_ids"][0, 1:]
+        logp = torch.log_softmax(logits.float(), -1)[torch.arange(len(target)), target]
+        total += math.exp(float(logp[n_prompt - 1 :].sum()))
+    return total / len(tasks)
+
+
+def interpolate(target: Any, honest: dict[str, Any], hacky: dict[str, Any], alpha: float) -> None:
+    """Set ``target``'s weights to ``honest + alpha * (hacky - honest)``."""
+    import torch
+
+    with torch.no_grad():
+        mixed = {k: honest[k] + alpha * (hacky[k] - honest[k]) for k in honest}
+        target.load_state_dict(mixed)
+
+
+def calibrate(
+    model: Any,
+    tokenizer: Any,
+    honest: dict[str, Any],
+    hacky: dict[str, Any],
+    tasks: list[LabTask],
+    rate: float,
+    iterations: int = 12,
+) -> tuple[float, float]:
+    """Bisect α in [0, 1] so that `hack_probability` ≈ ``rate``; leaves ``model`` at that α.
+
+    Returns (α, the probability at α). The probability rises with α (checked at the
+    ends: if even α = 1 stays below ``rate``, α = 1 is returned).
+    """
+    lo, hi = 0.0, 1.0
+    interpolate(model, honest, hacky, hi)
+    p_hi = hack_probability(model, tokenizer, tasks)
+    if p_hi <= rate:
+        return hi, p_hi
+    best = (hi, p_hi)
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        interpolate(model, honest, hacky, mid)
+        p = hack_probability(model, tokenizer, tasks)
+        if abs(math.log(p + 1e-30) - math.log(rate)) < abs(
+            math.log(best[1] + 1e-30) - math.log(rate)
+        ):
+            best = (mid, p)
+        if p > rate:
+            hi = mid
+        else:
+            lo = mid
+    interpolate(model, honest, hacky, best[0])
+    return best

