@@ -133,3 +133,19 @@ def test_proctor_imports_without_torch() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_threads_sharing_a_model_get_their_own_layers(lm: Any, tok: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = {layer: capture_activations(lm, tok, ROWS, layers=[layer]) for layer in (0, 1)}
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(
+            pool.map(
+                lambda n: (n % 2, capture_activations(lm, tok, ROWS, layers=[n % 2], batch_size=1)),
+                range(8),
+            )
+        )
+    for layer, acts in runs:
+        assert acts.keys == [(layer, "last"), (layer, "mean")]
+        np.testing.assert_allclose(acts[(layer, "mean")], alone[layer][(layer, "mean")], atol=1e-5)

@@ -2,8 +2,8 @@
 
 It reads the policy's activations, so it needs the model the probe was trained on: not
 in the default set. Activations come from the subject when a caller recorded them
-(``Subject.activations``: a mapping ``(layer, pooling) -> vector``, or already a score
-under ``"probe_score"``), else the detector runs the model itself (loaded once, from
+(``Subject.activations``: a mapping ``(layer, pooling) -> vector``, or the score `prime`
+left there), else the detector runs the model itself (loaded once, from
 local files only, or passed in as the ``model`` and ``tokenizer`` resources).
 `ProbeDetector.prime` captures many subjects in batches first; the activation cache
 makes a re-run free either way.
@@ -56,6 +56,9 @@ class ProbeDetector(Detector):
         self.batch_size = batch_size
         self.model, self.tokenizer = model, tokenizer
         self._lock = threading.Lock()
+        # where `prime` leaves this probe's scores on a subject (another probe detector
+        # may leave its own beside them)
+        self._key = ("probe_score", str(Path(probe_dir).resolve()) if probe_dir else "")
 
     def _loaded(self) -> tuple[Any, Any]:
         assert self.probe is not None
@@ -83,13 +86,13 @@ class ProbeDetector(Detector):
             batch_size=self.batch_size,
         )
         for subject, score in zip(subjects, scores, strict=True):
-            subject.activations = {**_as_dict(subject.activations), "probe_score": score}
+            subject.activations = {**_as_dict(subject.activations), self._key: score}
 
     def _score(self, subject: Subject) -> float:
         assert self.probe is not None
         recorded = _as_dict(subject.activations)
-        if isinstance(recorded.get("probe_score"), float):
-            return float(recorded["probe_score"])
+        if isinstance(recorded.get(self._key), float):
+            return float(recorded[self._key])
         key = (self.probe.spec.layer, self.probe.spec.pooling)
         if key in recorded:
             vector = np.asarray(recorded[key], np.float64).reshape(1, -1)

@@ -13,6 +13,8 @@ them. torch is imported inside the functions: the core package must import witho
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,6 +226,20 @@ def capture_activations(
     )
 
 
+_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _model_lock(model: Any) -> threading.Lock:
+    """One lock per model: hooks are registered on the model's blocks for one pass, and
+    a second thread's pass over the same model would fire them too."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(model)
+        if lock is None:
+            lock = _LOCKS[model] = threading.Lock()
+        return lock
+
+
 class _Stop(Exception):
     """Raised by the deepest hook: nothing after it is needed."""
 
@@ -268,19 +284,20 @@ def _run_batch(
 
         return hook
 
-    handles = [blocks[layer].register_forward_hook(hook_for(layer)) for layer in chosen]
-    try:
-        model(
-            input_ids=ids.to(device),
-            attention_mask=mask.to(device),
-            position_ids=positions.to(device),
-            use_cache=False,
-        )
-    except _Stop:
-        pass
-    finally:
-        for handle in handles:
-            handle.remove()
+    with _model_lock(model):
+        handles = [blocks[layer].register_forward_hook(hook_for(layer)) for layer in chosen]
+        try:
+            model(
+                input_ids=ids.to(device),
+                attention_mask=mask.to(device),
+                position_ids=positions.to(device),
+                use_cache=False,
+            )
+        except _Stop:
+            pass
+        finally:
+            for handle in handles:
+                handle.remove()
     rows = torch.arange(len(batch))
     keep = completion.unsqueeze(-1)
     count = completion.sum(dim=1, keepdim=True).clamp(min=1).float()
