@@ -149,3 +149,16 @@ def test_threads_sharing_a_model_get_their_own_layers(lm: Any, tok: Any) -> None
     for layer, acts in runs:
         assert acts.keys == [(layer, "last"), (layer, "mean")]
         np.testing.assert_allclose(acts[(layer, "mean")], alone[layer][(layer, "mean")], atol=1e-5)
+
+
+def test_the_fingerprint_follows_in_place_weight_changes(tok: Any) -> None:
+    import torch
+
+    from proctor.probes import model_fingerprint
+
+    model = tiny_llama(tok)
+    before = model_fingerprint(model, tok)
+    assert model_fingerprint(model, tok) == before == model_fingerprint(tiny_llama(tok), tok)
+    with torch.no_grad():
+        next(model.parameters()).add_(1.0)  # what an optimiser step does
+    assert model_fingerprint(model, tok) != before

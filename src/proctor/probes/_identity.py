@@ -11,14 +11,41 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import weakref
 from typing import Any
 
 SAMPLE = 4096
 """Values hashed per parameter tensor (strided over the whole tensor)."""
 
 
+_MEMO: weakref.WeakKeyDictionary[Any, tuple[tuple[Any, ...], str]] = weakref.WeakKeyDictionary()
+_MEMO_LOCK = threading.Lock()
+
+
 def model_fingerprint(model: Any, tokenizer: Any | None = None) -> str:
-    """A hex digest that changes when the config, any weight tensor, or the tokenizer does."""
+    """A hex digest that changes when the config, any weight tensor, or the tokenizer does.
+
+    Remembered per model object while its weights are unchanged (torch counts in-place
+    writes to a tensor in its version; an optimiser step bumps it), so scoring rollouts
+    one at a time does not re-hash the weights each time (0.9 s for a 135M model)."""
+    state = (id(tokenizer), *(_version(p) for p in model.parameters()))
+    with _MEMO_LOCK:
+        known = _MEMO.get(model)
+    if known is not None and known[0] == state and None not in state[1:]:
+        return known[1]
+    digest = _fingerprint(model, tokenizer)
+    with _MEMO_LOCK:
+        _MEMO[model] = (state, digest)
+    return digest
+
+
+def _version(param: Any) -> int | None:
+    version = getattr(param, "_version", None)
+    return version if isinstance(version, int) else None
+
+
+def _fingerprint(model: Any, tokenizer: Any | None) -> str:
     import torch
 
     h = hashlib.sha256()
