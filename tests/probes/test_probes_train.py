@@ -142,3 +142,19 @@ def test_the_layer_with_the_signal_is_chosen() -> None:
     assert probe.spec.layer == 3 and probe.spec.cv_auc > 0.9
     scores = probe.score_activations(acts)
     assert np.mean([s for s, r in zip(scores, rows, strict=True) if r.label]) > 0.8
+
+
+def test_rollouts_score_like_their_rows(probe: Probe, lm: Any, tok: Any) -> None:
+    from proctor.records import Rollout
+
+    rows = HELD_OUT[:4]
+    rollouts = [
+        Rollout(
+            id=r.id,
+            task_id=r.task_id,
+            prompt=r.prompt,
+            **({"code": r.completion} if i % 2 else {"completion": r.completion}),
+        )
+        for i, r in enumerate(rows)
+    ]
+    assert probe.score(rollouts, lm, tok) == probe.score(rows, lm, tok)

@@ -36,9 +36,9 @@ class HasText(Protocol):
     """Anything with the prompt the model saw and the completion it wrote."""
 
     @property
-    def prompt(self) -> str: ...
+    def prompt(self) -> str | None: ...
     @property
-    def completion(self) -> str: ...
+    def completion(self) -> str | None: ...
 
 
 Row = tuple[str, str] | HasText
@@ -114,11 +114,18 @@ def resolve_layers(layers: Sequence[int], num_layers: int) -> list[int]:
 
 
 def text_of(row: Row) -> tuple[str, str]:
-    """The (prompt, completion) of a row: a pair, or an object with both attributes."""
+    """The (prompt, completion) of a row: a pair, or an object with ``prompt`` and
+    ``completion`` (a `ProbeRow`, or a `proctor.records.Rollout`, whose ``code`` stands in
+    when it has no ``completion``; a missing prompt is empty)."""
     if isinstance(row, tuple):
         prompt, completion = row
         return str(prompt), str(completion)
-    return str(row.prompt or ""), str(row.completion)
+    text: Any = getattr(row, "completion", None)
+    if text is None:
+        text = getattr(row, "code", None)
+    if text is None:
+        raise ValueError("the row has no completion (or code)")
+    return str(getattr(row, "prompt", None) or ""), str(text)
 
 
 def encode(tokenizer: Any, prompt: str, completion: str, max_length: int) -> tuple[list[int], int]:
@@ -170,7 +177,12 @@ def capture_activations(
     blocks = decoder_layers(model)
     chosen = resolve_layers(layers, len(blocks))
     ident = model_id or model_fingerprint(model, tokenizer)
-    texts = [text_of(r) for r in rows]
+    texts = []
+    for i, r in enumerate(rows):
+        try:
+            texts.append(text_of(r))
+        except ValueError as exc:
+            raise ValueError(f"row {i}: {exc}") from exc
     cache = ActivationCache(cache_dir) if cache_dir is not None else None
     hidden = _hidden_size(model)
     values: dict[tuple[int, str], np.ndarray] = {
