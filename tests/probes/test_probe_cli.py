@@ -93,6 +93,41 @@ def test_rows_without_labels_name_the_line(model_dir: Path, tmp_path: Path) -> N
     assert "r.jsonl:1: field 'label': no label" in result.output
 
 
+def test_training_input_problems_are_one_line_errors(model_dir: Path, tmp_path: Path) -> None:
+    one_task = _rows(tmp_path / "one.jsonl", range(1))
+    result = runner.invoke(
+        app,
+        [
+            "probe",
+            "train",
+            str(one_task),
+            "--model",
+            str(model_dir),
+            "--out",
+            str(tmp_path / "p"),
+            "--no-cache",
+        ],
+    )
+    assert result.exit_code == 2 and "needs at least 2 tasks, got 1" in result.output
+    rows = _rows(tmp_path / "r.jsonl", range(4))
+    result = runner.invoke(
+        app,
+        [
+            "probe",
+            "train",
+            str(rows),
+            "--model",
+            str(model_dir),
+            "--out",
+            str(tmp_path / "p"),
+            "--layers",
+            "9",
+            "--no-cache",
+        ],
+    )
+    assert result.exit_code == 2 and "layer 9 is out of range" in result.output
+
+
 def test_missing_files_and_models_are_clear_errors(model_dir: Path, tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["probe", "train", str(tmp_path / "nope.jsonl"), "--model", "m", "--out", "p"]

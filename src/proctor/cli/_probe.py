@@ -132,32 +132,52 @@ def train_cmd(
 
     Each row: {"id": "r1", "task_id": "t1", "prompt": "...", "completion": "...", "label": true}
     """
-    from proctor.probes import capture_activations, read_probe_rows, train_probe
+    from proctor.probes import (
+        capture_activations,
+        check_training_rows,
+        read_probe_rows,
+        train_probe,
+    )
 
     _require(rollouts, "rollout file")
     rows = read_probe_rows(rollouts, tasks=_tasks(tasks), require_labels=True)
+    try:
+        check_training_rows(rows)  # before the model is loaded and run
+    except ValueError as exc:
+        print_error(f"{rollouts}: {exc}")
+        raise typer.Exit(2) from exc
     lm, tokenizer = _model(model)
     from proctor.probes import decoder_layers
 
     depth = len(decoder_layers(lm))
     chosen = list(range(depth)) if layers.strip() == "all" else _layers(layers)
-    activations = capture_activations(
-        lm,
-        tokenizer,
-        rows,
-        layers=chosen,
-        pooling=pooling or ["mean"],  # type: ignore[arg-type]
-        batch_size=batch_size,
-        cache_dir=_cache(cache_dir, no_cache),
-        max_length=max_length,
-        progress=_progress("capturing"),
-    )
-    err_console.print(
-        f"captured {len(rows)} rows ({activations.cached} from the cache) at {len(chosen)} layer(s)"
-    )
-    probe = train_probe(
-        activations, rows, model=model, folds=folds, c=c, threshold=threshold, max_length=max_length
-    )
+    try:
+        activations = capture_activations(
+            lm,
+            tokenizer,
+            rows,
+            layers=chosen,
+            pooling=pooling or ["mean"],  # type: ignore[arg-type]
+            batch_size=batch_size,
+            cache_dir=_cache(cache_dir, no_cache),
+            max_length=max_length,
+            progress=_progress("capturing"),
+        )
+        err_console.print(
+            f"captured {len(rows)} rows ({activations.cached} from the cache) at {len(chosen)} layer(s)"
+        )
+        probe = train_probe(
+            activations,
+            rows,
+            model=model,
+            folds=folds,
+            c=c,
+            threshold=threshold,
+            max_length=max_length,
+        )
+    except ValueError as exc:  # a bad layer or pooling, one task or one label only
+        print_error(f"{rollouts}: {exc}")
+        raise typer.Exit(2) from exc
     probe.save(out)
     spec = probe.spec
     for s in sorted(spec.cv, key=lambda s: (s.layer, s.pooling)):

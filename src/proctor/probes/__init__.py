@@ -41,7 +41,14 @@ from proctor.probes._spec import (
     linear_decision,
     load_model,
 )
-from proctor.probes._train import auc, group_folds, out_of_fold, platt, train_probe
+from proctor.probes._train import (
+    auc,
+    check_training_rows,
+    group_folds,
+    out_of_fold,
+    platt,
+    train_probe,
+)
 
 __all__ = [
     "CAPTURE_VERSION",
@@ -59,6 +66,7 @@ __all__ = [
     "Row",
     "auc",
     "capture_activations",
+    "check_training_rows",
     "decoder_layers",
     "encode",
     "group_folds",

@@ -94,6 +94,22 @@ def platt(s: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(model.coef_[0][0]), float(model.intercept_[0])
 
 
+def check_training_rows(rows: Sequence[ProbeRow]) -> np.ndarray:
+    """The labels of ``rows`` as 0/1, or `ValueError` when they cannot train a probe (an
+    unlabelled row, one label only, fewer than two tasks): check before capturing."""
+    labels = [r.label for r in rows]
+    if any(label is None for label in labels):
+        first = next(i for i, label in enumerate(labels) if label is None)
+        raise ValueError(f"row {first} ({rows[first].id}) has no label")
+    y = np.array([1 if label else 0 for label in labels])
+    if len(y) == 0 or y.min() == y.max():
+        raise ValueError("training needs both hack and honest rows")
+    distinct = len({r.task_id for r in rows})
+    if distinct < 2:
+        raise ValueError(f"cross-validation by task needs at least 2 tasks, got {distinct}")
+    return y
+
+
 def train_probe(
     activations: Activations,
     rows: Sequence[ProbeRow],
@@ -113,13 +129,7 @@ def train_probe(
     """
     import sklearn  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
-    labels = [r.label for r in rows]
-    if any(label is None for label in labels):
-        first = next(i for i, label in enumerate(labels) if label is None)
-        raise ValueError(f"row {first} ({rows[first].id}) has no label")
-    y = np.array([1 if label else 0 for label in labels])
-    if y.min() == y.max():
-        raise ValueError("training needs both hack and honest rows")
+    y = check_training_rows(rows)
     groups = [r.task_id for r in rows]
     splits = group_folds(groups, folds)
     scores: list[LayerScore] = []
@@ -162,4 +172,4 @@ def train_probe(
     return Probe(spec, mean, scale, coef, intercept, (a, b))
 
 
-__all__ = ["auc", "group_folds", "out_of_fold", "platt", "train_probe"]
+__all__ = ["auc", "check_training_rows", "group_folds", "out_of_fold", "platt", "train_probe"]
