@@ -18,6 +18,7 @@ from proctor.cli import (  # noqa: F401
     _monitor,
     _monitor_ingest,
     _monitor_report,
+    _probe,
     _scan,
     _serve,
     _workspace,

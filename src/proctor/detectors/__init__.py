@@ -11,7 +11,9 @@ docs/detectors.md.
 - ``transcript``: stated intent in reasoning, messages and agent commands;
 - ``tamper``: the workspace grader's own tamper findings;
 - ``group``: the odd one out of a GRPO group, when rewarded;
-- ``llm_judge``: an OpenAI-compatible LLM judge, isolated or contrastive (off by default).
+- ``llm_judge``: an OpenAI-compatible LLM judge, isolated or contrastive (off by default);
+- ``probe``: a trained activation probe (`proctor.probes`) over the policy's own
+  activations (needs the model: off by default).
 """
 
 # importing the detectors registers them (`proctor.registry.DETECTORS`), in this order
@@ -20,6 +22,7 @@ from proctor.detectors import (  # noqa: F401
     _ensemble,
     _group,
     _llm_judge,
+    _probe,
     _special_casing,
     _static,
     _tamper,

@@ -23,10 +23,13 @@ if TYPE_CHECKING:
     from proctor.detectors._facts import CodeFacts
     from proctor.detectors._transcript import Segment
 
-Input = Literal["code", "diff", "transcript", "grade", "group", "activations", "task", "sandbox"]
+Input = Literal[
+    "code", "diff", "transcript", "grade", "group", "activations", "task", "sandbox", "model"
+]
 """What a detector may read: the program, a workspace diff, the transcript or
 reasoning text, the `Grade`, the rollout's GRPO group, model activations, the
-`Task` (visible tests, reference), or a sandbox to run code in."""
+`Task` (visible tests, reference), a sandbox to run code in, or a language model to
+run (the policy: such a detector is never in the default set)."""
 
 
 @dataclass(eq=False)

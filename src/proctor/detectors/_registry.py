@@ -30,7 +30,7 @@ class Registered:
     """Part of the default set that `proctor detect` runs."""
 
 
-RESOURCE_OPTIONS = frozenset({"pool", "client"})
+RESOURCE_OPTIONS = frozenset({"pool", "client", "model", "tokenizer"})
 """Options that are live resources, never stored in a spec."""
 
 
