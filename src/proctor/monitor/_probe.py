@@ -1,0 +1,123 @@
+"""Model-internal rules: a probe's scores on every rollout warn before the hack rate moves.
+
+A linear probe on the policy's activations can separate hacks from honest rollouts
+while the visible output still looks clean, and a probe of the policy's internal
+estimate of the exploitable reward rises before the visible hack rate does. Two
+rules read the ``internal`` signals (`SignalKind`), each a *warning* at most (a probe
+is a model of hacking, not evidence of it; the `Alert` record refuses more):
+
+- ``probe_rate``: the share of a step's scored rollouts the probe flags
+  (``probe_above``) stays at or above ``ProbeRule.rate`` for ``consecutive`` steps;
+- ``probe_forecast``: the hack-rate forecast's method (`forecast_counts`: a weighted
+  linear trend, bootstrapped) run on the probe's flags instead of the detectors'
+  verdicts; it warns at ``ForecastConfig.warn_probability``. It has its own random
+  generator, so the hack-rate forecast is the same with or without probe scores.
+
+Both need probe scores; a run without them gets neither, and nothing else changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from proctor.monitor._config import MonitorConfig
+from proctor.monitor._forecast import Forecast, forecast_counts
+from proctor.monitor._onset import Condition, run_length
+from proctor.monitor._signals import SignalTable
+
+SIGNAL = "probe_above"
+ACTIONS = {
+    "probe_rate": "The probe on the policy's activations flags many rollouts, including ones "
+    "the output detectors call clean: read the examples (highest probe score first), run "
+    "`proctor detect` on them, and consider gating the reward on the probe "
+    "(proctor.transforms.AuditorGate). A probe warns; it does not convict.",
+    "probe_forecast": "The probe's flags are rising toward the onset line before the detected "
+    "hack rate has: inspect the high-scoring rollouts now and prepare a gated reward "
+    "(proctor.transforms.AuditorGate) or a checkpoint to roll back to.",
+}
+
+
+def probe_forecast(table: SignalTable, config: MonitorConfig) -> list[Forecast]:
+    """One forecast per step from the probe's flags (empty without probe scores)."""
+    if not (config.probe.enabled and config.probe.forecast and config.forecast.enabled):
+        return []
+    if not table.has_probe or len(table.steps) <= 1:
+        return []
+    rng = np.random.default_rng(config.forecast.seed)
+    return [
+        forecast_counts(
+            table.steps, table.probed, table.probe_flagged, i, config, config.probe.rate, rng
+        )
+        for i in range(len(table.steps))
+    ]
+
+
+def probe_rate_condition(table: SignalTable, config: MonitorConfig) -> Condition | None:
+    """``probe_above`` ≥ ``rate`` for ``consecutive`` steps with enough scored rollouts."""
+    cfg = config.probe
+    if not cfg.enabled or not table.has_probe or len(table.steps) <= 1:
+        return None
+    share = table.get(SIGNAL)
+    enough = table.probed >= cfg.min_rollouts
+    runs = np.zeros(len(share), dtype=np.int64)
+    starts = np.zeros(len(share), dtype=np.int64)
+    run = start = 0
+    for i in range(len(share)):
+        if enough[i]:  # thin steps carry the last decision, as in the hack-rate rule
+            if share[i] >= cfg.rate:
+                start = i if run == 0 else start
+                run += 1
+            else:
+                run = 0
+        runs[i], starts[i] = run, start
+    return Condition(
+        "probe_rate",
+        SIGNAL,
+        "internal",
+        "warning",
+        runs >= cfg.consecutive,
+        ACTIONS["probe_rate"],
+        detail=lambda i: (
+            f"model-internal: the probe flags {share[i]:.0%} of scored rollouts "
+            f"(score ≥ {cfg.threshold:g}; mean {table.get('probe_mean')[i]:.2f}, p90 "
+            f"{table.get('probe_p90')[i]:.2f}) ≥ {cfg.rate:.0%} for {runs[i]} step(s) in a row"
+        ),
+        onset=lambda i: int(starts[i]),
+        examples="probe",
+    )
+
+
+def probe_forecast_condition(
+    table: SignalTable, forecasts: list[Forecast], config: MonitorConfig
+) -> Condition | None:
+    """Warn when the probe forecast's probability reaches ``warn_probability``."""
+    if not forecasts:
+        return None
+    cfg = config.forecast
+    prob = np.array([f.probability for f in forecasts])
+    runs = run_length(prob >= cfg.warn_probability)
+    rate = table.get(SIGNAL)
+
+    def detail(i: int) -> str:
+        f = forecasts[i]
+        eta = "now" if f.eta == 0 else f"in ~{f.eta:.0f} steps" if f.eta is not None else "later"
+        return (
+            f"model-internal forecast: the probe flags {rate[i]:.0%} of scored rollouts; "
+            f"P(it reaches {config.probe.rate:.0%} within {cfg.horizon} steps) = "
+            f"{f.probability:.0%}, expected {eta}"
+        )
+
+    return Condition(
+        "probe_forecast",
+        SIGNAL,
+        "internal",
+        "warning",
+        runs >= cfg.consecutive,
+        ACTIONS["probe_forecast"],
+        detail=detail,
+        onset=lambda i: max(0, i - int(runs[i]) + 1),
+        examples="probe",
+    )
+
+
+__all__ = ["probe_forecast", "probe_forecast_condition", "probe_rate_condition"]
