@@ -179,3 +179,25 @@ def test_a_grade_is_not_needed_for_a_probe_signal() -> None:
     ]
     analysis = analyse(rollouts, list[Grade]())
     assert any(a.kind == "probe_rate" for a in analysis.alerts)
+
+
+def test_a_probe_scores_rollouts_for_the_monitor_through_add_probe_scores() -> None:
+    from proctor.monitor import add_probe_scores
+
+    calls: list[tuple[list[str], list[str]]] = []
+
+    def probe(prompts, completions):
+        calls.append((list(prompts), list(completions)))
+        return np.array([0.9 if "exit" in c else 0.1 for c in completions], dtype=np.float32)
+
+    rollouts = [
+        Rollout(id="a", task_id="t", prompt="p", completion="sys.exit(0)", step=0),
+        Rollout(id="b", task_id="t", code="return 1", step=0),
+        Rollout(id="c", task_id="t", code="x", step=0),
+    ]
+    scored = add_probe_scores(rollouts, probe, batch_size=2)
+    assert [probe_score(r) for r in scored] == pytest.approx([0.9, 0.1, 0.1])
+    assert calls == [(["p", ""], ["sys.exit(0)", "return 1"]), ([""], ["x"])]
+    assert rollouts[0].meta == {}  # the inputs are not changed
+    with pytest.raises(ValueError, match="2 scores for 3 rollouts"):
+        add_probe_scores(rollouts, lambda p, c: [0.5, 0.5])

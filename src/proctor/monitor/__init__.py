@@ -26,6 +26,7 @@ from proctor.monitor._config import (
 )
 from proctor.monitor._forecast import Forecast, forecast
 from proctor.monitor._online import OnlineMonitor
+from proctor.monitor._probe import ProbeScorer, add_probe_scores
 from proctor.monitor._report import render_report, write_report
 from proctor.monitor._report_data import ReportRun, stored_verdicts
 from proctor.monitor._run import RunError, RunRecords, analyse_records, load_run
@@ -57,6 +58,7 @@ __all__ = [
     "MonitorConfig",
     "OnlineMonitor",
     "ProbeRule",
+    "ProbeScorer",
     "ReportRun",
     "RunError",
     "RunRecords",
@@ -66,6 +68,7 @@ __all__ = [
     "Sink",
     "SinkName",
     "Status",
+    "add_probe_scores",
     "analyse",
     "analyse_records",
     "analyse_table",

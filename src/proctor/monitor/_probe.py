@@ -18,12 +18,59 @@ Both need probe scores; a run without them gets neither, and nothing else change
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
 import numpy as np
 
 from proctor.monitor._config import MonitorConfig
 from proctor.monitor._forecast import Forecast, forecast_counts
 from proctor.monitor._onset import Condition, run_length
 from proctor.monitor._signals import SignalTable
+from proctor.records import Rollout
+
+
+class ProbeScorer(Protocol):
+    """A probe or auditor: one hack score in ``[0, 1]`` per (prompt, completion).
+
+    The same shape as `proctor.transforms.Scorer`, so one probe serves the gate and
+    the monitor."""
+
+    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any]) -> Sequence[float]: ...
+
+
+def add_probe_scores(
+    rollouts: Iterable[Rollout], scorer: ProbeScorer, *, batch_size: int = 64
+) -> list[Rollout]:
+    """Copies of ``rollouts`` with ``meta["probe_score"]`` from ``scorer``.
+
+    The scorer sees each rollout's ``prompt`` (or ``""``) and its ``completion`` (or
+    ``code``), ``batch_size`` at a time. A score that is not a finite number in
+    ``[0, 1]`` is not stored (the rollout counts as unscored)."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
+    items = list(rollouts)
+    out: list[Rollout] = []
+    for at in range(0, len(items), batch_size):
+        batch = items[at : at + batch_size]
+        scores = list(
+            scorer([r.prompt or "" for r in batch], [r.completion or r.code or "" for r in batch])
+        )
+        if len(scores) != len(batch):
+            raise ValueError(
+                f"the probe returned {len(scores)} scores for {len(batch)} rollouts; "
+                "it must give one float in [0, 1] per completion"
+            )
+        for r, x in zip(batch, scores, strict=True):
+            try:
+                value = float(x)  # numpy scalars of any width included
+            except (TypeError, ValueError):
+                value = math.nan
+            ok = math.isfinite(value) and 0.0 <= value <= 1.0
+            out.append(r.model_copy(update={"meta": {**r.meta, "probe_score": value}}) if ok else r)
+    return out
+
 
 SIGNAL = "probe_above"
 ACTIONS = {
@@ -120,4 +167,10 @@ def probe_forecast_condition(
     )
 
 
-__all__ = ["probe_forecast", "probe_forecast_condition", "probe_rate_condition"]
+__all__ = [
+    "ProbeScorer",
+    "add_probe_scores",
+    "probe_forecast",
+    "probe_forecast_condition",
+    "probe_rate_condition",
+]
