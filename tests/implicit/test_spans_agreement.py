@@ -102,7 +102,7 @@ def test_hack_labels_come_from_the_lab_the_demo_or_a_label(meta, expected) -> No
     assert hack_label(meta) is expected
 
 
-HOSTILE = "</pre><script>alert(1)</script> https://evil.example ```"
+HOSTILE = "</pre><script>alert(1)</script> https://evil.example ``` a | b"
 
 
 def _scored() -> list[ScoredRollout]:
@@ -145,5 +145,8 @@ def test_the_reports_escape_completions_and_hold_no_url() -> None:
     assert "default-src 'none'" in page
     md = markdown_section(scored, a)
     assert "AUC hack vs honest | 1.000" in md
-    # the hostile span sits in a code span whose fence is longer than its backtick run
+    # the hostile span sits in a code span whose fence is longer than its backtick run,
+    # and its pipe cannot split the table row
     assert "```` " in md
+    row = next(line for line in md.splitlines() if "evil" in line and line.startswith("| r"))
+    assert row.count("|") - row.count("\\|") == 7

@@ -35,16 +35,16 @@ def implicit_score_cmd(
         typer.Option(
             "--policy",
             help="The tuned policy: a local Hugging Face checkpoint directory "
-            "(model.save_pretrained + tokenizer.save_pretrained). Its tokenizer is used.",
-            file_okay=False,
+            "(model.save_pretrained + tokenizer.save_pretrained) or a .gguf file. Its "
+            "tokenizer is used.",
         ),
     ],
     reference: Annotated[
         Path,
         typer.Option(
             "--reference",
-            help="The checkpoint the policy was tuned from (same architecture and tokenizer).",
-            file_okay=False,
+            help="The checkpoint the policy was tuned from (same architecture and tokenizer): "
+            "a directory or a .gguf file (dequantised on load; needs the gguf package).",
         ),
     ],
     rollouts: Annotated[

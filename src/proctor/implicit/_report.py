@@ -57,6 +57,7 @@ def summarise_spans(
 
 def _code(text: str) -> str:
     body = json.dumps(text[:SPAN_CHARS] + ("…" if len(text) > SPAN_CHARS else ""))
+    body = body.replace("|", "\\|")  # a pipe would end the table cell, code span or not
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     fence = "`" * (longest + 1)
     return f"{fence} {body} {fence}"

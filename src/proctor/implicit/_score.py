@@ -162,17 +162,6 @@ def implicit_rewards(
     return [t for t in out if t is not None]
 
 
-def _checkpoint(path: Path, role: str) -> Path:
-    if not path.is_dir():
-        raise ValueError(f"{path}: the {role} must be a model directory (save_pretrained)")
-    if not (path / "config.json").is_file():
-        raise ValueError(
-            f"{path}: no config.json; the {role} must be a Hugging Face checkpoint directory "
-            "(model.save_pretrained(DIR) and tokenizer.save_pretrained(DIR))"
-        )
-    return path
-
-
 class ImplicitReward:
     """A policy, its reference and their tokenizer: `score` gives `TokenRewards`."""
 
@@ -184,28 +173,23 @@ class ImplicitReward:
     def from_pretrained(
         cls, policy: str | Path, reference: str | Path, *, beta: float = 1.0, device: str = "cpu"
     ) -> ImplicitReward:
-        """Load both checkpoints from local directories (never downloads; float32).
+        """Load both checkpoints (never downloads; float32): each a Hugging Face
+        checkpoint directory or a ``.gguf`` file (dequantised on load; needs ``gguf``).
 
-        The tokenizer is the policy's; a reference directory with a tokenizer of its
-        own must have the same vocabulary."""
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        The tokenizer is the policy's; a reference that brings a tokenizer of its own
+        must have the same vocabulary."""
+        from proctor.implicit._load import load_checkpoint
 
-        pdir, rdir = _checkpoint(Path(policy), "policy"), _checkpoint(Path(reference), "reference")
-        tokenizer = AutoTokenizer.from_pretrained(str(pdir), local_files_only=True)
-        if not getattr(tokenizer, "is_fast", False):
-            raise ValueError(f"{pdir}: the tokenizer is not a fast tokenizer (no offsets)")
-        if any((rdir / n).is_file() for n in ("tokenizer.json", "tokenizer_config.json")):
-            other = AutoTokenizer.from_pretrained(str(rdir), local_files_only=True)
-            if other.get_vocab() != tokenizer.get_vocab():
-                raise ValueError(
-                    f"{pdir} and {rdir} have different tokenizers: the implicit reward "
-                    "compares two checkpoints of one model"
-                )
-        models: list[Any] = []
-        for d in (pdir, rdir):
-            model: Any = AutoModelForCausalLM.from_pretrained(str(d), local_files_only=True)
-            models.append(model.float().to(device).eval())
-        return cls(models[0], models[1], tokenizer, beta)
+        policy_model, tokenizer = load_checkpoint(Path(policy), "policy", device)
+        if tokenizer is None or not getattr(tokenizer, "is_fast", False):
+            raise ValueError(f"{policy}: the policy needs a fast tokenizer (for offsets)")
+        reference_model, other = load_checkpoint(Path(reference), "reference", device)
+        if other is not None and other.get_vocab() != tokenizer.get_vocab():
+            raise ValueError(
+                f"{policy} and {reference} have different tokenizers: the implicit reward "
+                "compares two checkpoints of one model"
+            )
+        return cls(policy_model, reference_model, tokenizer, beta)
 
     def score(
         self,
