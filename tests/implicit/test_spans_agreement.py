@@ -150,3 +150,16 @@ def test_the_reports_escape_completions_and_hold_no_url() -> None:
     assert "```` " in md
     row = next(line for line in md.splitlines() if "evil" in line and line.startswith("| r"))
     assert row.count("|") - row.count("\\|") == 7
+
+
+def test_importing_the_package_and_the_cli_loads_no_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, proctor.implicit, proctor.cli; "
+        "heavy = [m for m in ('torch', 'transformers', 'scipy', 'sklearn') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
