@@ -173,12 +173,47 @@ def test_internal_rules_can_be_turned_off(make_run) -> None:
 
 def test_a_grade_is_not_needed_for_a_probe_signal() -> None:
     rollouts = [
-        Rollout(id=f"s{s}-{j}", task_id="t", code="x", step=s, meta={"probe_score": 0.9})
+        Rollout(
+            id=f"s{s}-{j}",
+            task_id="t",
+            code="x",
+            step=s,
+            meta={"probe_score": 0.9 if s > 6 else 0.1},
+        )
         for s in range(12)
         for j in range(5)
     ]
     analysis = analyse(rollouts, list[Grade]())
     assert any(a.kind == "probe_rate" for a in analysis.alerts)
+
+
+def test_the_probe_rules_are_relative_to_the_runs_own_baseline() -> None:
+    """A probe that flags 40% of every step (its false-positive rate) does not warn;
+    the same probe rising 30 points above that does, after the warm-up."""
+
+    def run(rise_at: int | None) -> list[Rollout]:
+        return [
+            Rollout(
+                id=f"s{s}-{j}",
+                task_id="t",
+                code="x",
+                step=s,
+                meta={
+                    "probe_score": 0.9
+                    if j < (7 if rise_at is not None and s >= rise_at else 4)
+                    else 0.1
+                },
+            )
+            for s in range(20)
+            for j in range(10)
+        ]
+
+    assert [a for a in analyse(run(None)).alerts if a.signal_kind == "internal"] == []
+    rising = [a for a in analyse(run(10)).alerts if a.kind == "probe_rate"]
+    assert [a.first_step for a in rising] == [12]  # 3 steps at 70% vs a 40% baseline
+    assert "above its baseline 40%" in rising[0].message
+    # nothing can warn before the warm-up's 5 scored steps are in
+    assert [a for a in analyse(run(0)).alerts if a.signal_kind == "internal"] == []
 
 
 def test_a_probe_scores_rollouts_for_the_monitor_through_add_probe_scores() -> None:

@@ -7,11 +7,17 @@ rules read the ``internal`` signals (`SignalKind`), each a *warning* at most (a 
 is a model of hacking, not evidence of it; the `Alert` record refuses more):
 
 - ``probe_rate``: the share of a step's scored rollouts the probe flags
-  (``probe_above``) stays at or above ``ProbeRule.rate`` for ``consecutive`` steps;
+  (``probe_above``) stays at least ``ProbeRule.rate`` above the run's baseline (its
+  mean over the first ``warmup`` scored steps) for ``consecutive`` steps;
 - ``probe_forecast``: the hack-rate forecast's method (`forecast_counts`: a weighted
   linear trend, bootstrapped) run on the probe's flags instead of the detectors'
-  verdicts; it warns at ``ForecastConfig.warn_probability``. It has its own random
-  generator, so the hack-rate forecast is the same with or without probe scores.
+  verdicts, toward baseline + ``rate``; it warns at ``ForecastConfig.warn_probability``
+  held ``forecast_consecutive`` steps. It has its own random generator, so the
+  hack-rate forecast is the same with or without probe scores.
+
+Why relative to a baseline: a probe's flag share on honest rollouts is its
+false-positive rate, which differs from probe to probe; against a fixed line, a
+probe of AUC 0.98 warned on 85–100% of benign synthetic runs.
 
 Both need probe scores; a run without them gets neither, and nothing else changes.
 """
@@ -84,34 +90,61 @@ ACTIONS = {
 }
 
 
+def probe_baseline(table: SignalTable, config: MonitorConfig) -> tuple[float, int] | None:
+    """``(baseline share, first row that may alarm)``: the mean ``probe_above`` of the
+    first ``warmup`` rows with at least ``min_rollouts`` scored rollouts (each row's
+    decision uses only rows up to it). None while the run has fewer such rows."""
+    cfg = config.probe
+    rows = np.flatnonzero(table.probed >= cfg.min_rollouts)[: cfg.warmup]
+    if len(rows) < cfg.warmup:
+        return None
+    return float(np.mean(table.get(SIGNAL)[rows])), int(rows[-1]) + 1
+
+
 def probe_forecast(table: SignalTable, config: MonitorConfig) -> list[Forecast]:
-    """One forecast per step from the probe's flags (empty without probe scores)."""
+    """One forecast per step from the probe's flags toward baseline + ``rate`` (empty
+    without probe scores; probability 0 before the baseline is in)."""
     if not (config.probe.enabled and config.probe.forecast and config.forecast.enabled):
         return []
     if not table.has_probe or len(table.steps) <= 1:
         return []
+    found = probe_baseline(table, config)
+    if found is None:
+        return [Forecast(int(s), 0.0, None, None, None) for s in table.steps]
+    base, ready = found
+    line = base + config.probe.rate
     rng = np.random.default_rng(config.forecast.seed)
+    window = config.forecast.window
+    n = np.convolve(table.probed.astype(float), np.ones(window))[: len(table.steps)]
+    h = np.convolve(table.probe_flagged.astype(float), np.ones(window))[: len(table.steps)]
+    spread = np.sqrt(np.maximum(n * base * (1.0 - base), 1.0))  # ≥ 1 flag: a zero baseline
+    excess = (h - base * n) / spread
     return [
-        forecast_counts(
-            table.steps, table.probed, table.probe_flagged, i, config, config.probe.rate, rng
-        )
+        forecast_counts(table.steps, table.probed, table.probe_flagged, i, config, line, rng)
+        if i >= ready and line <= 1.0 and excess[i] >= config.probe.min_excess_z
+        else Forecast(int(table.steps[i]), 0.0, None, None, None)
         for i in range(len(table.steps))
     ]
 
 
 def probe_rate_condition(table: SignalTable, config: MonitorConfig) -> Condition | None:
-    """``probe_above`` ≥ ``rate`` for ``consecutive`` steps with enough scored rollouts."""
+    """``probe_above`` ≥ baseline + ``rate`` for ``consecutive`` steps with enough scored
+    rollouts, after the baseline's warm-up."""
     cfg = config.probe
     if not cfg.enabled or not table.has_probe or len(table.steps) <= 1:
         return None
+    found = probe_baseline(table, config)
+    if found is None:
+        return None
+    base, ready = found
     share = table.get(SIGNAL)
     enough = table.probed >= cfg.min_rollouts
     runs = np.zeros(len(share), dtype=np.int64)
     starts = np.zeros(len(share), dtype=np.int64)
     run = start = 0
-    for i in range(len(share)):
+    for i in range(ready, len(share)):
         if enough[i]:  # thin steps carry the last decision, as in the hack-rate rule
-            if share[i] >= cfg.rate:
+            if share[i] - base >= cfg.rate:
                 start = i if run == 0 else start
                 run += 1
             else:
@@ -127,7 +160,8 @@ def probe_rate_condition(table: SignalTable, config: MonitorConfig) -> Condition
         detail=lambda i: (
             f"model-internal: the probe flags {share[i]:.0%} of scored rollouts "
             f"(score ≥ {cfg.threshold:g}; mean {table.get('probe_mean')[i]:.2f}, p90 "
-            f"{table.get('probe_p90')[i]:.2f}) ≥ {cfg.rate:.0%} for {runs[i]} step(s) in a row"
+            f"{table.get('probe_p90')[i]:.2f}), ≥ {cfg.rate:.0%} above its baseline "
+            f"{base:.0%}, for {runs[i]} step(s) in a row"
         ),
         onset=lambda i: int(starts[i]),
         examples="probe",
@@ -144,14 +178,17 @@ def probe_forecast_condition(
     prob = np.array([f.probability for f in forecasts])
     runs = run_length(prob >= cfg.warn_probability)
     rate = table.get(SIGNAL)
+    need = config.probe.forecast_consecutive
+    found = probe_baseline(table, config)
+    base = found[0] if found else float("nan")
 
     def detail(i: int) -> str:
         f = forecasts[i]
         eta = "now" if f.eta == 0 else f"in ~{f.eta:.0f} steps" if f.eta is not None else "later"
         return (
-            f"model-internal forecast: the probe flags {rate[i]:.0%} of scored rollouts; "
-            f"P(it reaches {config.probe.rate:.0%} within {cfg.horizon} steps) = "
-            f"{f.probability:.0%}, expected {eta}"
+            f"model-internal forecast: the probe flags {rate[i]:.0%} of scored rollouts "
+            f"(baseline {base:.0%}); P(it reaches {base + config.probe.rate:.0%} within "
+            f"{cfg.horizon} steps) = {f.probability:.0%}, expected {eta}"
         )
 
     return Condition(
@@ -159,7 +196,7 @@ def probe_forecast_condition(
         SIGNAL,
         "internal",
         "warning",
-        runs >= cfg.consecutive,
+        runs >= need,
         ACTIONS["probe_forecast"],
         detail=detail,
         onset=lambda i: max(0, i - int(runs[i]) + 1),
@@ -170,6 +207,7 @@ def probe_forecast_condition(
 __all__ = [
     "ProbeScorer",
     "add_probe_scores",
+    "probe_baseline",
     "probe_forecast",
     "probe_forecast_condition",
     "probe_rate_condition",
