@@ -163,3 +163,25 @@ def test_importing_the_package_and_the_cli_loads_no_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_html_page_shows_every_character_once() -> None:
+    import re as regex
+
+    text = "é = 1\n  # tail"
+    # a character split over two byte-level tokens shares its offsets; a gap between
+    # tokens (here "  ") and an unscored tail must still be shown, once
+    offsets = [(0, 1), (0, 1), (1, 5), (7, 9)]
+    r = TokenRewards(
+        completion=text,
+        token_ids=[1, 2, 3, 4],
+        offsets=offsets,
+        rewards=np.array([0.5, 0.5, -1.0, 2.0]),
+        policy_logprobs=np.zeros(4),
+        reference_logprobs=np.zeros(4),
+    )
+    page = html_page([ScoredRollout("r", "t", r)], agreement([r.sequence_reward]))
+    pre = regex.search(r"<pre>(.*?)</pre>", page, regex.S)
+    assert pre is not None
+    shown = regex.sub(r"<[^>]+>", "", pre.group(1))
+    assert shown == text
