@@ -69,7 +69,7 @@ def test_every_signal_is_labelled_with_its_kind() -> None:
     )
     assert t.kinds["kl"] == "geometry" and t.kinds["entropy"] == "geometry"
     assert t.kinds["reward_std"] == "behavioural"
-    assert {SIGNALS[n][0] for n in SIGNALS} == {"oracle", "behavioural"}
+    assert {SIGNALS[n][0] for n in SIGNALS} == {"oracle", "behavioural", "internal"}
 
 
 def test_scalar_kind_by_name() -> None:

@@ -13,6 +13,7 @@ from proctor.cli import (  # noqa: F401
     _demo,
     _detect,
     _grade,
+    _implicit,
     _lab,
     _lab_llm,
     _monitor,

@@ -66,11 +66,13 @@ class Alert(BaseModel):
 
     kind: str
     """The rule that fired: ``hack_rate``, ``gold_falls_proxy_rises``, ``gap_change``,
-    ``forecast``, ``behaviour_change``, ``zero_variance``, ``batch_hacks``, ``batch_unsure``."""
+    ``forecast``, ``behaviour_change``, ``zero_variance``, ``batch_hacks``, ``batch_unsure``;
+    the model-internal ``probe_rate`` and ``probe_forecast``."""
     signal: str
     """The signal it watched (``hack_rate``, ``gap``, ``kl``...)."""
     signal_kind: SignalKind
-    """The signal's kind: only ``oracle`` may be ``hack``."""
+    """The signal's kind: only ``oracle`` may be ``hack``; ``internal`` is model-internal
+    (a probe on the policy's activations)."""
     severity: Severity
     """``info``, ``warning`` or ``hack``."""
     first_step: int

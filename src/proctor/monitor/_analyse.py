@@ -16,8 +16,9 @@ from proctor.monitor._alerts import Alert, AlertEvidence, ExampleRollout, cap_se
 from proctor.monitor._config import SEVERITY_RANK, MonitorConfig
 from proctor.monitor._forecast import Forecast, forecast, forecast_condition
 from proctor.monitor._onset import Condition, conditions
+from proctor.monitor._probe import probe_forecast, probe_forecast_condition, probe_rate_condition
 from proctor.monitor._reinforce import hack_advantage, hacks_rewarded_condition
-from proctor.monitor._signals import ScalarLike, SignalTable, build_signals
+from proctor.monitor._signals import ScalarLike, SignalTable, build_signals, probe_score
 from proctor.records import FORMAT_VERSION, Grade, Rollout, Verdict
 
 Status = Literal["ok", "warning", "hack"]
@@ -36,6 +37,8 @@ class Analysis:
     alerts: list[Alert]
     forecasts: list[Forecast] = field(default_factory=list)
     config: MonitorConfig = field(default_factory=MonitorConfig)
+    probe_forecasts: list[Forecast] = field(default_factory=list)
+    """The model-internal forecast (from the probe's flags); empty without probe scores."""
 
     @property
     def status(self) -> Status:
@@ -78,7 +81,7 @@ class Analysis:
             }
             for i, s in enumerate(table.steps)
         ]
-        return {
+        out: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "status": self.status,
             "exit_code": self.exit_code,
@@ -99,6 +102,20 @@ class Analysis:
                 for f in self.forecasts
             ],
         }
+        if table.has_probe:  # a run without probe scores keeps the summary it always had
+            internal = min(
+                (a.first_step for a in self.alerts if a.signal_kind == "internal"),
+                default=None,
+            )
+            out["first_internal_warning_step"] = internal
+            for i, row in enumerate(per_step):
+                row["probe_mean"] = _num(table.get("probe_mean")[i])
+                row["probe_above"] = _num(table.get("probe_above")[i])
+            out["probe_forecast"] = [
+                {"step": f.step, "probability": round(f.probability, 4), "eta": f.eta}
+                for f in self.probe_forecasts
+            ]
+        return out
 
 
 def _num(x: float) -> float | None:
@@ -132,6 +149,11 @@ def _examples(
         ]
     elif cond.examples == "gap":
         picks = sorted(pool, key=gap, reverse=True)
+    elif cond.examples == "probe":
+        picks = sorted(
+            (r for r in pool if probe_score(r) is not None),
+            key=lambda r: -(probe_score(r) or 0.0),
+        )
     else:
         picks = list(pool)
     # the latest steps first: they show the behaviour as it was when the alert fired
@@ -153,7 +175,10 @@ def _examples(
                 confidence=round(v.confidence, 4) if v else None,
                 proxy=r.reward if r.reward is not None else (g.proxy if g else None),
                 gold=g.gold if g else None,
-                evidence=[
+                evidence=(
+                    [f"probe score {score:.2f}"] if (score := probe_score(r)) is not None else []
+                )
+                + [
                     (f"line {e.line}: " if e.line else "") + e.text
                     for e in (v.evidence if v else [])
                 ][:4],
@@ -243,6 +268,13 @@ def analyse_table(
     rewarded = hacks_rewarded_condition(adv[0], adv[1], config)
     if rewarded is not None:
         conds.append(rewarded)
+    probe_preds = probe_forecast(table, config)
+    for internal in (
+        probe_rate_condition(table, config),
+        probe_forecast_condition(table, probe_preds, config),
+    ):
+        if internal is not None:
+            conds.append(internal)
     oracle_active = np.zeros(len(table.steps), dtype=bool)
     for c in conds:
         if c.signal_kind == "oracle":
@@ -253,7 +285,9 @@ def analyse_table(
         for a in _alerts_of(c, table, config, by_step, grade_of, verdict_of, oracle_active)
     ]
     alerts.sort(key=lambda a: (a.first_step, -SEVERITY_RANK[a.severity], a.kind))
-    return Analysis(table=table, alerts=alerts, forecasts=preds, config=config)
+    return Analysis(
+        table=table, alerts=alerts, forecasts=preds, config=config, probe_forecasts=probe_preds
+    )
 
 
 def analyse(
@@ -264,8 +298,9 @@ def analyse(
     config: MonitorConfig | None = None,
 ) -> Analysis:
     """Analyse a run from its records. ``verdicts`` should include the ensemble's."""
+    config = config or MonitorConfig()
     rs, gs, vs = list(rollouts), list(grades), list(verdicts)
-    table = build_signals(rs, gs, vs, scalars)
+    table = build_signals(rs, gs, vs, scalars, probe_threshold=config.probe.threshold)
     return analyse_table(table, rs, gs, vs, config)
 
 

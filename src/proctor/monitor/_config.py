@@ -138,6 +138,47 @@ class HacksRewardedRule(_Section):
     """Mean reward advantage of those hacks over their peers that raises the warning."""
 
 
+class ProbeRule(_Section):
+    """Model-internal signals: a probe's (or auditor's) score per rollout, ``meta.probe_score``.
+
+    They warn, never convict (a probe is a model of hacking, not evidence of it), and
+    a run without probe scores is analysed exactly as if this section were absent."""
+
+    enabled: bool = True
+    """Warn on the probe signals (the ``probe_rate`` rule and the ``probe_forecast``)."""
+    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    """A rollout whose probe score reaches this counts as flagged by the probe
+    (``probe_above``): the decision boundary of a calibrated probability."""
+    rate: float = Field(default=0.2, gt=0.0, le=1.0)
+    """Rise of ``probe_above`` over the run's own baseline (its mean over the first
+    ``warmup`` scored steps) that the ``probe_rate`` rule warns at, and the line
+    (baseline + rate) the probe forecast projects onto. Relative, because a probe's
+    flag share on honest rollouts is its false-positive rate, which differs by probe:
+    against a fixed line a weaker probe warned on every benign synthetic run
+    (benchmarks/results/probe-signal.md)."""
+    warmup: int = Field(default=5, ge=1)
+    """Scored steps (with at least ``min_rollouts``) that set the baseline; no internal
+    warning before they are in. A run that hacks from its first steps has that in its
+    baseline: the internal rules then stay quiet, the oracle ones do not."""
+    consecutive: int = Field(default=3, ge=1)
+    """Steps in a row ``probe_above`` must stay at least ``rate`` above the baseline."""
+    min_rollouts: int = Field(default=4, ge=1)
+    """Steps with fewer scored rollouts neither start nor break a run."""
+    forecast: bool = True
+    """Forecast onset from the probe's flags too (the hack-rate forecast's method and
+    settings, `ForecastConfig`, toward baseline + ``rate``), as a ``probe_forecast`` warning."""
+    min_excess_z: float = Field(default=2.0, ge=0.0)
+    """The probe forecast speaks only when the forecast window's flags exceed the
+    baseline by this many binomial standard errors, ``(Σh − b·Σn) / √(Σn·b(1−b))``:
+    the detectors' false-positive rate is near 0, so the hack-rate forecast's "2 flags
+    in the window" already means something; a probe's is not, so a flat run's noise
+    must not read as a trend."""
+    forecast_consecutive: int = Field(default=2, ge=1)
+    """Steps in a row the probe forecast must reach ``ForecastConfig.warn_probability``.
+    2, not the hack-rate forecast's 1: a probe's flags on honest rollouts make its
+    trend noisier than the detectors' near-zero false-positive rate."""
+
+
 class AlertConfig(_Section):
     """How alerts open and close."""
 
@@ -163,6 +204,8 @@ class MonitorConfig(_Section):
     """Onset forecast."""
     hacks_rewarded: HacksRewardedRule = Field(default_factory=HacksRewardedRule)
     """Leading warning: hacks are being paid more than honest answers."""
+    probe: ProbeRule = Field(default_factory=ProbeRule)
+    """Model-internal signals (probe scores): warnings only."""
     alerts: AlertConfig = Field(default_factory=AlertConfig)
     """Alert life cycle."""
     batch_any_hack: bool = True
@@ -181,5 +224,6 @@ __all__ = [
     "HackRateRule",
     "HacksRewardedRule",
     "MonitorConfig",
+    "ProbeRule",
     "Severity",
 ]

@@ -63,13 +63,30 @@ def forecast_at(
     table: SignalTable, row: int, config: MonitorConfig, rng: np.random.Generator
 ) -> Forecast:
     """The forecast at one row, from rows up to it."""
-    cfg, thr = config.forecast, config.hack_rate.threshold
-    step = int(table.steps[row])
+    return forecast_counts(
+        table.steps, table.judged, table.hacks, row, config, config.hack_rate.threshold, rng
+    )
+
+
+def forecast_counts(
+    steps: np.ndarray,
+    totals: np.ndarray,
+    flagged: np.ndarray,
+    row: int,
+    config: MonitorConfig,
+    threshold: float,
+    rng: np.random.Generator,
+) -> Forecast:
+    """The forecast at one row of any per-step count series: ``flagged`` of ``totals``
+    rollouts (detector hacks of judged ones, or probe flags of scored ones) reaching the
+    rate ``threshold``, from rows up to ``row``."""
+    cfg, thr = config.forecast, threshold
+    step = int(steps[row])
     lo = max(0, row - cfg.window + 1)
-    keep = table.judged[lo : row + 1] > 0
-    n = table.judged[lo : row + 1][keep].astype(float)
-    h = table.hacks[lo : row + 1][keep].astype(float)
-    t = table.steps[lo : row + 1][keep].astype(float) - step
+    keep = totals[lo : row + 1] > 0
+    n = totals[lo : row + 1][keep].astype(float)
+    h = flagged[lo : row + 1][keep].astype(float)
+    t = steps[lo : row + 1][keep].astype(float) - step
     if n.size < cfg.window or h.sum() < cfg.min_flagged:  # a short window is too noisy
         return Forecast(step, 0.0, None, None, None)
     if h[-1] / n[-1] >= thr:
@@ -153,4 +170,4 @@ def forecast_condition(
     )
 
 
-__all__ = ["Forecast", "forecast", "forecast_at", "forecast_condition"]
+__all__ = ["Forecast", "forecast", "forecast_at", "forecast_condition", "forecast_counts"]

@@ -54,7 +54,7 @@ class OnlineMonitor:
         members, gs, vs = self._pending.pop(step)
         if step in self._rows:  # a late batch for a finished step: recompute it whole
             raise ValueError(f"step {step} was already checked; feed a step before checking it")
-        self._rows[step] = step_row(step, members, gs, vs)
+        self._rows[step] = step_row(step, members, gs, vs, self.config.probe.threshold)
         one = SignalTable(steps=np.array([step], dtype=np.int64))
         total, count = hack_advantage(one, members, gs, vs)
         self._advantage[step] = (float(total[0]), float(count[0]))

@@ -38,7 +38,8 @@ class Condition:
     onset: Callable[[int], int] = field(default=lambda i: i)
     """The estimated row where the change began, given the firing row."""
     examples: str = "hack"
-    """Rollouts that illustrate it: ``hack`` (flagged), ``gap`` (largest proxy − gold), ``any``."""
+    """Rollouts that illustrate it: ``hack`` (flagged), ``gap`` (largest proxy − gold),
+    ``probe`` (highest probe score, whatever the detectors said), ``any``."""
 
 
 ACTIONS = {
@@ -224,7 +225,7 @@ def behaviour_conditions(table: SignalTable, config: MonitorConfig) -> list[Cond
         return []
     out = []
     for name, kind in table.kinds.items():
-        if kind == "oracle":
+        if kind in ("oracle", "internal"):  # internal signals have their own rules (_probe)
             continue
         cp = page_hinkley(
             table.get(name), cfg.warmup, cfg.drift, cfg.threshold, min_sigma=1e-3, direction="both"

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from proctor.monitor._analyse import Analysis
+from proctor.monitor._signals import probe_score
 from proctor.records import Grade, Rollout, Task, Verdict
 
 CODE_CHARS = 20_000
@@ -117,6 +118,8 @@ def _series(analysis: Analysis) -> dict[str, Any]:
         "counts": [int(c) for c in table.counts],
         "series": series,
         "forecast": [_num(f.probability) for f in analysis.forecasts] or None,
+        "probe_forecast": [_num(f.probability) for f in analysis.probe_forecasts] or None,
+        "probe_rate": analysis.config.probe.rate,
         "threshold": analysis.config.hack_rate.threshold,
         "horizon": analysis.config.forecast.horizon,
         "onset": analysis.onset_step,
@@ -174,6 +177,7 @@ def _rollout_columns(run: ReportRun) -> tuple[dict[str, list[Any]], dict[str, li
     )
     cols: dict[str, list[Any]] = {k: [] for k in names}
     programs: dict[tuple[str, str | None, str | None], str] = {}
+    probes: list[float | None] = []
     for r in run.rollouts:
         v, g = ensemble.get(r.id), grade_of.get(r.id)
         key = (r.task_id, r.code, r.completion)
@@ -191,6 +195,9 @@ def _rollout_columns(run: ReportRun) -> tuple[dict[str, list[Any]], dict[str, li
         cols["code"].append(tables["code"].add(code))
         cols["judge"].append(tables["judge"].add(_judgement(v, others.get(r.id, []))))
         cols["grade"].append(tables["grade"].add(_grade(g)) if g else -1)
+        probes.append(_num(probe_score(r)))
+    if any(x is not None for x in probes):  # model-internal scores, only when the run has them
+        cols["probe"] = probes
     return cols, {k: t.items for k, t in tables.items()}
 
 

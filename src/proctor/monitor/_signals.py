@@ -7,12 +7,17 @@
   correlation, zero-variance GRPO groups, reward-component shares.
 - ``geometry``: the optimiser's state as the trainer logged it — KL, entropy,
   advantage statistics, gradient norm, clipping.
+- ``internal``: model-internal — what a probe on the policy's activations (or any
+  auditor reading them) scores each rollout, over *all* of a step's rollouts, those
+  the detectors call clean included. Read from each rollout's ``probe_score``
+  (`probe_score`); a run without it has no internal signal.
 
 Ground truth the lab stores in ``Rollout.meta["truth"]`` is never read here.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -21,7 +26,7 @@ import numpy as np
 
 from proctor.records import Grade, Rollout, Verdict
 
-SignalKind = Literal["oracle", "behavioural", "geometry"]
+SignalKind = Literal["oracle", "behavioural", "geometry", "internal"]
 
 NDArray = np.ndarray  # float64 arrays, one value per step, NaN where unknown
 
@@ -52,10 +57,47 @@ SIGNALS: dict[str, tuple[SignalKind, str]] = {
     ),
     "reward_length_corr": ("behavioural", "Pearson correlation of reward and length in the step."),
     "zero_variance_groups": ("behavioural", "Share of GRPO groups whose rewards are all equal."),
+    "probe_mean": ("internal", "Mean probe score over all scored rollouts of the step."),
+    "probe_p90": ("internal", "90th percentile of the step's probe scores."),
+    "probe_above": (
+        "internal",
+        "Share of scored rollouts whose probe score reaches the threshold (default 0.5).",
+    ),
 }
 """The built-in signals: name -> (kind, what it measures). Per-category hack rates are
 ``hack_rate/<category>`` (oracle), reward-component shares ``reward_share/<name>``
 (behavioural, from ``meta.reward_components``), trainer scalars keep their name."""
+
+
+PROBE_THRESHOLD = 0.5
+"""Default probe score at or above which a rollout counts in ``probe_above``
+(`MonitorConfig.probe.threshold`): scores are calibrated probabilities of hacking."""
+
+
+def probe_score(rollout: Rollout) -> float | None:
+    """The rollout's model-internal score in ``[0, 1]``, or None when it has none.
+
+    Read from, first found wins: ``meta["probe_score"]`` (proctor JSONL, the lab's
+    files, the run store), ``meta["extra"]["proctor_probe_score"]`` (a column of TRL's
+    completions table: ``proctor_*`` columns are never a reward) and
+    ``meta["extra"]["probe_score"]`` (verl's reward extra info).
+
+    A value that is not a finite number in ``[0, 1]`` counts as no score: one bad
+    record must not take the monitor down, and it is not evidence either way.
+    """
+    meta = rollout.meta
+    extra = meta.get("extra")
+    candidates = [meta.get("probe_score")]
+    if isinstance(extra, dict):
+        candidates += [extra.get("proctor_probe_score"), extra.get("probe_score")]
+    for value in candidates:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        x = float(value)
+        return x if math.isfinite(x) and 0.0 <= x <= 1.0 else None
+    return None
 
 
 class ScalarLike(Protocol):
@@ -91,6 +133,15 @@ class SignalTable:
     """Rollouts with an ensemble verdict per step."""
     hacks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """Rollouts labelled hack per step."""
+    probed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Rollouts with a probe score per step (all zero in a run without probe scores)."""
+    probe_flagged: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Rollouts whose probe score reaches the threshold, per step."""
+
+    @property
+    def has_probe(self) -> bool:
+        """Whether any rollout of the run carries a probe score."""
+        return len(self.probed) == len(self.steps) and bool(self.probed.sum())
 
     def get(self, name: str) -> NDArray:
         """The column, or all-NaN when the run does not have this signal."""
@@ -149,8 +200,24 @@ def _corr(a: list[float], b: list[float]) -> float:
     return float(np.corrcoef(x, y)[0, 1])
 
 
+def _probe_values(scores: list[float], threshold: float) -> dict[str, float]:
+    """The model-internal signals of one step, from every rollout's score (clean or not)."""
+    if not scores:
+        return {}
+    arr = np.asarray(scores, dtype=float)
+    return {
+        "probe_mean": float(arr.mean()),
+        "probe_p90": float(np.quantile(arr, 0.9)),
+        "probe_above": float(np.mean(arr >= threshold)),
+    }
+
+
 def _step_values(
-    rollouts: list[Rollout], grades: Mapping[str, Grade], verdicts: Mapping[str, Verdict]
+    rollouts: list[Rollout],
+    grades: Mapping[str, Grade],
+    verdicts: Mapping[str, Verdict],
+    probe_scores: list[float] | None = None,
+    probe_threshold: float = PROBE_THRESHOLD,
 ) -> dict[str, float]:
     """Every rollout-derived signal of one step."""
     proxies = [_proxy(r, grades.get(r.id)) for r in rollouts]
@@ -198,6 +265,7 @@ def _step_values(
                 share = abs(part) / total if total else 0.0
                 shares.setdefault(f"reward_share/{k}", []).append(share)
     out.update({k: float(np.mean(v)) for k, v in shares.items()})
+    out.update(_probe_values(probe_scores or [], probe_threshold))
     return out
 
 
@@ -210,6 +278,8 @@ class StepRow:
     judged: int = 0
     hacks: int = 0
     values: dict[str, float] = field(default_factory=dict)
+    probed: int = 0
+    probe_flagged: int = 0
 
 
 def step_row(
@@ -217,15 +287,22 @@ def step_row(
     members: list[Rollout],
     grades: Mapping[str, Grade],
     verdicts: Mapping[str, Verdict],
+    probe_threshold: float = PROBE_THRESHOLD,
 ) -> StepRow:
-    """The row of one step; ``verdicts`` are the ensemble's, by rollout id."""
+    """The row of one step; ``verdicts`` are the ensemble's, by rollout id.
+
+    ``probe_threshold``: the probe score at or above which a rollout counts as flagged
+    by the probe (``probe_above``)."""
     judged = [verdicts[r.id] for r in members if r.id in verdicts]
+    scores = [x for r in members if (x := probe_score(r)) is not None]
     return StepRow(
         step=step,
         count=len(members),
         judged=len(judged),
         hacks=sum(v.label == "hack" for v in judged),
-        values=_step_values(members, grades, verdicts) if members else {},
+        values=_step_values(members, grades, verdicts, scores, probe_threshold) if members else {},
+        probed=len(scores),
+        probe_flagged=sum(x >= probe_threshold for x in scores),
     )
 
 
@@ -239,6 +316,8 @@ def assemble(rows: list[StepRow], scalar_rows: Mapping[int, Mapping[str, float]]
         counts=np.array([r.count for r in full], dtype=np.int64),
         judged=np.array([r.judged for r in full], dtype=np.int64),
         hacks=np.array([r.hacks for r in full], dtype=np.int64),
+        probed=np.array([r.probed for r in full], dtype=np.int64),
+        probe_flagged=np.array([r.probe_flagged for r in full], dtype=np.int64),
     )
     derived = [r.values for r in full]
     names = list(SIGNALS) + sorted({k for row in derived for k in row} - set(SIGNALS))
@@ -270,8 +349,11 @@ def build_signals(
     grades: Iterable[Grade] = (),
     verdicts: Iterable[Verdict] = (),
     scalars: Iterable[ScalarLike] = (),
+    probe_threshold: float = PROBE_THRESHOLD,
 ) -> SignalTable:
-    """The per-step table. ``verdicts`` are the ensemble's; a rollout without a step is step 0."""
+    """The per-step table. ``verdicts`` are the ensemble's; a rollout without a step is step 0.
+
+    ``probe_threshold`` sets ``probe_above`` (`MonitorConfig.probe.threshold`)."""
     by_step: dict[int, list[Rollout]] = {}
     for r in rollouts:
         by_step.setdefault(r.step if r.step is not None else 0, []).append(r)
@@ -280,11 +362,15 @@ def build_signals(
     scalar_rows: dict[int, dict[str, float]] = {}
     for s in scalars:
         scalar_rows.setdefault(int(s.step), {})[s.name] = float(s.value)
-    rows = [step_row(step, by_step[step], grade_of, verdict_of) for step in sorted(by_step)]
+    rows = [
+        step_row(step, by_step[step], grade_of, verdict_of, probe_threshold)
+        for step in sorted(by_step)
+    ]
     return assemble(rows, scalar_rows)
 
 
 __all__ = [
+    "PROBE_THRESHOLD",
     "SIGNALS",
     "ScalarLike",
     "SignalKind",
@@ -292,6 +378,7 @@ __all__ = [
     "StepRow",
     "assemble",
     "build_signals",
+    "probe_score",
     "scalar_kind",
     "step_row",
 ]

@@ -1,6 +1,6 @@
 """Tracker sinks: every signal under one namespace, ``proctor/<kind>/<signal>``.
 
-``<kind>`` is ``oracle``, ``behavioural`` or ``geometry``; the forecast goes to
+``<kind>`` is ``oracle``, ``behavioural``, ``geometry`` or ``internal``; the forecast goes to
 ``proctor/forecast/onset_probability`` and open alerts to
 ``proctor/alerts/<severity>`` (how many are open at the step). TensorBoard (via
 tensorboardX) is the default; W&B, MLflow and Trackio sit behind their extras

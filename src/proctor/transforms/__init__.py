@@ -12,7 +12,9 @@ Group structure is kept: nothing reorders a batch, and the group-relative transf
 take a ``groups`` array (one label per reward). Each docstring gives the formula
 and its source; see docs/mitigations.md.
 
-- gating: `hard_gate`, `soft_gate` (detector verdicts, Adversarial Reward Auditing)
+- gating: `hard_gate`, `soft_gate` (detector verdicts, Adversarial Reward Auditing);
+  `auditor_gate` (hard or soft, to a floor) by any auditor's or probe's score, and
+  `AuditorGate`, which wraps a TRL-signature reward function with a `Scorer`
 - ensembles of reward models: `standardize`, `ensemble_mean`, `ensemble_wco`, `ensemble_uwo`
 - shaping against references: `par` (Preference-As-Reward), `log_sigmoid`
 - length control: `soft_overlong`, `overlong_penalty` (DAPO)
@@ -21,6 +23,7 @@ and its source; see docs/mitigations.md.
   `trajectory_return`
 """
 
+from proctor.transforms._auditor import AuditorGate, GateMode, Scorer, auditor_gate
 from proctor.transforms._credit import (
     min_form_credit,
     step_returns,
@@ -34,6 +37,10 @@ from proctor.transforms._length import overlong_penalty, soft_overlong
 from proctor.transforms._shaping import log_sigmoid, par
 
 __all__ = [
+    "AuditorGate",
+    "GateMode",
+    "Scorer",
+    "auditor_gate",
     "ensemble_mean",
     "ensemble_uwo",
     "ensemble_wco",

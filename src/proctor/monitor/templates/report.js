@@ -128,7 +128,16 @@
     });
     makeChart("main", "proxy_gold", "Proxy (training reward) vs gold (held-out tests)", xs, pg, [run], {}, area);
 
-    var others = Object.keys(S).filter(function (n) { return S[n].kind !== "oracle"; }).slice(0, 12);
+    var internal = Object.keys(S).filter(function (n) { return S[n].kind === "internal"; });
+    if (internal.length) {
+      var ins = internal.map(function (n, i) { return line(n + " (model-internal)", S[n].values, PALETTE[i % PALETTE.length]); });
+      if (sig.probe_forecast) ins.push(line("P(probe flags reach " + sig.probe_rate + " ≤ " + sig.horizon + " steps)", sig.probe_forecast, "#1b7c83", { dash: [5, 3] }));
+      if (S.hack_rate) ins.push(line("hack_rate (oracle)", S.hack_rate.values, "#cf222e", { width: 1, dash: [2, 2] }));
+      makeChart("main", "internal", "Model-internal signals: probe scores on every rollout", xs, ins, [run],
+        { note: "Scores of a probe on the policy's activations, over all rollouts (those the detectors call clean included). They warn, never convict." }, area);
+    }
+
+    var others = Object.keys(S).filter(function (n) { return S[n].kind !== "oracle" && S[n].kind !== "internal"; }).slice(0, 12);
     var bs = others.map(function (n, i) {
       var raw = S[n].values, ok = raw.filter(function (v) { return v !== null; });
       var lo = Math.min.apply(null, ok), hi = Math.max.apply(null, ok), span = (hi - lo) || 1;
@@ -202,11 +211,13 @@
 
     var COLS = [["step", "step"], ["id", "rollout"], ["task", "task"], ["label", "label"], ["cat", "category"],
       ["conf", "conf"], ["proxy", "proxy"], ["gold", "gold"], ["gap", "p − g"]];
+    var probed = runs.some(function (r) { return !!r.rollouts.probe; });
+    if (probed) COLS.push(["probe", "probe"]);  // model-internal score, when the run has one
     var hr = el("tr");
     COLS.forEach(function (c) {
       var th = el("th", { "data-sort": c[0], text: c[1], title: c[0] === "gap" ? "proxy − gold: what the reward paid above the held-out score" : "sort by " + c[1] });
       th.addEventListener("click", function () {
-        if (st.sort === c[0]) st.dir = -st.dir; else { st.sort = c[0]; st.dir = c[0] === "gap" || c[0] === "conf" ? -1 : 1; }
+        if (st.sort === c[0]) st.dir = -st.dir; else { st.sort = c[0]; st.dir = c[0] === "gap" || c[0] === "conf" || c[0] === "probe" ? -1 : 1; }
         st.page = 0; self.render();
       });
       hr.appendChild(th);
@@ -269,7 +280,7 @@
         : key === "task" ? function (i) { return run.tables.task[cols.task[i]]; }
         : key === "label" ? function (i) { return run.tables.label[cols.label[i]]; }
         : key === "cat" ? function (i) { return cols.cat[i] < 0 ? "" : run.tables.cat[cols.cat[i]]; }
-        : function (i) { return cols[key][i]; };
+        : function (i) { return cols[key] ? cols[key][i] : null; };
       out.sort(function (a, b) {
         var x = val(a), y = val(b);
         if (x === y) return a - b;
@@ -299,6 +310,7 @@
           el("td", { text: cols.cat[i] < 0 ? "" : t.cat[cols.cat[i]] }), el("td", { cls: "num", text: fmt(cols.conf[i]) }),
           el("td", { cls: "num", text: fmt(cols.proxy[i]) }), el("td", { cls: "num", text: fmt(cols.gold[i]) }),
           el("td", { cls: "num", text: fmt(gap(cols, i)) }));
+        if (probed) tr.appendChild(el("td", { cls: "num", text: fmt(cols.probe ? cols.probe[i] : null) }));
         if (st.selected === i) tr.className = "sel";
         tr.addEventListener("click", function () { self.select(i); });
         tbody.appendChild(tr);
@@ -375,7 +387,8 @@
       el("span", null, "label ", el("b", { cls: "lab-" + label, text: label + (cols.cat[i] >= 0 ? " / " + t.cat[cols.cat[i]] : "") })),
       el("span", null, "confidence ", el("b", { text: fmt(cols.conf[i]) })),
       el("span", null, "reward ", el("b", { text: fmt(cols.proxy[i]) })),
-      el("span", null, "gold ", el("b", { text: fmt(cols.gold[i]) }))));
+      el("span", null, "gold ", el("b", { text: fmt(cols.gold[i]) })),
+      cols.probe ? el("span", null, "probe score ", el("b", { text: fmt(cols.probe[i]) })) : null));
     if (grade) {
       box.appendChild(el("div", { cls: "kv", id: "rb-grade" },
         el("span", null, "grader ", el("b", { text: grade.grader + " (" + grade.status + ")" })),
