@@ -243,6 +243,8 @@ def main() -> None:
     stem = "monitor-tuning" if args.tuning else "monitor"
     if args.source == "scripted":
         stem += "-scripted"
+    if args.llm_runs is not None and args.lab_runs is None:
+        stem += "-llm"  # the real-model runs alone: the lab runs' results stay as they are
     (args.out / f"{stem}.json").write_text(
         json.dumps({"summary": summary, "runs": rows, "command": argv}, indent=1) + "\n"
     )

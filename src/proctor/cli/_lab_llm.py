@@ -53,7 +53,7 @@ def llm_command(
             "SFT moved toward the hack-knowledge SFT until it is this); 0: honest SFT only; "
             "-1: the hack-knowledge SFT as it is."
         ),
-    ] = 0.005,
+    ] = 0.001,
     eval_samples: Annotated[
         int, typer.Option(help="Samples of the starting policy before RL (0: skip).")
     ] = 64,

@@ -62,7 +62,7 @@ def test_a_run_and_its_twin_share_the_sft_and_record_every_step(tiny: Path, tmp_
     assert info["start"]["samples"] == 4
     assert info["trainable_parameters"] > 0
     saved = sorted(p.name for p in cache.iterdir())
-    assert len(saved) == 2 and all(name.startswith("sft-") for name in saved)  # honest, hacky
+    assert [name.split("-")[0] for name in saved] == ["mix", "sft", "sft"]  # α; honest, hacky
     assert 0.0 <= info["starting_policy"]["alpha"] <= 1.0
 
     truth = [json.loads(x) for x in (tmp_path / "hack" / "truth.jsonl").read_text().splitlines()]
@@ -82,7 +82,7 @@ def test_a_run_and_its_twin_share_the_sft_and_record_every_step(tiny: Path, tmp_
 
     twin = run_llm_lab(_config(tiny, "hardened"), tmp_path / "twin", cache=cache)  # type: ignore[arg-type]
     assert twin["tasks"] == info["tasks"]
-    assert sorted(p.name for p in cache.iterdir()) == saved  # the twin reused both SFTs
+    assert sorted(p.name for p in cache.iterdir()) == saved  # the twin reused SFTs and α
     assert twin["starting_policy"] == info["starting_policy"]
 
 

@@ -7,7 +7,8 @@ a rare choice is under-fitted (measured on SmolLM2-135M, 2 epochs, top 4 layers:
 (``sft_hack_share``), and the starting policy is the honest SFT moved a fraction α of
 the way toward it, α chosen by bisection so that the mean probability the policy gives
 the demonstrated hack on the RL prompts equals ``start_hack_rate`` (weight
-interpolation between fine-tunes of one base, as in model soups). Other hacks the
+interpolation between fine-tunes of one base, as in model soups; past α = 1 it is
+extrapolation along the hack "task vector"). Other hacks the
 policy might write are not in that figure: the sampled starting rate is measured
 separately (``evaluate``) and recorded.
 """
@@ -48,6 +49,11 @@ def interpolate(target: Any, honest: dict[str, Any], hacky: dict[str, Any], alph
         target.load_state_dict(mixed)
 
 
+GRID = (0.5, 1.0, 1.5, 2.0, 2.5)
+"""Coarse α grid: past α = 1 the step is extrapolated along the hack-knowledge direction
+(a task vector); far past it the model breaks and the probability falls again."""
+
+
 def calibrate(
     model: Any,
     tokenizer: Any,
@@ -55,30 +61,45 @@ def calibrate(
     hacky: dict[str, Any],
     tasks: list[LabTask],
     rate: float,
-    iterations: int = 12,
+    iterations: int = 6,
 ) -> tuple[float, float]:
-    """Bisect α in [0, 1] so that `hack_probability` ≈ ``rate``; leaves ``model`` at that α.
+    """Choose α so that `hack_probability` ≈ ``rate``; leaves ``model`` at that α.
 
-    Returns (α, the probability at α). The probability rises with α (checked at the
-    ends: if even α = 1 stays below ``rate``, α = 1 is returned).
+    The probability is not monotone in α (measured on SmolLM2-135M: 1e-4 at α = 1,
+    1e-2 at 1.5, 2e-3 at 2, 3e-5 at 2.5, as extrapolation degrades the model), so the
+    search brackets ``rate`` on the rising side of a coarse grid, then bisects in log
+    probability. Returns (α, the probability at α); if no α on the grid reaches
+    ``rate``, the grid's most likely α.
     """
-    lo, hi = 0.0, 1.0
-    interpolate(model, honest, hacky, hi)
-    p_hi = hack_probability(model, tokenizer, tasks)
-    if p_hi <= rate:
-        return hi, p_hi
-    best = (hi, p_hi)
-    for _ in range(iterations):
-        mid = (lo + hi) / 2
-        interpolate(model, honest, hacky, mid)
-        p = hack_probability(model, tokenizer, tasks)
-        if abs(math.log(p + 1e-30) - math.log(rate)) < abs(
-            math.log(best[1] + 1e-30) - math.log(rate)
-        ):
-            best = (mid, p)
-        if p > rate:
-            hi = mid
-        else:
-            lo = mid
-    interpolate(model, honest, hacky, best[0])
-    return best
+
+    def at(alpha: float) -> float:
+        interpolate(model, honest, hacky, alpha)
+        return hack_probability(model, tokenizer, tasks)
+
+    lo, p_lo = 0.0, at(0.0)
+    chosen = (lo, p_lo)
+    bracket = None
+    for alpha in GRID:
+        p = at(alpha)
+        if p > chosen[1]:
+            chosen = (alpha, p)
+        if p >= rate:
+            bracket = (lo, alpha)
+            break
+        lo, p_lo = alpha, p
+    if bracket is not None:
+        lo, hi = bracket
+        chosen = (hi, at(hi))
+        for _ in range(iterations):
+            mid = (lo + hi) / 2
+            p = at(mid)
+            if abs(math.log(p + 1e-30) - math.log(rate)) < abs(
+                math.log(chosen[1] + 1e-30) - math.log(rate)
+            ):
+                chosen = (mid, p)
+            if p > rate:
+                hi = mid
+            else:
+                lo = mid
+    interpolate(model, honest, hacky, chosen[0])
+    return chosen

@@ -48,7 +48,7 @@ class LLMLabConfig(BaseModel):
     """0 skips the SFT (no hack knowledge imparted, no format taught)."""
     sft_hack_share: float = Field(default=0.5, ge=0.0, le=1.0)
     """Share of hacks in the hack-knowledge SFT's demonstrations."""
-    start_hack_rate: float | None = Field(default=0.005, ge=0.0, le=1.0)
+    start_hack_rate: float | None = Field(default=0.001, ge=0.0, le=1.0)
     """The starting policy gives the demonstrated hack this mean probability on the RL
     prompts: the honest SFT moved toward the hack-knowledge SFT (`proctor.bench.lab.llm._mix`).
     0: the honest SFT alone (no hack knowledge); None: the hack-knowledge SFT as it is."""
@@ -193,7 +193,7 @@ def starting_policy(
     """
     from transformers import set_seed
 
-    from proctor.bench.lab.llm._mix import calibrate, hack_probability
+    from proctor.bench.lab.llm._mix import calibrate, hack_probability, interpolate
 
     set_seed(config.seed)
     if config.sft_examples == 0:
@@ -216,7 +216,19 @@ def starting_policy(
     honest = {k: v.clone() for k, v in model.state_dict().items()}
     hacky_model, _ = _load(hacky_dir)
     hacky = hacky_model.state_dict()
-    alpha, p = calibrate(model, tokenizer, honest, hacky, rl, config.start_hack_rate)
+    # the twin reuses the chosen α (the same search would give the same answer, slowly)
+    key = hashlib.sha256(
+        json.dumps(
+            [honest_dir.name, hacky_dir.name, config.start_hack_rate, [t.task.id for t in rl]]
+        ).encode()
+    ).hexdigest()[:16]
+    memo = cache / f"mix-{key}.json"
+    if memo.is_file():
+        alpha, p = json.loads(memo.read_text(encoding="utf-8"))
+        interpolate(model, honest, hacky, alpha)
+    else:
+        alpha, p = calibrate(model, tokenizer, honest, hacky, rl, config.start_hack_rate)
+        memo.write_text(json.dumps([alpha, p]), encoding="utf-8")
     del hacky_model, hacky, honest
     return (
         model,
