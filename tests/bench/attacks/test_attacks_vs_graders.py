@@ -217,6 +217,13 @@ def test_a_warm_up_fools_the_hardened_grader_with_test_isolation_off() -> None:
     assert result.fooled and (result.proxy, result.gold) == (1.0, 1.0), result.reason
 
 
+def test_a_warm_up_gets_no_heldout_test_when_each_runs_in_its_own_child() -> None:
+    [result] = run_attacks(
+        [IO], ["hardened"], ["warm_up_state"], options={"hardened": {"test_isolation": "fresh"}}
+    )
+    assert not result.fooled and (result.proxy, result.gold) == (1.0, 0.0), result.reason
+
+
 def test_unsafe_attacks_are_skipped_on_a_grader_without_namespaces() -> None:
     found = run_attacks(
         [IO],
