@@ -151,9 +151,28 @@ TIMING = {
 }
 
 
+TIMEOUT = 3.0
+LOADED_MACHINE_TIMEOUT = 30.0
+
+
 @pytest.fixture(scope="module")
 def results() -> list[AttackResult]:
-    return run_attacks([IO, CHECK], timeout=3.0, workers=4)
+    found = run_attacks([IO, CHECK], timeout=TIMEOUT, workers=4)
+    # On a loaded machine (2 cores, other suites, a training run) a naive grader's
+    # outcome can be decided by time: pytest's own start-up can take 3 s (killed at the
+    # timeout: no reward), and a sacrificial grading process can take over twice its
+    # budget (a side goal). A naive cell that disagrees with the table after running
+    # into the timeout is re-run once with a longer one, and that run is what is
+    # checked: the table pins each grader's logic, not the machine's load.
+    tasks = {IO.id: IO, CHECK.id: CHECK}
+    for k, r in enumerate(found):
+        expected = r.task_id in FOOLED.get((r.attack, r.grader), set())
+        timed = r.wall_s >= TIMEOUT and (r.attack, r.grader) not in TIMING
+        if r.exploitable and r.fooled != expected and timed:
+            [found[k]] = run_attacks(
+                [tasks[r.task_id]], [r.grader], [r.attack], timeout=LOADED_MACHINE_TIMEOUT
+            )
+    return found
 
 
 def _find(results: list[AttackResult], attack: str, grader: str) -> list[AttackResult]:
