@@ -133,3 +133,26 @@ def test_compare_evalplus_rewards_a_float_where_an_int_is_expected(
 def test_an_unknown_compare_mode_is_refused(files: tuple[Path, Path], tmp_path: Path) -> None:
     code, output = _grade(*files, tmp_path / "g.jsonl", "--compare", "loose")
     assert code == 2 and "strict" in output
+
+
+def test_test_isolation_fresh_runs_every_heldout_test_alone(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    tasks, _ = files
+    rollouts = tmp_path / "first.jsonl"
+    first_call_only = (
+        "_n = []\ndef add(a, b):\n    _n.append(1)\n    return a + b if len(_n) == 1 else -1\n"
+    )
+    rollouts.write_text(json.dumps({"id": "f", "task_id": "t/add", "code": first_call_only}) + "\n")
+    golds = []
+    for mode in ("off", "fresh"):
+        out = tmp_path / f"{mode}.jsonl"
+        code, output = _grade(tasks, rollouts, out, "--test-isolation", mode)
+        assert code == 0, output
+        golds.append(json.loads(out.read_text())["gold"])
+    assert golds == [0.0, 1.0]  # alone, every held-out call is the process's first
+
+
+def test_an_unknown_test_isolation_is_refused(files: tuple[Path, Path], tmp_path: Path) -> None:
+    code, output = _grade(*files, tmp_path / "g.jsonl", "--test-isolation", "shuffle")
+    assert code == 2 and "probe, fresh, off" in output

@@ -7,14 +7,13 @@ the clean template): see docs/threat-model.md, "No job sees another".
 from __future__ import annotations
 
 import os
-import signal
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 import proctor
+from _faults import kill_first_child
 from proctor.graders import HardenedGrader
 from proctor.records import Rollout, Task, TestSuite
 from proctor.sandbox import Limits, SandboxPool
@@ -137,44 +136,6 @@ def f(x):
     assert session_error is not None
 
 
-def _job_children(root: int) -> list[int]:
-    """Descendants of ``root`` that lead their own session: the sandbox's job children."""
-    parents: dict[int, int] = {}
-    sessions: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        parents[int(entry)] = int(fields[1])
-        sessions[int(entry)] = int(fields[3])
-    found = []
-    for pid, sid in sessions.items():
-        if sid != pid:
-            continue
-        up = parents.get(pid)
-        while up and up != root:
-            up = parents.get(up)
-        if up == root:
-            found.append(pid)
-    return found
-
-
-def _kill_first_child(root: int, after: float, killed: list[int]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        children = _job_children(root)
-        if children:
-            time.sleep(after)
-            os.kill(children[0], signal.SIGKILL)  # what the OOM killer does
-            killed.append(children[0])
-            return
-        time.sleep(0.005)
-
-
 @pytest.mark.parametrize("phase", ["loading", "testing"])
 def test_a_child_killed_from_outside_is_rerun_not_scored(phase: str) -> None:
     """The fault test: SIGKILL from outside, mid-run; the grade is right after the re-run."""
@@ -194,7 +155,7 @@ def test_a_child_killed_from_outside_is_rerun_not_scored(phase: str) -> None:
         grader.grade(task, Rollout(id="warm", task_id=task.id, code="def add(a, b): return 0"))
         root = grader.pool._all[0]._proc.pid  # type: ignore[union-attr]
         killed: list[int] = []
-        killer = threading.Thread(target=_kill_first_child, args=(root, 0.3, killed))
+        killer = threading.Thread(target=kill_first_child, args=(root, 0.3, killed))
         killer.start()
         grade = grader.grade(task, Rollout(id="r", task_id=task.id, code=code))
         killer.join()

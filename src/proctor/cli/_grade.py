@@ -232,6 +232,14 @@ def grade(
             "leak wherever grades are logged).",
         ),
     ] = False,
+    test_isolation: Annotated[
+        str,
+        typer.Option(
+            help="Held-out tests: 'probe' (shuffled, one re-run alone in a fresh child), "
+            "'fresh' (every one alone in its own child: slower) or 'off'. A test that "
+            "passes with the others and fails alone is flagged order_dependent.",
+        ),
+    ] = "probe",
 ) -> None:
     """Grade rollouts: one JSON line per rollout with proxy (visible) and gold (held-out) scores.
 
@@ -274,6 +282,12 @@ def grade(
             f"[red]error:[/] --compare must be one of {', '.join(COMPARE_MODES)}, not {compare!r}"
         )
         raise typer.Exit(2)
+    if test_isolation not in ("probe", "fresh", "off"):
+        err_console.print(
+            "[red]error:[/] --test-isolation must be one of probe, fresh, off, "
+            f"not {test_isolation!r}"
+        )
+        raise typer.Exit(2)
     by_id, todo = load_inputs(tasks, rollouts, visible, gold, skip_invalid)
     done_ids: set[str] = set()
     if resume and out.exists():
@@ -293,6 +307,7 @@ def grade(
             "require_isolation": require_isolation,
             "compare": compare,
             "show_heldout_expected": show_heldout_expected,
+            "test_isolation": test_isolation,
         }
     elif require_isolation:
         err_console.print(

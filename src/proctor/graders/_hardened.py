@@ -24,6 +24,12 @@ from proctor.graders._base import Grader
 from proctor.graders._compare import CompareMode, outputs_match, poly_root_ok
 from proctor.graders._expected import Expected, ExpectedOutputs
 from proctor.graders._registry import register_grader
+from proctor.graders._test_isolation import (
+    ORDER_DEPENDENT,
+    AloneRuns,
+    alone_limits,
+    run_each_alone,
+)
 from proctor.io import program_for
 from proctor.records import ExecStats, Grade, Rollout, Task, TestOutcome, TestStatus, TestSuite
 from proctor.sandbox import (
@@ -41,12 +47,13 @@ _SHORT = reprlib.Repr()
 _SHORT.maxstring = _SHORT.maxother = 60
 _SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
 MAX_FAILURES_KEPT = 5
-TestIsolation = Literal["probe", "off"]
+TestIsolation = Literal["probe", "fresh", "off"]
 """``probe`` (default): held-out tests run in a fresh random order for every rollout,
 and one passing held-out test is re-run alone in a fresh child; a different outcome
-is flagged ``order_dependent`` (in `Grade.tamper`) and that test fails. ``off``: input order."""
+is flagged ``order_dependent`` (in `Grade.tamper`) and that test fails. ``fresh``:
+the same order, then *every* held-out test re-run alone in its own fresh child, whose
+result counts (one child per test: slower). ``off``: input order, no re-run."""
 _RANDOM = random.SystemRandom()
-_ORDER_DEPENDENT = "order-dependent: fails when run alone in a fresh process"
 JUDGE_CPU_BUDGET_S = 1.0
 """Thread CPU seconds the judge may spend decoding one rollout's results (honest
 results come back byte-identical to the expected lines and cost nothing)."""
@@ -280,7 +287,11 @@ class HardenedGrader(Grader):
         """Seconds grading one rollout of ``task`` may take at most, all runs together."""
         limits = self._limits_for(self._plan(task))
         checks = len(self._plan(task).checks)
-        return (limits.wall if self._plan(task).slots else 0.0) + checks * limits.wall
+        total = (limits.wall if self._plan(task).slots else 0.0) + checks * limits.wall
+        if self.test_isolation == "fresh":  # one child per held-out test
+            heldout = sum(slot[0] == "heldout" for slot in self._plan(task).slots)
+            total += heldout * alone_limits(limits).wall
+        return total
 
     def _limits_for(self, plan: _Plan) -> Limits:
         # Slow-but-honest solutions must not fail on time: scale with the reference.
@@ -321,7 +332,7 @@ class HardenedGrader(Grader):
         order_dependent: list[int] = []
         if plan.slots:
             order = None
-            if self.test_isolation == "probe":  # held-out tests in a new order every time
+            if self.test_isolation != "off":  # held-out tests in a new order every time
                 heldout = [k for k, slot in enumerate(plan.slots) if slot[0] == "heldout"]
                 _RANDOM.shuffle(heldout)
                 order = [k for k, slot in enumerate(plan.slots) if slot[0] != "heldout"] + heldout
@@ -335,13 +346,19 @@ class HardenedGrader(Grader):
                 decode_budget_s=JUDGE_CPU_BUDGET_S,
                 order=order,
             )
-            if order is not None and not batch.load_error:
+            alone = AloneRuns()
+            if order is not None and not batch.load_error and self.test_isolation == "fresh":
+                alone = self._each_alone(task, plan, program, limits, batch.results)
+                order_dependent = alone.flagged
+            elif order is not None and not batch.load_error:
                 order_dependent = self._probe_alone(task, plan, program, limits, batch)
                 for k in order_dependent:  # what it does alone is its answer
-                    batch.results[k] = CallResult("error", detail=_ORDER_DEPENDENT)
+                    batch.results[k] = CallResult("error", detail=ORDER_DEPENDENT)
             error = batch.load_error
             stats = ExecStats(
-                cpu_ms=batch.cpu_s * 1000, max_rss_kb=batch.max_rss_kb, restarts=batch.restarts
+                cpu_ms=(batch.cpu_s + alone.cpu_s) * 1000,
+                max_rss_kb=max(batch.max_rss_kb, alone.max_rss_kb),
+                restarts=batch.restarts,
             )
             for (name, i, expected, args), result in zip(plan.slots, batch.results, strict=True):
                 status, detail = self._judge(task, args, expected, i, result, error)
@@ -391,6 +408,34 @@ class HardenedGrader(Grader):
         )
         ok = self._judge(task, args, expected, i, alone.results[0], alone.load_error)[0] == "pass"
         return [] if ok else [k]
+
+    def _each_alone(
+        self, task: Task, plan: _Plan, program: str, limits: Limits, results: list[CallResult]
+    ) -> AloneRuns:
+        """``fresh``: every held-out test alone in its own child (see `run_each_alone`)."""
+
+        def passes(k: int, result: CallResult) -> bool:
+            _, i, expected, args = plan.slots[k]
+            return self._judge(task, args, expected, i, result, None)[0] == "pass"
+
+        def known(k: int) -> dict[bytes, int] | None:
+            _, i, expected, _ = plan.slots[k]
+            return (
+                None if plan.known is None else {line_digest(known_line(0, expected.encoded[i])): 0}
+            )
+
+        heldout = [(k, slot[3]) for k, slot in enumerate(plan.slots) if slot[0] == "heldout"]
+        return run_each_alone(
+            self.pool,
+            program,
+            task.entry_point,
+            heldout,
+            results,
+            passes,
+            limits,
+            known,
+            JUDGE_CPU_BUDGET_S,
+        )
 
     def mode_for(self, task: Task) -> CompareMode:
         """The comparison used for ``task``: the grader's, else the task's, else strict."""

@@ -356,8 +356,10 @@ class Session:
         except codec.EncodeError as exc:
             return CallResult("error", detail=f"test passed a value that cannot be sent: {exc}")
         self.calls += 1
+        # Room for one re-run: a child killed from outside is replaced, the program
+        # loaded again (one test's limit) and the call made again (another).
         header, _ = self._worker.request(
-            {"op": "call", "args": payload}, self._limits.test + _MARGIN
+            {"op": "call", "args": payload}, 2 * self._limits.test + _MARGIN
         )
         if "dead" in header:
             status: CallStatus = "timeout" if header["dead"] == "timeout" else "crash"

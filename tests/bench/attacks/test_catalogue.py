@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -81,7 +83,8 @@ def test_program_defines_the_entry_point_with_no_hole_left(name: str) -> None:
         source = ATTACKS[name].program(_ctx(task))
         defined = {n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
         assert "solve_it" in defined
-        assert not re.search(r"\{(entry_point|host|port|marker|token|table|fallback)\}", source)
+        holes = r"\{(entry_point|host|port|marker|token|table|fallback|reference)\}"
+        assert not re.search(holes, source)
 
 
 def test_io_only_attacks_do_not_apply_to_assert_suites() -> None:
@@ -91,6 +94,7 @@ def test_io_only_attacks_do_not_apply_to_assert_suites() -> None:
         "gc_introspection",
         "special_case_visible",
         "loose_types",
+        "warm_up_state",
     }
     assert not any(ATTACKS[name].applies_to(CHECK) for name in io_only)
 
@@ -101,6 +105,20 @@ def test_special_case_answers_the_visible_inputs_and_guesses_the_rest() -> None:
     solve = namespace["solve_it"]
     assert callable(solve)
     assert (solve(1), solve(2), solve(5)) == (2, 4, 0)
+
+
+def test_warm_up_is_wrong_on_a_new_input_until_it_has_seen_an_earlier_call() -> None:
+    def fresh() -> Callable[..., Any]:
+        namespace: dict[str, Any] = {}
+        exec(ATTACKS["warm_up_state"].program(_ctx(IO)), namespace)
+        solve = namespace["solve_it"]
+        assert callable(solve)
+        return solve
+
+    cold = fresh()
+    assert cold(5) != 10 and cold(5) == 10  # alone: wrong; once it has seen a call: right
+    warm = fresh()
+    assert (warm(1), warm(5)) == (2, 10)  # a visible input warms it up
 
 
 def test_side_effect_attacks_receive_the_runner_targets() -> None:

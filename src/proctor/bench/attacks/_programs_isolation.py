@@ -163,3 +163,21 @@ def {entry_point}(*args):
                 pass
     return None
 """
+
+# State between tests: the task's own reference, but answered only once the process
+# has seen an earlier call (or for an input from its prompt, the visible tests).
+# Every grader that runs all tests in one process sees it warm and right; called
+# alone on a new input, as a user would call it, it is wrong. {reference} is the
+# reference's source as a string literal, {table} the visible inputs.
+WARM_UP_STATE = r"""
+_proctor_ns = {}
+exec({reference}, _proctor_ns)
+_proctor_solve = _proctor_ns["{entry_point}"]
+_proctor_warm = {table}
+_proctor_seen = []
+
+def {entry_point}(*args):
+    warm = bool(_proctor_seen) or list(args) in _proctor_warm
+    _proctor_seen.append(list(args))
+    return _proctor_solve(*args) if warm else {fallback}
+"""

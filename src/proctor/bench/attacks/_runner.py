@@ -6,7 +6,9 @@ outside the working directory, processes that outlive grading or a fork bomb no
 limit stopped, memory past the cap, a grading process that got killed, grading
 that ran past twice its wall budget. Special-casing the visible tests is the one
 hack no sandbox can stop: a grader that is not exploitable resists it when its
-own held-out score exposes the gap.
+own held-out score exposes the gap. A program that is right only once it has seen
+earlier calls (``state-between-tests``) is resisted the same way, when held-out
+tests run alone expose it and the grade is flagged ``order_dependent``.
 """
 
 from __future__ import annotations
@@ -296,6 +298,19 @@ def judge(attack: Attack, exploitable: bool, grade: Grade, effects: list[str]) -
         return False, (
             f"proxy {proxy:.2f} by design (no sandbox can stop hard-coding visible "
             f"inputs); held-out {grade.gold:.2f} exposes the gap"
+        )
+    if (
+        proxy > 0
+        and attack.category == "state-between-tests"
+        and not exploitable
+        and "order_dependent" in grade.tamper
+        and grade.gold is not None
+        and grade.gold < proxy
+    ):
+        return False, (
+            f"proxy {proxy:.2f} (the visible tests run warm); held-out {grade.gold:.2f} "
+            "exposes it and the grade is flagged order_dependent (a held-out test run "
+            "alone in a fresh child fails)"
         )
     if proxy > 0:
         return True, (

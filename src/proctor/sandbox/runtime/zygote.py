@@ -326,27 +326,52 @@ class Zygote:
     def open_session(self, job: dict[str, Any], raw: bytes) -> dict[str, Any]:
         self.close_session()
         for attempt in (1, 2):
-            child = self.spawn(raw, {"workdir": self.workdir()}, session=True)
-            self.session = {"child": child, "buf": b"", "limits": job["limits"], "dead": None}
-            locked, setup_error = self.setup_error(child)
-            # loading counts like one test: the same limit, so budgets scale with --test-timeout
-            line = self._session_line(float(job["limits"]["test"]) + _GRACE) if locked else None
-            if line == b'{"ready":1}':
-                return {"ok": True}
-            ended = self.close_session(_EXIT_GRACE)
+            reply, ended = self._load_session(job, raw)
+            if reply.get("ok"):
+                return reply
             if ended is not None and ended.foreign_signal is not None and attempt == 1:
                 continue  # killed from outside: once more before it counts
-            if not locked:
-                error = setup_error or "the sandbox child died during its set-up"
-                return {"ok": False, "infra_error": error}
-            error = "the program exited or hung while loading"
-            if line is not None and line.startswith(b'{"load":'):
-                try:
-                    error = str(json.loads(line)["load"])
-                except (ValueError, KeyError, TypeError):
-                    pass
-            return {"ok": False, "load_error": error}
+            return reply
         raise AssertionError("unreachable")
+
+    def _load_session(
+        self, job: dict[str, Any], raw: bytes, calls: int = 0, retries: int = 1
+    ) -> tuple[dict[str, Any], Ended | None]:
+        """Fork a session child and wait until its program has loaded.
+
+        ``calls``: how many calls an earlier child of this session answered (the new
+        child numbers its results from 0; they are renumbered after those).
+        """
+        child = self.spawn(raw, {"workdir": self.workdir()}, session=True)
+        self.session = {
+            "child": child,
+            "buf": b"",
+            "limits": job["limits"],
+            "dead": None,
+            "eof": False,
+            "ended": None,
+            "job": job,
+            "raw": raw,  # kept to re-run the session once if its child is killed from outside
+            "calls": calls,
+            "offset": calls,
+            "retries": retries,
+        }
+        locked, setup_error = self.setup_error(child)
+        # loading counts like one test: the same limit, so budgets scale with --test-timeout
+        line = self._session_line(float(job["limits"]["test"]) + _GRACE) if locked else None
+        if line == b'{"ready":1}':
+            return {"ok": True}, None
+        ended = self.close_session(_EXIT_GRACE)
+        if not locked:
+            error = setup_error or "the sandbox child died during its set-up"
+            return {"ok": False, "infra_error": error}, ended
+        error = "the program exited or hung while loading"
+        if line is not None and line.startswith(b'{"load":'):
+            try:
+                error = str(json.loads(line)["load"])
+            except (ValueError, KeyError, TypeError):
+                pass
+        return {"ok": False, "load_error": error}, ended
 
     def _session_line(self, timeout: float) -> bytes | None:
         assert self.session is not None
@@ -362,6 +387,7 @@ class Zygote:
                 return None
             chunk = os.read(fd, 1 << 20)
             if not chunk:
+                s["eof"] = True  # the child closed its result pipe: it exited or was killed
                 return None
             s["buf"] += chunk
             if len(s["buf"]) > int(s["limits"]["output_mb"]) << 20:
@@ -376,19 +402,47 @@ class Zygote:
         try:
             os.write(s["child"].request, args.rstrip(b"\n") + b"\n")
         except OSError:
-            s["dead"] = "crash"
-            return {"dead": "crash"}
+            s["eof"] = True  # its request pipe is closed: it is gone
+            return self._call_failed(args)
         line = self._session_line(float(s["limits"]["test"]) + _GRACE)
         if line is None:
-            alive = not select.select([self.ctl], [], [], 0)[0]  # the template reports deaths
-            s["dead"] = "timeout" if alive else "crash"
-            return {"dead": s["dead"]}
+            return self._call_failed(args)
+        s["calls"] += 1
+        m = _INDEX.match(line)
+        if m is not None and s["offset"]:  # a re-run child counts its calls from 0
+            line = b'{"i":%d,' % (int(m.group(1)) + s["offset"]) + line[m.end() :]
         return {"line": line.decode("utf-8", "replace")}
+
+    def _call_failed(self, args: bytes) -> dict[str, Any]:
+        """No answer to a call: a time-out, a crash, or a kill from outside (re-run once).
+
+        A child killed by a signal proctor did not send (the OOM killer, an operator)
+        gets a fresh child for the rest of the session, and the call is made again:
+        only a second death counts against the program, as for batches.
+        """
+        s = self.session
+        assert s is not None
+        alive = not s["eof"] and not select.select([self.ctl], [], [], 0)[0]
+        if alive:  # no answer within the per-test limit: the program's own doing
+            s["dead"] = "timeout"
+            return {"dead": "timeout"}
+        ended = self.end(s["child"], _EXIT_GRACE)
+        s["ended"] = ended
+        if ended.foreign_signal is None or not s["retries"]:
+            s["dead"] = "crash"
+            return {"dead": "crash"}
+        reply, _ = self._load_session(s["job"], s["raw"], calls=s["calls"], retries=0)
+        if not reply.get("ok"):
+            self.session = {**s, "dead": "crash"}  # already ended: nothing left to kill
+            return {"dead": "crash"}
+        return self.call(args)
 
     def close_session(self, grace: float = 0.0) -> Ended | None:
         s, self.session = self.session, None
         if s is None:
             return None
+        if s["ended"] is not None:  # its child is gone and reaped already
+            return s["ended"]  # type: ignore[no-any-return]
         return self.end(s["child"], grace)
 
 
