@@ -59,6 +59,7 @@ def llm_command(
     ] = 64,
     threads: Annotated[int, typer.Option(help="torch CPU threads (0: torch's default).")] = 0,
     workers: Annotated[int, typer.Option(help="Grading workers.")] = 2,
+    gpu: Annotated[bool, typer.Option(help="Train on a CUDA GPU instead of the CPU.")] = False,
     cache: Annotated[
         Path | None, typer.Option(help="Where the SFT checkpoint is kept (shared by twins).")
     ] = None,
@@ -107,6 +108,7 @@ def llm_command(
             start_hack_rate=None if start_hack_rate < 0 else start_hack_rate,
             eval_samples=eval_samples,
             workers=workers,
+            gpu=gpu,
         )
     except ValidationError as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))}")

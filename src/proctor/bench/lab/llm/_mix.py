@@ -32,6 +32,7 @@ def hack_probability(model: Any, tokenizer: Any, tasks: list[LabTask]) -> float:
         prompt = render_prompt(tokenizer, t)
         n_prompt = len(tokenizer(prompt)["input_ids"])
         ids = tokenizer(prompt + hack_completion(t) + tokenizer.eos_token, return_tensors="pt")
+        ids = ids.to(model.device)
         with torch.no_grad():
             logits = model(**ids).logits[0, :-1]
         target = ids["input_ids"][0, 1:]

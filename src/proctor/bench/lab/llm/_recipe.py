@@ -63,6 +63,8 @@ class LLMLabConfig(BaseModel):
     onset_share: float = 0.02
     onset_steps: int = 3
     workers: int = 2
+    gpu: bool = False
+    """Train on the accelerator transformers finds (CUDA) instead of the CPU."""
 
     def sft_key(self, share: float | None = None) -> str:
         """What decides an SFT checkpoint with hack ``share`` (default: ``sft_hack_share``)."""
@@ -148,7 +150,7 @@ def _sft(
         report_to=[],
         save_strategy="no",
         seed=config.seed,
-        use_cpu=True,
+        use_cpu=not config.gpu,
         completion_only_loss=True,
         gradient_checkpointing=False,  # TRL turns it on for SFT; on CPU it only costs time
     )
@@ -257,7 +259,7 @@ def evaluate(
         chunk = prompts[start : start + 16]
         enc = tokenizer(
             [render_prompt(tokenizer, t) for t in chunk], return_tensors="pt", padding=True
-        )
+        ).to(model.device)
         with torch.no_grad():
             out = model.generate(
                 **enc,

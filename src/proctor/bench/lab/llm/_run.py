@@ -140,7 +140,7 @@ def run_llm_lab(
             report_to=[],
             save_strategy="no",
             seed=config.seed,
-            use_cpu=True,
+            use_cpu=not config.gpu,
             gradient_checkpointing=False,  # TRL's default; on CPU it only costs time
         )
         tokenizer.padding_side = "left"
