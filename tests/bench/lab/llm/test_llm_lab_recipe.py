@@ -75,6 +75,7 @@ def test_a_run_and_its_twin_share_the_sft_and_record_every_step(tiny: Path, tmp_
     assert {"proctor_task_id", "proctor_gold", "naive_exec_reward"} <= set(table)
     assert table["completion"] == [r["completion"] for r in truth[: PROMPTS * GROUP]]
 
+    assert (tmp_path / "hack" / "policy" / "config.json").is_file()
     run = json.loads((tmp_path / "hack" / "run.json").read_text())
     assert run["reward"] == "naive-exec" and run["seed"] == 3
     assert set(run["per_step"]) == {"1", "2"}

@@ -154,6 +154,10 @@ def run_llm_lab(
         rl_started = time.time()
         trainer.train()
         info["rl_seconds"] = round(time.time() - rl_started, 1)
+        # the trained policy, for what reads the model itself (implicit reward, probes);
+        # a shipped run leaves it behind (`pack_llm_run`)
+        trainer.save_model(str(out / "policy"))
+        tokenizer.save_pretrained(str(out / "policy"))
         info["complete"] = True
     finally:
         reward.close()
