@@ -49,4 +49,26 @@ def py_literal(value: Any) -> str:
     raise TypeError(f"cannot write a {t.__name__} as a Python literal")
 
 
-__all__ = ["cache_root", "default_cache_dir", "py_literal"]
+def load_causal_lm(name: str | Path, *, tokenizer: bool = True) -> tuple[Any, Any]:
+    """(model in eval mode, its tokenizer or ``None``) from a local model folder, a
+    ``.gguf`` file (transformers dequantises its weights on load; needs ``gguf``), or a
+    Hugging Face id already in the local cache.
+
+    Never downloads (``local_files_only``): proctor runs where the network may be
+    closed, and what reads a model (a probe, an audit, the implicit reward) must read the
+    very model it names. The one loader the audits, probes, implicit reward and the lab
+    share."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = Path(name)
+    kw: dict[str, Any] = {"local_files_only": True}
+    where = str(name)
+    if path.suffix == ".gguf":
+        kw["gguf_file"] = path.name
+        where = str(path.parent)
+    model = AutoModelForCausalLM.from_pretrained(where, **kw)
+    model.eval()  # type: ignore[no-untyped-call,unused-ignore]
+    return model, AutoTokenizer.from_pretrained(where, **kw) if tokenizer else None
+
+
+__all__ = ["cache_root", "default_cache_dir", "load_causal_lm", "py_literal"]

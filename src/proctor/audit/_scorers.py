@@ -253,19 +253,11 @@ class OpenAIJudgeScorer:
 
 
 def load_causal_lm(path: Path) -> tuple[Any, Any]:
-    """A causal LM and its tokenizer from a local folder or a ``.gguf`` file (transformers
-    dequantises GGUF weights on load; needs the ``gguf`` package). Never downloads."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    """A causal LM and its tokenizer from a local folder or a ``.gguf`` file
+    (`proctor.common.load_causal_lm`). Never downloads."""
+    from proctor.common import load_causal_lm as load
 
-    if path.suffix == ".gguf":
-        kw = {"gguf_file": path.name, "local_files_only": True}
-        tok = AutoTokenizer.from_pretrained(str(path.parent), **kw)
-        model = AutoModelForCausalLM.from_pretrained(str(path.parent), **kw)
-    else:
-        tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(str(path), local_files_only=True)
-    model.eval()  # type: ignore[no-untyped-call,unused-ignore]
-    return model, tok
+    return load(path)
 
 
 KINDS = ("reward-model", "prm", "implicit", "logprob-judge", "openai-judge")

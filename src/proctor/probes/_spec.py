@@ -210,23 +210,12 @@ class Probe:
 
 
 def load_model(name: str) -> tuple[Any, Any]:
-    """A causal LM and its tokenizer from a local folder, a ``.gguf`` file (transformers
-    dequantises it on load; needs the ``gguf`` package), or the local Hugging Face cache.
+    """A causal LM and its tokenizer from a local folder, a ``.gguf`` file or the local
+    Hugging Face cache (`proctor.common.load_causal_lm`: never downloads, so a probe
+    reads the very model it was trained on)."""
+    from proctor.common import load_causal_lm
 
-    Never downloads (``local_files_only``): proctor runs where the network may be closed,
-    and a probe must read the very model it was trained on."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    path = Path(name)
-    if path.suffix == ".gguf":
-        kw: dict[str, Any] = {"gguf_file": path.name, "local_files_only": True}
-        where = str(path.parent)
-    else:
-        kw, where = {"local_files_only": True}, name
-    tokenizer = AutoTokenizer.from_pretrained(where, **kw)
-    model = AutoModelForCausalLM.from_pretrained(where, **kw)
-    model.eval()  # type: ignore[no-untyped-call,unused-ignore]
-    return model, tokenizer
+    return load_causal_lm(name)
 
 
 __all__ = [

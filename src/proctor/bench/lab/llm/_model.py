@@ -34,28 +34,26 @@ def smollm2_path() -> Path:
 def load_policy(model: str) -> tuple[Any, Any]:
     """(model, tokenizer) for ``model``: ``smollm2``, a ``.gguf`` file or a model folder."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
+
+    from proctor.common import load_causal_lm
 
     path = smollm2_path() if model == SMOLLM2 else Path(model)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such model file or folder")
+    loaded, tokenizer = load_causal_lm(path)
     if path.suffix == ".gguf":
-        kw: dict[str, Any] = {"gguf_file": path.name, "local_files_only": True}
-        tokenizer = AutoTokenizer.from_pretrained(str(path.parent), **kw)
-        quantised = AutoModelForCausalLM.from_pretrained(
-            str(path.parent), dtype=torch.float32, **kw
-        )
-        config = quantised.config
+        # a GGUF-loaded model keeps a quantiser that refuses training and saving: copy
+        # its (dequantised) weights into a plain model of the same config
+        config = loaded.config
         if hasattr(config, "quantization_config"):
             del config.quantization_config
         policy = AutoModelForCausalLM.from_config(config, dtype=torch.float32)  # type: ignore[no-untyped-call]
-        policy.load_state_dict(quantised.state_dict())
-        del quantised
+        policy.load_state_dict(loaded.state_dict())
+        del loaded
     else:
-        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        policy = AutoModelForCausalLM.from_pretrained(
-            str(path), dtype=torch.float32, local_files_only=True
-        )
+        policy = loaded.float()
+    policy.train()
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return policy, tokenizer
