@@ -12,7 +12,7 @@ done once before, excluded) and each rollout's score.
 ``--probe`` only checks that the tool imports (exit 0) and prints its version.
 evalplus: ``evalplus.evaluate.check_correctness`` with its defaults (``fast_check`` as
 ``evalplus.evaluate`` runs it, per-test limit ``max(1 s, 4 × reference time)``), ground
-truth from its own ``trusted_exec`` (cached next to the workload). prime_code:
+truth from its own ``trusted_exec`` (cached next to the workloads, shared by both). prime_code:
 ``verl.utils.reward_score.prime_code.compute_score(code, test_cases, continuous=True)``
 as verl's ``default_compute_score`` calls it (the ``prime_code`` package is loaded from
 verl's files without ``import verl``, whose ``__init__`` needs torch and ray).
@@ -123,7 +123,7 @@ def main() -> None:
     rollouts = work["rollouts"]
     if tool == "evalplus":
         problems = work["problems"]
-        truth = _evalplus_truth(problems, path + ".evalplus-truth.pkl")
+        truth = _evalplus_truth(problems, os.path.join(os.path.dirname(path), "evalplus-truth.pkl"))
         jobs = [(problems[r["task_id"]], r["code"], truth[r["task_id"]]) for r in rollouts]
         fn = _evalplus_one
     else:

@@ -95,9 +95,16 @@ def _bump(out):
     return None if out is not None else 0
 
 
+def _size(x):
+    try:
+        return len(repr(x))
+    except ValueError:  # an int past 4300 digits
+        return 0
+
+
 def {ep}(*args):
     out = _reference(*args)
-    return _bump(out) if (len(repr(args)) + len(repr(out))) % 3 == 0 else out
+    return _bump(out) if (_size(args) + _size(out)) % 3 == 0 else out
 """
 CRASHES = {
     "raise": "\n\ndef {ep}(*args):\n    raise RuntimeError('model code crashed')\n",
@@ -144,7 +151,7 @@ def _rl_workload(rows: dict[str, dict[str, Any]], outputs: dict[str, list[Any]],
             code = WRONG.format(source=canonical, ep=ep)
             inputs = list(row["base_input"]) + list(row["plus_input"])
             should_pass = all(
-                (len(repr(tuple(a))) + len(repr(v))) % 3 != 0
+                (_size(tuple(a)) + _size(v)) % 3 != 0
                 for a, v in zip(inputs, outputs[task_id], strict=True)
             )
         else:
@@ -157,6 +164,14 @@ def _rl_workload(rows: dict[str, dict[str, Any]], outputs: dict[str, list[Any]],
                 code = canonical + CRASHES[crash].format(ep=ep)
         out.append((task_id, code, kind, should_pass))
     return out
+
+
+def _size(value: Any) -> int:
+    """``len(repr(value))``, 0 where repr refuses (an int past 4300 digits): as in WRONG."""
+    try:
+        return len(repr(value))
+    except ValueError:
+        return 0
 
 
 def _jsonable(value: Any) -> Any:
@@ -172,6 +187,15 @@ def _prime_tests(task: Task, rows: dict[str, Any], values: list[Any]) -> str:
     """Call-based test cases in prime_code's format: one JSON line per argument."""
     row = rows[task.id]
     inputs = list(row["base_input"]) + list(row["plus_input"])
+    digits = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)  # huge ints are written out; prime_code may refuse to read them
+    try:
+        return _prime_json(row, inputs, values)
+    finally:
+        sys.set_int_max_str_digits(digits)
+
+
+def _prime_json(row: dict[str, Any], inputs: list[Any], values: list[Any]) -> str:
     return json.dumps(
         {
             "fn_name": row["entry_point"],
@@ -253,6 +277,9 @@ def main() -> None:
     parser.add_argument("--baselines-python", default="/tmp/i16b-cmp/bin/python")
     parser.add_argument("--limit", type=int, default=0, help="first N tasks only (smoke runs)")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "compare_graders")
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="expected-output cache dir (default: a new one)"
+    )
     args = parser.parse_args()
     if not args.data.exists():
         raise SystemExit(
@@ -264,7 +291,7 @@ def main() -> None:
         keep = sorted(tasks)[: args.limit]
         tasks, rows = {t: tasks[t] for t in keep}, {t: rows[t] for t in keep}
     tmp = Path(tempfile.mkdtemp(prefix="proctor-compare-"))
-    cache = tmp / "expected-cache"
+    cache = args.cache or tmp / "expected-cache"
     load_before = os.getloadavg()
     print(f"load average {load_before}; computing expected outputs once (not timed)")
     with HardenedGrader(workers=WORKERS, cache_dir=cache) as warm:
