@@ -334,17 +334,18 @@ def main() -> None:
                 walls[name][grader].append(wall)
                 verdicts[name][grader] = results
                 print(f"round {r + 1} {name:9} {grader:10} {wall:8.2f} s", flush=True)
-    load_after = os.getloadavg()
-    report = _report(args, tools, walls, verdicts, labels, kinds, workloads, mechanisms)
-    report["machine"] = {
-        "cpus": os.cpu_count(),
-        "load_average_before": load_before,
-        "load_average_after": load_after,
-        "python": platform.python_version(),
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(report, indent=1))
-    args.out.with_suffix(".md").write_text(_markdown(report))
+        # written after every round: a run cut short still leaves the rounds it finished
+        report = _report(args, tools, walls, verdicts, labels, kinds, workloads, mechanisms)
+        report["rounds_done"] = r + 1
+        report["machine"] = {
+            "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_after": os.getloadavg(),
+            "python": platform.python_version(),
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_suffix(".json").write_text(json.dumps(report, indent=1))
+        args.out.with_suffix(".md").write_text(_markdown(report))
     print(_markdown(report))
 
 
@@ -391,7 +392,8 @@ def _markdown(report: dict[str, Any]) -> str:
         "# proctor vs evalplus vs verl prime_code (HumanEval+, 2 workers each)",
         "",
         f"`nice -n 10 .venv/bin/python benchmarks/compare_graders.py --rounds {report['rounds']}`"
-        f" (seed {report['seed']}). Machine: {m['cpus']} CPUs, shared; load average "
+        f" (seed {report['seed']}); {report['rounds_done']} of {report['rounds']} rounds done. "
+        "Machine: {m['cpus']} CPUs, shared; load average "
         f"{', '.join(f'{x:.1f}' for x in m['load_average_before'])} before, "
         f"{', '.join(f'{x:.1f}' for x in m['load_average_after'])} after "
         "(other engineers' jobs: wall times are contention-bound; the ratios come from "
