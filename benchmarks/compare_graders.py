@@ -280,7 +280,12 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, default=None, help="expected-output cache dir (default: a new one)"
     )
+    parser.add_argument("--render", action="store_true", help="only rewrite the .md from the .json")
     args = parser.parse_args()
+    if args.render:
+        report = json.loads(args.out.with_suffix(".json").read_text())
+        args.out.with_suffix(".md").write_text(_markdown(report))
+        return
     if not args.data.exists():
         raise SystemExit(
             f"HumanEval+ not found at {args.data} (pass --data or set PROCTOR_SHARED_DATA)"
@@ -393,7 +398,7 @@ def _markdown(report: dict[str, Any]) -> str:
         "",
         f"`nice -n 10 .venv/bin/python benchmarks/compare_graders.py --rounds {report['rounds']}`"
         f" (seed {report['seed']}); {report['rounds_done']} of {report['rounds']} rounds done. "
-        "Machine: {m['cpus']} CPUs, shared; load average "
+        f"Machine: {m['cpus']} CPUs, shared; load average "
         f"{', '.join(f'{x:.1f}' for x in m['load_average_before'])} before, "
         f"{', '.join(f'{x:.1f}' for x in m['load_average_after'])} after "
         "(other engineers' jobs: wall times are contention-bound; the ratios come from "
@@ -401,6 +406,17 @@ def _markdown(report: dict[str, Any]) -> str:
         "",
         "Tools: " + ", ".join(f"{k} ({v})" for k, v in report["tools"].items()) + ".",
         f"proctor sandbox: {', '.join(report['proctor_sandbox'])}.",
+        "",
+        "How each is driven (see the script's docstring): evalplus through "
+        "`evalplus.evaluate.check_correctness` on the HumanEval+ rows of ../shared/data with "
+        "ground truth from its own `trusted_exec` (first failure ends a suite, as "
+        "`evalplus.evaluate` runs it: pass/fail, no partial credit); prime_code through "
+        "its call-based JSON test format built from proctor's expected outputs (tuples "
+        "arrive as lists, sets as sorted lists, ints past 4300 digits are written out and "
+        "refused by its `json.loads`), so some of its mis-scores may be what that format "
+        "cannot carry or its whole-suite limit (`timeout + 1` = 6 s); the causes are not "
+        "separated here. "
+        "A mis-score is a verdict (full marks or not) that differs from the rollout's label.",
         "",
     ]
     for name, w in report["workloads"].items():
