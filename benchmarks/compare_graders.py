@@ -427,7 +427,7 @@ def _markdown(report: dict[str, Any]) -> str:
             f"Mix: {mix}.",
             "",
             "| grader | wall s (median) | each round | ratio vs proctor (median) "
-            "| full marks | mis-scored |",
+            "| full marks (last round) | mis-scored (last round) |",
             "|---|---|---|---|---|---|",
         ]
         for grader, g in w["graders"].items():
