@@ -8,6 +8,13 @@
 # importing the graders registers them (`proctor.registry.GRADERS`)
 from proctor.graders import _naive_exec, _naive_pytest, _ray  # noqa: F401
 from proctor.graders._base import Grader
+from proctor.graders._budget import (
+    SHARD_SECONDS,
+    TIME_FACTOR,
+    TIMEOUTS_TO_END,
+    TimeBudget,
+    time_budget,
+)
 from proctor.graders._compare import COMPARE_MODES, CompareMode, outputs_match, poly_root_ok
 from proctor.graders._contained import (
     NAMESPACE_MECHANISMS,
@@ -30,6 +37,9 @@ __all__ = [
     "COMPARE_MODES",
     "HIDDEN",
     "NAMESPACE_MECHANISMS",
+    "SHARD_SECONDS",
+    "TIMEOUTS_TO_END",
+    "TIME_FACTOR",
     "CompareMode",
     "Expected",
     "ExpectedOutputs",
@@ -37,6 +47,7 @@ __all__ = [
     "HardenedGrader",
     "RayGrader",
     "RunResult",
+    "TimeBudget",
     "create_grader",
     "create_grader_from_spec",
     "grader_names",
@@ -48,4 +59,5 @@ __all__ = [
     "require_pytest",
     "run_contained",
     "show_value",
+    "time_budget",
 ]

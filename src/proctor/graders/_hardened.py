@@ -21,6 +21,15 @@ from typing import Any, Literal
 
 from proctor.common import default_cache_dir
 from proctor.graders._base import Grader
+from proctor.graders._budget import (
+    SHARD_SECONDS,
+    TIME_FACTOR,
+    TIMEOUTS_TO_END,
+    TimeBudget,
+    shard_count,
+    split_by_time,
+    time_budget,
+)
 from proctor.graders._compare import CompareMode, outputs_match, poly_root_ok
 from proctor.graders._expected import Expected, ExpectedOutputs
 from proctor.graders._registry import register_grader
@@ -33,6 +42,7 @@ from proctor.graders._test_isolation import (
 from proctor.io import program_for
 from proctor.records import ExecStats, Grade, Rollout, Task, TestOutcome, TestStatus, TestSuite
 from proctor.sandbox import (
+    BatchResult,
     CallResult,
     InfraError,
     Isolation,
@@ -58,6 +68,9 @@ JUDGE_CPU_BUDGET_S = 1.0
 """Thread CPU seconds the judge may spend decoding one rollout's results (honest
 results come back byte-identical to the expected lines and cost nothing)."""
 HIDDEN = "held-out expected value hidden (show_heldout_expected=True shows it)"
+DEFAULT_LIMITS = Limits(test=1.0)
+"""The hardened grader's limits when none are given: a 1 s floor per test (raised to
+`TIME_FACTOR` × the reference's slowest test where that is more, see `TimeBudget`)."""
 
 
 def show_value(value: Any) -> str:
@@ -140,6 +153,7 @@ class _Plan:
             self.output_bytes += expected.output_bytes
             slowest = max(slowest, expected.slowest)
         self.encoded = codec.dumps([list(args) for _, _, _, args in self.slots])
+        self.durations = [expected.durations[i] for _, i, expected, _ in self.slots]
         # The exact line a correct answer comes back as: such lines pass unread.
         self.known = (
             None
@@ -188,12 +202,21 @@ class HardenedGrader(Grader):
         test_isolation: TestIsolation = "probe",
         compare: CompareMode | None = None,
         show_heldout_expected: bool = False,
+        time_factor: float = TIME_FACTOR,
+        timeouts_to_end: int = TIMEOUTS_TO_END,
+        shard_seconds: float = SHARD_SECONDS,
     ) -> None:
         """``compare``: ``strict`` or ``evalplus`` for every task (``None``: the task's
         own ``compare``, else ``strict``). ``show_heldout_expected``: put held-out
         expected values in failure details (for debugging only: they leak wherever
-        grades are logged or shown to a policy)."""
-        self.limits = limits or Limits()
+        grades are logged or shown to a policy). ``limits.test`` is the per-test floor;
+        ``time_factor``, ``timeouts_to_end`` and ``shard_seconds`` (0: never shard)
+        set the rest of each task's `TimeBudget` (see `proctor.graders._budget`)."""
+        self.limits = limits or DEFAULT_LIMITS
+        self.time_factor = time_factor
+        self.timeouts_to_end = timeouts_to_end
+        self.shard_seconds = shard_seconds
+        self.workers = max(1, workers)
         self.test_isolation = test_isolation
         self.compare = compare
         self.show_heldout_expected = show_heldout_expected
@@ -207,6 +230,7 @@ class HardenedGrader(Grader):
         self.keep_tests = keep_tests
         self._plans: dict[str, _Plan] = {}
         self._plan_lock = threading.Lock()
+        self._shard_runner: ThreadPoolExecutor | None = None
 
     @property
     def mechanisms(self) -> list[str]:
@@ -214,6 +238,8 @@ class HardenedGrader(Grader):
         return self.pool.mechanisms
 
     def close(self) -> None:
+        if self._shard_runner is not None:
+            self._shard_runner.shutdown(wait=False, cancel_futures=True)
         self.pool.close()
 
     def _plan(self, task: Task) -> _Plan:
@@ -293,12 +319,30 @@ class HardenedGrader(Grader):
             total += heldout * alone_limits(limits).wall
         return total
 
+    def time_budget(self, task: Task) -> TimeBudget:
+        """The time limits a rollout of ``task`` is graded under, derived from the
+        reference's timing cached with its expected outputs (see `TimeBudget`)."""
+        return self._budget_for(self._plan(task))
+
+    def _budget_for(self, plan: _Plan) -> TimeBudget:
+        return time_budget(
+            self.limits.test,
+            self.limits.wall,
+            plan.reference_slowest,
+            plan.reference_total,
+            self.time_factor,
+            self.timeouts_to_end,
+            shard_count(plan.reference_total, len(plan.slots), self.workers, self.shard_seconds),
+        )
+
     def _limits_for(self, plan: _Plan) -> Limits:
         # Slow-but-honest solutions must not fail on time: scale with the reference.
+        budget = self._budget_for(plan)
         return self.limits.model_copy(
             update={
-                "test": max(self.limits.test, 10 * plan.reference_slowest + 0.5),
-                "wall": self.limits.wall + 10 * plan.reference_total,
+                "test": budget.per_test_s,
+                "wall": budget.rollout_s,
+                "timeouts": budget.timeouts_to_end,
                 # room for honest output of the reference's size, and a bit
                 "output_mb": max(self.limits.output_mb, 2 * (plan.output_bytes >> 20) + 16),
             }
@@ -336,16 +380,7 @@ class HardenedGrader(Grader):
                 heldout = [k for k, slot in enumerate(plan.slots) if slot[0] == "heldout"]
                 _RANDOM.shuffle(heldout)
                 order = [k for k, slot in enumerate(plan.slots) if slot[0] != "heldout"] + heldout
-            batch = self.pool.run_batch(
-                program,
-                task.entry_point,
-                plan.encoded,
-                n=len(plan.slots),
-                limits=limits,
-                known=plan.known,
-                decode_budget_s=JUDGE_CPU_BUDGET_S,
-                order=order,
-            )
+            batch = self._run_tests(task, plan, program, limits, order)
             alone = AloneRuns()
             if order is not None and not batch.load_error and self.test_isolation == "fresh":
                 alone = self._each_alone(task, plan, program, limits, batch.results)
@@ -365,6 +400,8 @@ class HardenedGrader(Grader):
                 if status == "fail" and name == "heldout" and not self.show_heldout_expected:
                     detail = f"{HIDDEN}; got {show_value(result.value)}"
                 tally.add(name, f"{name}/{i}", status, detail)
+            if batch.ended:
+                tally.ended = _ended_warning(batch, limits)
         for suite_name, suite in plan.checks:
             outcome, check_error = self._run_check(task, suite_name, suite, program, limits)
             if (
@@ -377,9 +414,51 @@ class HardenedGrader(Grader):
             error = error or check_error
         stats.wall_ms = (time.perf_counter() - started) * 1000
         grade = self._summarise(task, rollout, tally, plan, stats, error)
+        if tally.ended:
+            grade.warnings.append(tally.ended)
         if order_dependent:
             grade.tamper.append("order_dependent")
         return grade
+
+    def _run_tests(
+        self, task: Task, plan: _Plan, program: str, limits: Limits, order: list[int] | None
+    ) -> BatchResult:
+        """Run the io tests in one child, or in shards on several workers at once when the
+        reference's time says the task is big; the results come back in test order."""
+        shards = self._budget_for(plan).shards
+        n = len(plan.slots)
+        if shards == 1:
+            return self._run_shard(task, plan, program, limits, order)
+        ranges = split_by_time(plan.durations, shards)
+        run_order = order if order is not None else list(range(n))
+        orders = [[k for k in run_order if k in part] for part in ranges]
+        if self._shard_runner is None:
+            with self._plan_lock:
+                if self._shard_runner is None:
+                    self._shard_runner = ThreadPoolExecutor(
+                        max_workers=self.workers, thread_name_prefix="proctor-shard"
+                    )
+        rest = [
+            self._shard_runner.submit(self._run_shard, task, plan, program, limits, part)
+            for part in orders[1:]
+        ]
+        parts = [self._run_shard(task, plan, program, limits, orders[0])]
+        parts += [future.result() for future in rest]
+        return _merge(parts, ranges)
+
+    def _run_shard(
+        self, task: Task, plan: _Plan, program: str, limits: Limits, order: list[int] | None
+    ) -> BatchResult:
+        return self.pool.run_batch(
+            program,
+            task.entry_point,
+            plan.encoded,
+            n=len(plan.slots),
+            limits=limits,
+            known=plan.known,
+            decode_budget_s=JUDGE_CPU_BUDGET_S,
+            order=order,
+        )
 
     def _probe_alone(
         self, task: Task, plan: _Plan, program: str, limits: Limits, batch: Any
@@ -528,6 +607,31 @@ class HardenedGrader(Grader):
         )
 
 
+def _merge(parts: list[BatchResult], ranges: list[range]) -> BatchResult:
+    """One batch result from shards: each test's result from the shard that ran it."""
+    results = [parts[s].results[k] for s, part in enumerate(ranges) for k in part]
+    ended = [p.ended for p in parts if p.ended]
+    return BatchResult(
+        results=results,
+        load_error=next((p.load_error for p in parts if p.load_error), None),
+        cpu_s=sum(p.cpu_s for p in parts),
+        max_rss_kb=max(p.max_rss_kb for p in parts),
+        restarts=sum(p.restarts for p in parts),
+        wall_s=max(p.wall_s for p in parts),
+        body_bytes=sum(p.body_bytes for p in parts),
+        mechanisms=parts[0].mechanisms,
+        ended="; ".join(ended) if ended else None,
+    )
+
+
+def _ended_warning(batch: BatchResult, limits: Limits) -> str:
+    not_run = sum(1 for r in batch.results if r.status == "missing")
+    return (
+        f"rollout ended early: {batch.ended} (limit {limits.test:.3g} s per test); "
+        f"{not_run} test(s) not run, counted as failed"
+    )
+
+
 class _Tally:
     """Pass counts per suite; outcome records only where someone will read them.
 
@@ -536,6 +640,7 @@ class _Tally:
     """
 
     def __init__(self, keep_tests: bool) -> None:
+        self.ended: str | None = None  # why the io tests stopped early, for Grade.warnings
         self.counts = {"visible": [0, 0], "heldout": [0, 0]}
         self.failures: list[TestOutcome] = []
         self.tests: list[TestOutcome] | None = [] if keep_tests else None
@@ -570,6 +675,9 @@ def hardened(
     test_isolation: TestIsolation = "probe",
     compare: CompareMode | None = None,
     show_heldout_expected: bool = False,
+    time_factor: float = TIME_FACTOR,
+    timeouts_to_end: int = TIMEOUTS_TO_END,
+    shard_seconds: float = SHARD_SECONDS,
 ) -> HardenedGrader:
     """Create the hardened grader (see `HardenedGrader`)."""
     return HardenedGrader(
@@ -582,6 +690,9 @@ def hardened(
         test_isolation=test_isolation,
         compare=compare,
         show_heldout_expected=show_heldout_expected,
+        time_factor=time_factor,
+        timeouts_to_end=timeouts_to_end,
+        shard_seconds=shard_seconds,
     )
 
 

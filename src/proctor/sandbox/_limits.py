@@ -26,3 +26,7 @@ class Limits(BaseModel):
     """Cap on the results a batch may send back, MiB."""
     restarts: int = Field(default=3, ge=0)
     """How often a crashed or hung batch is resumed past the failing test."""
+    timeouts: int = Field(default=0, ge=0)
+    """End a batch at this many timed-out tests (0: never). The tests not run by then
+    come back ``missing`` and the reply says why (`BatchResult.ended`): a program that
+    hangs costs about ``timeouts × test`` seconds, not the whole ``wall``."""

@@ -66,6 +66,9 @@ class BatchResult:
     wall_s: float = 0.0
     body_bytes: int = 0
     mechanisms: list[str] = field(default_factory=list)
+    ended: str | None = None
+    """Why the batch ended before every test ran (``Limits.timeouts`` time-outs were
+    reached, e.g. ``"2 tests timed out"``); the tests not run are ``missing``."""
 
 
 def decode_records(
@@ -119,9 +122,10 @@ def decode_records(
         else:
             detail = record.get("e")
             results[i] = CallResult("error", detail=detail if type(detail) is str else None)
-    return [r if r is not None else CallResult("missing", detail="no result") for r in results]
+    return [r if r is not None else _NO_RESULT for r in results]
 
 
+_NO_RESULT = CallResult("missing", detail="no result")
 _MATCHED = CallResult("ok", matched=True)
 _UNDECODABLE = "result could not be decoded (malformed, or over the size or hashing caps)"
 _OVER_BUDGET = "not judged: the judge's CPU budget for this rollout was spent"
@@ -289,8 +293,13 @@ class SandboxPool:
             mechanisms = worker.mechanisms
         if header.get("infra_error"):
             raise InfraError(str(header["infra_error"]))
+        ended = header.get("ended")
+        results = decode_records(body, n, known, decode_budget_s)
+        if ended:
+            not_run = CallResult("missing", detail=f"not run: the rollout ended after {ended}")
+            results = [not_run if r is _NO_RESULT else r for r in results]
         return BatchResult(
-            results=decode_records(body, n, known, decode_budget_s),
+            results=results,
             load_error=header.get("load_error"),
             cpu_s=float(header.get("cpu_s", 0.0)),
             max_rss_kb=int(header.get("max_rss_kb", 0)),
@@ -298,6 +307,7 @@ class SandboxPool:
             wall_s=time.perf_counter() - started,
             body_bytes=len(body),
             mechanisms=mechanisms,
+            ended=str(ended) if ended else None,
         )
 
     @contextmanager

@@ -31,6 +31,7 @@ from typing import Any
 from . import child, frames, namespaces, scratch, template, workspace_job
 
 _INDEX = re.compile(rb'^\{"i":(0|[1-9][0-9]{0,8}),')
+_TIMED_OUT = re.compile(rb'^\{"i":(?:0|[1-9][0-9]{0,8}),"t":1[,}]')
 _GRACE = 0.5  # seconds past the per-test limit before a silent child is killed
 _EXIT_GRACE = 0.5  # seconds a child that closed its result pipe gets to exit by itself
 _SETUP_TIMEOUT = 60.0  # seconds a child may take to read its job and lock down (no graded code)
@@ -57,6 +58,25 @@ def _read_until_eof(fd: int, timeout: float, limit: int = 1 << 16) -> bytes | No
         if not chunk:
             return data
         data = (data + chunk)[:limit]
+
+
+class _Timeouts:
+    """Time-outs of one batch and the count at which it ends (0: never)."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap, self.seen = cap, 0
+
+    def add(self) -> bool:
+        """Count one; True when this one ends the batch."""
+        self.seen += 1
+        return self.reached
+
+    @property
+    def reached(self) -> bool:
+        return self.cap > 0 and self.seen >= self.cap
+
+    def reason(self) -> str:
+        return f"{self.seen} test{'s' if self.seen != 1 else ''} timed out"
 
 
 class Ended:
@@ -207,6 +227,10 @@ class Zygote:
         # operator, a crash) is re-run once before anything counts against it.
         foreign_budget = 1
         foreign: list[int] = []
+        # Time-outs seen (a child's "t" record or a stall we killed); at `cap` the batch
+        # ends: a hanging program costs about cap × the per-test limit, not the wall.
+        timeouts = _Timeouts(int(limits.get("timeouts", 0)))
+        ended = None
         # The first run buffers its result lines (a pipe write per test costs more
         # than most tests). If it dies early, the lines it held are lost and the
         # culprit is unknown: re-run the rest one line per test to pin it down.
@@ -223,13 +247,14 @@ class Zygote:
             load_line = None
             if locked:
                 ready, stalled, load_line, overflow = self._pump(
-                    child.result, out, seen, n, deadline, stall_after, max_bytes
+                    child.result, out, seen, n, deadline, stall_after, max_bytes, timeouts
                 )
-            clean_eof = locked and not (stalled or overflow) and time.monotonic() < deadline
-            ended = self.end(child, _EXIT_GRACE if clean_eof or not locked else 0.0)
-            cpu, rss = cpu + ended.cpu, max(rss, ended.rss)
+            cut = timeouts.reached
+            clean_eof = locked and not (stalled or overflow or cut) and time.monotonic() < deadline
+            finished = self.end(child, _EXIT_GRACE if clean_eof or not locked else 0.0)
+            cpu, rss = cpu + finished.cpu, max(rss, finished.rss)
             remaining = [i for i in remaining if i not in seen]
-            signum = ended.foreign_signal
+            signum = finished.foreign_signal
             if signum is not None:
                 foreign.append(signum)
             if not locked:
@@ -237,11 +262,14 @@ class Zygote:
                     foreign_budget -= 1
                     continue
                 infra_error = setup_error or (
-                    f"the sandbox child died during its set-up ({_how(ended)})"
+                    f"the sandbox child died during its set-up ({_how(finished)})"
                 )
                 break
             if load_line is not None:
                 load_error = str(json.loads(load_line).get("load"))
+                break
+            if cut and remaining:
+                ended = timeouts.reason()
                 break
             if not remaining or overflow or time.monotonic() >= deadline:
                 break
@@ -261,6 +289,9 @@ class Zygote:
             kind = "t" if stalled else "c"
             out += b'{"i":%d,"%s":1}\n' % (culprit, kind.encode())
             restarts += 1
+            if stalled and timeouts.add() and remaining:
+                ended = timeouts.reason()
+                break
             if restarts > int(limits["restarts"]):
                 break
         header = {
@@ -270,6 +301,7 @@ class Zygote:
             "load_error": load_error,
             "infra_error": infra_error,
             "signals": foreign,
+            "ended": ended,
         }
         return header, bytes(out)
 
@@ -282,8 +314,10 @@ class Zygote:
         deadline: float,
         stall_after: float,
         max_bytes: int,
+        timeouts: _Timeouts,
     ) -> tuple[bool, bool, bytes | None, bool]:
-        """Read result lines until EOF, a stall, the deadline or the output cap."""
+        """Read result lines until EOF, a stall, the deadline, the output cap or the
+        time-out that ends the batch (``timeouts.reached`` then says so)."""
         pending = bytearray()  # the unfinished last line; appended to, never rescanned
         ready = False
         last = time.monotonic()
@@ -315,6 +349,9 @@ class Zygote:
                     if i < n and i not in seen:  # out of range or a repeat: dropped here
                         seen.add(i)
                         out += line + b"\n"
+                        # A forged "t" line only ends its own program's batch sooner.
+                        if _TIMED_OUT.match(line) and timeouts.add():
+                            return ready, False, None, False
                 elif line == b'{"ready":1}':
                     ready = True
                 elif line.startswith(b'{"load":') and not ready:
