@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from _tiny_lm import tiny_causal_lm
+from proctor.bench.lab.llm._mix import GRID
 
 pytestmark = pytest.mark.trainers
 
@@ -63,7 +64,7 @@ def test_a_run_and_its_twin_share_the_sft_and_record_every_step(tiny: Path, tmp_
     assert info["trainable_parameters"] > 0
     saved = sorted(p.name for p in cache.iterdir())
     assert [name.split("-")[0] for name in saved] == ["mix", "sft", "sft"]  # α; honest, hacky
-    assert 0.0 <= info["starting_policy"]["alpha"] <= 1.0
+    assert 0.0 <= info["starting_policy"]["alpha"] <= max(GRID)
 
     truth = [json.loads(x) for x in (tmp_path / "hack" / "truth.jsonl").read_text().splitlines()]
     assert [r["step"] for r in truth] == [1] * (PROMPTS * GROUP) + [2] * (PROMPTS * GROUP)
