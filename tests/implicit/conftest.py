@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from _tiny_lm import bpe_tokenizer, tiny_llama
+
 NEEDS = "the implicit reward needs torch and transformers: pip install 'proctor[implicit]'"
 
 CORPUS = [
@@ -33,43 +35,22 @@ def torch() -> Any:
 @pytest.fixture(scope="session")
 def tokenizer(torch: Any) -> Any:
     """A byte-level BPE (the kind SmolLM2 and GPT-2 use), trained on a few lines of code."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=320,
-        special_tokens=["<pad>", "<s>", "</s>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    tok.train_from_iterator(CORPUS * 20, trainer)
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>"
+    return bpe_tokenizer(
+        CORPUS * 20,
+        320,
+        ("<pad>", "<s>", "</s>"),
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
     )
 
 
 @pytest.fixture(scope="session")
 def make_model(tokenizer: Any, torch: Any) -> Callable[[int], Any]:
     """``make_model(seed)``: a 2-layer Llama with hidden size 32, random weights, eval mode."""
-    from transformers import LlamaConfig, LlamaForCausalLM
 
     def make(seed: int = 0) -> Any:
-        config = LlamaConfig(
-            vocab_size=len(tokenizer),
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            num_key_value_heads=4,
-            max_position_embeddings=512,
-            pad_token_id=tokenizer.pad_token_id,
-            bos_token_id=tokenizer.bos_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-        )
-        torch.manual_seed(seed)
-        return LlamaForCausalLM(config).eval()
+        return tiny_llama(tokenizer, seed, heads=4)
 
     return make
 

@@ -9,45 +9,17 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from _tiny_lm import bpe_tokenizer, tiny_llama
 from proctor.probes import ProbeRow
+
+__all__ = ["synthetic_rows", "tiny_gpt2", "tiny_llama", "tiny_tokenizer"]
 
 WORDS = ["def", "solve", "return", "x", "y", "for", "in", "range", "if", "else", "print"]
 
 
 def tiny_tokenizer() -> Any:
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=300,
-        special_tokens=["<s>", "<pad>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
     corpus = [" ".join(WORDS), "import sys\nsys.exit(0)\n", "Task 12: write solve(x).\n"]
-    tok.train_from_iterator(corpus, trainer)
-    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", pad_token="<pad>")
-
-
-def tiny_llama(tokenizer: Any, seed: int = 0, layers: int = 2) -> Any:
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(seed)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=layers,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-    )
-    return LlamaForCausalLM(config).eval()
+    return bpe_tokenizer(corpus, 300, ("<s>", "<pad>"), bos_token="<s>", pad_token="<pad>")
 
 
 def synthetic_rows(tasks: int = 24, per_task: int = 4, seed: int = 0) -> list[ProbeRow]:
