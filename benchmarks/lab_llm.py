@@ -72,7 +72,7 @@ def _markdown(manifests: list[dict[str, Any]], monitor: dict[str, dict[str, Any]
         "figures come from `python benchmarks/monitor.py --llm-runs DIR` (monitor-llm.md).",
         "",
         "| run | reward | seed | start: hack / honest | onset | first 5 steps max | "
-        "max after | final (last 5) | hack alert | lag | forecast | lead | CPU time |",
+        "max after | final (last 5) | hack alert | lag | forecast | lead | wall time |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for m in manifests:

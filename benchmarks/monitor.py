@@ -115,6 +115,17 @@ def _copy_lab_run(src: Path, dst: Path) -> dict[str, Any] | None:
 
 
 def _header(argv: str, args: argparse.Namespace) -> list[str]:
+    if args.llm_runs is not None and args.lab_runs is None:
+        return [
+            "# Run monitor on real-model runs",
+            "",
+            "Runs from `proctor lab llm` (SmolLM2-135M-Instruct trained with TRL's GRPO on "
+            "CPU), read like a user's TRL run (`proctor monitor ingest --from trl`); "
+            "labelled onset from the runs' truth.jsonl (docs/lab-llm.md).",
+            "",
+            f"Command: `{argv}`. Monitor config: the defaults (chosen on lab and scripted "
+            "tuning seeds; no real-model run tuned anything).",
+        ]
     what = (
         "Runs from `--source scripted`: real corpus candidates, grades and detectors and the "
         "lab's onset rule, but a *scripted* policy (a logistic rise in the hack share)."

@@ -95,6 +95,12 @@ def main() -> None:
     parser.add_argument("--model", default="smollm2")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/proctor-probes-llm-cache"))
     parser.add_argument("--out", type=Path, default=ROOT / "results")
+    parser.add_argument(
+        "--max-honest",
+        type=int,
+        default=200,
+        help="keep at most this many honest rows (seeded sample; every hack is kept)",
+    )
     args = parser.parse_args()
 
     from proctor.bench.lab.llm import load_policy
@@ -109,6 +115,12 @@ def main() -> None:
 
     runs = sorted(p.parent for d in args.runs for p in d.glob("*/run.json"))
     rows = rows_of(runs)
+    honest = [r for r in rows if not r["hack"]]
+    if len(honest) > args.max_honest:
+        import random
+
+        keep = {id(r) for r in random.Random(0).sample(honest, args.max_honest)}
+        rows = [r for r in rows if r["hack"] or id(r) in keep]
     hacks = sum(r["hack"] for r in rows)
     print(f"{len(rows)} rows ({hacks} hacks) from {len(runs)} runs", flush=True)
     started = time.perf_counter()
@@ -151,7 +163,9 @@ def main() -> None:
         "detector_auc_same_rows": auc(y, det),
         "layers_chosen_per_fold": chosen,
         "capture_seconds": round(capture_s, 1),
-        "command": "python benchmarks/probes_llm.py --runs " + " ".join(map(str, args.runs)),
+        "command": "python benchmarks/probes_llm.py --runs "
+        + " ".join(map(str, args.runs))
+        + f" --max-honest {args.max_honest}",
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "probes-llm.json").write_text(json.dumps(result, indent=1) + "\n")
