@@ -59,20 +59,30 @@ def _generate(run_dir: Path, seed: int, grader: str, overrides: dict[str, Any]) 
     return dict(json.loads(manifest.read_text()))
 
 
+def _refresh(src: Path, dst: Path) -> tuple[dict[str, Any] | None, bool]:
+    """(src's manifest or None when the run is not complete, whether ``dst`` must be
+    rebuilt); a rebuilt ``dst`` is emptied first. ``dst`` is kept while run.json is
+    unchanged (with its store and the verdicts memoised in it)."""
+    manifest = json.loads((src / "run.json").read_text())
+    if not manifest.get("complete"):
+        return None, False
+    old = dst / "run.json"
+    if old.is_file() and json.loads(old.read_text()) == manifest:
+        return dict(manifest), False
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.mkdir(parents=True)
+    return dict(manifest), True
+
+
 def _ingest_llm_run(src: Path, dst: Path) -> dict[str, Any] | None:
     """A `proctor lab llm` run read into a run store at ``dst`` exactly as a user's TRL run
     is (`proctor monitor ingest --from trl ... --task-key proctor_task_id`)."""
     import subprocess
     import sys
 
-    manifest = json.loads((src / "run.json").read_text())
-    if not manifest.get("complete"):
-        return None
-    old = dst / "run.json"
-    if not (old.is_file() and json.loads(old.read_text()) == manifest):
-        if dst.exists():
-            shutil.rmtree(dst)
-        dst.mkdir(parents=True)
+    manifest, rebuild = _refresh(src, dst)
+    if rebuild:
         cmd = [
             str(Path(sys.executable).parent / "proctor"),
             "monitor",
@@ -88,7 +98,7 @@ def _ingest_llm_run(src: Path, dst: Path) -> dict[str, Any] | None:
         ]
         subprocess.run(cmd, check=True, capture_output=True)
         shutil.copyfile(src / "run.json", dst / "run.json")
-    return dict(manifest)
+    return manifest
 
 
 LAB_FILES = ("run.json", "rollouts.jsonl.gz", "grades.jsonl.gz", "scalars.jsonl.gz")
@@ -100,18 +110,12 @@ def _copy_lab_run(src: Path, dst: Path) -> dict[str, Any] | None:
     The copy keeps the monitor's run.sqlite (and the verdicts memoised in it) out of the
     lab's directory, which another process may still be writing.
     """
-    manifest = json.loads((src / "run.json").read_text())
-    if not manifest.get("complete"):
-        return None
-    old = dst / "run.json"
-    if not (old.is_file() and json.loads(old.read_text()) == manifest):
-        if dst.exists():
-            shutil.rmtree(dst)
-        dst.mkdir(parents=True)
+    manifest, rebuild = _refresh(src, dst)
+    if rebuild:
         for name in LAB_FILES:
             if (src / name).is_file():
                 shutil.copyfile(src / name, dst / name)
-    return dict(manifest)
+    return manifest
 
 
 def _header(argv: str, args: argparse.Namespace) -> list[str]:
