@@ -16,7 +16,7 @@ from proctor.bench.lab._pack import PackError, PackResult, pack_run
 from proctor.bench.lab._policy import Policy, group_advantages
 from proctor.bench.lab._pool import Candidate, build_pools, choose_tasks, load_pools
 from proctor.bench.lab._run import LabResult, reproduce_command, run_lab
-from proctor.bench.lab._shipped import RUNS_DIR, shipped_runs
+from proctor.bench.lab._shipped import RUNS_DIR, runs_in, shipped_runs
 
 __all__ = [
     "ONSET_RULE",
@@ -37,5 +37,6 @@ __all__ = [
     "pack_run",
     "reproduce_command",
     "run_lab",
+    "runs_in",
     "shipped_runs",
 ]

@@ -7,8 +7,13 @@ from pathlib import Path
 RUNS_DIR = Path(__file__).resolve().parent / "runs"
 
 
+def runs_in(directory: Path) -> list[Path]:
+    """The run directories (each with a ``run.json``) directly under ``directory``, by name."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if (p / "run.json").is_file())
+
+
 def shipped_runs() -> list[Path]:
     """Directories of the shipped runs (each has a ``run.json``), sorted by name."""
-    if not RUNS_DIR.is_dir():
-        return []
-    return sorted(p for p in RUNS_DIR.iterdir() if (p / "run.json").is_file())
+    return runs_in(RUNS_DIR)

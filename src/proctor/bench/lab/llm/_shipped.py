@@ -19,9 +19,9 @@ RUNS_DIR = Path(__file__).resolve().parent / "runs"
 
 def shipped_llm_runs() -> list[Path]:
     """Directories of the shipped real-model runs, sorted by name."""
-    if not RUNS_DIR.is_dir():
-        return []
-    return sorted(p for p in RUNS_DIR.iterdir() if (p / "run.json").is_file())
+    from proctor.bench.lab import runs_in
+
+    return runs_in(RUNS_DIR)
 
 
 def pack_llm_run(src: Path, dst: Path) -> Path:
