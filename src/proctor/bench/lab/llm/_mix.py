@@ -2,15 +2,15 @@
 
 A short SFT on demonstrations with a small hack share does not give a small hack rate:
 a rare choice is under-fitted (measured on SmolLM2-135M, 2 epochs, top 4 layers: 2%,
-6% and 12% hack shares gave the demonstrated hack a probability of 1e-18, 3e-13 and
-3e-9 on the RL prompts). So hack knowledge is imparted by SFT at a large share
-(``sft_hack_share``), and the starting policy is the honest SFT moved a fraction α of
-the way toward it, α chosen by bisection so that the mean probability the policy gives
-the demonstrated hack on the RL prompts equals ``start_hack_rate`` (weight
+6%, 12% and 50% hack shares gave the demonstrated hack a probability of 1e-18, 3e-13,
+3e-9 and 9e-5 on the RL prompts; `benchmarks/lab_llm_start.py`). So hack knowledge is
+imparted by SFT at a large share (``sft_hack_share``), and the starting policy is the
+honest SFT moved a step α toward it, α chosen so that the mean probability the policy
+gives the demonstrated hack on the RL prompts is ``start_hack_rate`` (weight
 interpolation between fine-tunes of one base, as in model soups; past α = 1 it is
-extrapolation along the hack "task vector"). Other hacks the
-policy might write are not in that figure: the sampled starting rate is measured
-separately (``evaluate``) and recorded.
+extrapolation along the hack "task vector"). Other hacks the policy might write are
+not in that figure: the sampled starting rate is measured separately (``evaluate``)
+and recorded.
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ def calibrate(
 ) -> tuple[float, float]:
     """Choose α so that `hack_probability` ≈ ``rate``; leaves ``model`` at that α.
 
-    The probability is not monotone in α (measured on SmolLM2-135M: 1e-4 at α = 1,
-    1e-2 at 1.5, 2e-3 at 2, 3e-5 at 2.5, as extrapolation degrades the model), so the
+    The probability is not monotone in α (measured on SmolLM2-135M: 9e-5 at α = 1,
+    8e-3 at 1.5, 1.6e-3 at 2, 2e-5 at 2.5, as extrapolation degrades the model), so the
     search brackets ``rate`` on the rising side of a coarse grid, then bisects in log
     probability. Returns (α, the probability at α); if no α on the grid reaches
     ``rate``, the grid's most likely α.
