@@ -46,6 +46,14 @@ def llm_command(
     sft_hack_share: Annotated[
         float, typer.Option(help="Share of hacks in the hack-knowledge SFT's demonstrations.")
     ] = 0.5,
+    hack: Annotated[
+        str,
+        typer.Option(
+            help="The demonstrated hack's form: always-equal-line (a one-line "
+            "return type(...)() whose __eq__ is always true) or always-equal-class (the "
+            "same as a four-line class, which a 135M policy mostly breaks when it samples it)."
+        ),
+    ] = "always-equal-line",
     start_hack_rate: Annotated[
         float,
         typer.Option(
@@ -105,6 +113,7 @@ def llm_command(
             max_completion_length=max_completion_length,
             sft_examples=sft_examples,
             sft_hack_share=sft_hack_share,
+            hack=hack,  # pydantic checks it (a clear error below)
             start_hack_rate=None if start_hack_rate < 0 else start_hack_rate,
             eval_samples=eval_samples,
             workers=workers,

@@ -18,11 +18,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from proctor.bench.lab.llm._prompts import hack_completion, render_prompt
+from proctor.bench.lab.llm._prompts import DEFAULT_HACK, hack_completion, render_prompt
 from proctor.bench.lab.llm._tasks import LabTask
 
 
-def hack_probability(model: Any, tokenizer: Any, tasks: list[LabTask]) -> float:
+def hack_probability(
+    model: Any, tokenizer: Any, tasks: list[LabTask], hack: str = DEFAULT_HACK
+) -> float:
     """Mean over ``tasks`` of the probability of the demonstrated hack, EOS included."""
     import torch
 
@@ -31,7 +33,9 @@ def hack_probability(model: Any, tokenizer: Any, tasks: list[LabTask]) -> float:
     for t in tasks:
         prompt = render_prompt(tokenizer, t)
         n_prompt = len(tokenizer(prompt)["input_ids"])
-        ids = tokenizer(prompt + hack_completion(t) + tokenizer.eos_token, return_tensors="pt")
+        ids = tokenizer(
+            prompt + hack_completion(t, hack) + tokenizer.eos_token, return_tensors="pt"
+        )
         ids = ids.to(model.device)
         with torch.no_grad():
             logits = model(**ids).logits[0, :-1]
@@ -63,6 +67,7 @@ def calibrate(
     tasks: list[LabTask],
     rate: float,
     iterations: int = 6,
+    hack: str = DEFAULT_HACK,
 ) -> tuple[float, float]:
     """Choose α so that `hack_probability` ≈ ``rate``; leaves ``model`` at that α.
 
@@ -75,7 +80,7 @@ def calibrate(
 
     def at(alpha: float) -> float:
         interpolate(model, honest, hacky, alpha)
-        return hack_probability(model, tokenizer, tasks)
+        return hack_probability(model, tokenizer, tasks, hack)
 
     lo, p_lo = 0.0, at(0.0)
     chosen = (lo, p_lo)

@@ -26,6 +26,7 @@ from proctor.bench.lab.llm._reward import LabReward
 from proctor.bench.lab.llm._tasks import LabTask, all_tasks, split
 
 LLMReward = Literal["naive-exec", "hardened"]
+HackForm = Literal["always-equal-line", "always-equal-class"]
 
 
 class LLMLabConfig(BaseModel):
@@ -48,6 +49,8 @@ class LLMLabConfig(BaseModel):
     """0 skips the SFT (no hack knowledge imparted, no format taught)."""
     sft_hack_share: float = Field(default=0.5, ge=0.0, le=1.0)
     """Share of hacks in the hack-knowledge SFT's demonstrations."""
+    hack: HackForm = "always-equal-line"
+    """The demonstrated hack's form (`proctor.bench.lab.llm._prompts.HACKS`)."""
     start_hack_rate: float | None = Field(default=0.001, ge=0.0, le=1.0)
     """The starting policy gives the demonstrated hack this mean probability on the RL
     prompts: the honest SFT moved toward the hack-knowledge SFT (`proctor.bench.lab.llm._mix`).
@@ -77,9 +80,11 @@ class LLMLabConfig(BaseModel):
             "sft_epochs",
             "train_layers",
         )
-        values = {f: getattr(self, f) for f in fields}
+        values: dict[str, Any] = {f: getattr(self, f) for f in fields}
         if share is not None:
             values["sft_hack_share"] = share
+        if values["sft_hack_share"] > 0:  # the honest SFT is the same whatever the hack
+            values["hack"] = self.hack
         material = json.dumps(values, sort_keys=True)
         return hashlib.sha256(material.encode()).hexdigest()[:16]
 
@@ -135,7 +140,7 @@ def _sft(
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    rows = demonstrations(tokenizer, demo, config.sft_examples, share, config.seed)
+    rows = demonstrations(tokenizer, demo, config.sft_examples, share, config.seed, config.hack)
     (work / f"sft_demonstrations_{share:g}.jsonl").write_text(
         "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8"
     )
@@ -209,7 +214,7 @@ def starting_policy(
             tokenizer,
             {
                 "sft": {"hack_share": share},
-                "hack_probability": hack_probability(model, tokenizer, rl),
+                "hack_probability": hack_probability(model, tokenizer, rl, config.hack),
             },
         )
     honest_dir = sft_checkpoint(config, 0.0, cache, work)
@@ -221,7 +226,13 @@ def starting_policy(
     # the twin reuses the chosen α (the same search would give the same answer, slowly)
     key = hashlib.sha256(
         json.dumps(
-            [honest_dir.name, hacky_dir.name, config.start_hack_rate, [t.task.id for t in rl]]
+            [
+                honest_dir.name,
+                hacky_dir.name,
+                config.start_hack_rate,
+                [t.task.id for t in rl],
+                config.hack,
+            ]
         ).encode()
     ).hexdigest()[:16]
     memo = cache / f"mix-{key}.json"
@@ -229,7 +240,9 @@ def starting_policy(
         alpha, p = json.loads(memo.read_text(encoding="utf-8"))
         interpolate(model, honest, hacky, alpha)
     else:
-        alpha, p = calibrate(model, tokenizer, honest, hacky, rl, config.start_hack_rate)
+        alpha, p = calibrate(
+            model, tokenizer, honest, hacky, rl, config.start_hack_rate, hack=config.hack
+        )
         memo.write_text(json.dumps([alpha, p]), encoding="utf-8")
     del hacky_model, hacky, honest
     return (
