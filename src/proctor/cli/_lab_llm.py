@@ -39,6 +39,9 @@ def llm_command(
     prompts_per_step: Annotated[int, typer.Option(help="Prompts per GRPO step.")] = 8,
     group: Annotated[int, typer.Option(help="Completions per prompt.")] = 4,
     lr: Annotated[float, typer.Option(help="GRPO learning rate.")] = 2e-5,
+    temperature: Annotated[
+        float, typer.Option(help="Sampling temperature (RL and the start).")
+    ] = 1.0,
     max_completion_length: Annotated[int, typer.Option(help="Tokens per completion.")] = 64,
     sft_examples: Annotated[
         int, typer.Option(help="SFT demonstrations (0: no SFT, no hack knowledge).")
@@ -46,6 +49,8 @@ def llm_command(
     sft_hack_share: Annotated[
         float, typer.Option(help="Share of hacks in the hack-knowledge SFT's demonstrations.")
     ] = 0.5,
+    sft_epochs: Annotated[int, typer.Option(help="Epochs of each SFT.")] = 2,
+    sft_lr: Annotated[float, typer.Option(help="SFT learning rate.")] = 5e-5,
     hack: Annotated[
         str,
         typer.Option(
@@ -111,8 +116,11 @@ def llm_command(
             group=group,
             learning_rate=lr,
             max_completion_length=max_completion_length,
+            temperature=temperature,
             sft_examples=sft_examples,
             sft_hack_share=sft_hack_share,
+            sft_epochs=sft_epochs,
+            sft_learning_rate=sft_lr,
             hack=hack,  # pydantic checks it (a clear error below)
             start_hack_rate=None if start_hack_rate < 0 else start_hack_rate,
             eval_samples=eval_samples,

@@ -17,7 +17,8 @@ from proctor.bench.lab.llm import (
     split,
     step_rates,
 )
-from proctor.bench.lab.llm._prompts import hack_completion, honest_completion
+from proctor.bench.lab.llm._prompts import HACKS, hack_completion, honest_completion
+from proctor.bench.lab.llm._recipe import LLMLabConfig
 
 
 class _PlainTokenizer:
@@ -82,13 +83,31 @@ def test_onset_needs_k_consecutive_steps_above_the_share() -> None:
     assert onset_step({}, share=0.02, k=1) is None
 
 
+def test_demonstrations_use_the_chosen_hack_form() -> None:
+    demo, _ = split(all_tasks(0), seed=0)
+    rows = demonstrations(
+        _PlainTokenizer(), demo, n=50, hack_share=0.1, seed=1, hack="always-equal-class"
+    )
+    hacks = [r["completion"] for r in rows if r["hack"]]
+    assert len(hacks) == 5
+    assert all(HACKS["always-equal-class"] in c for c in hacks)
+
+
+def test_sft_key_names_the_hack_form_only_for_the_hack_knowledge_sft() -> None:
+    line = LLMLabConfig(hack="always-equal-line")
+    cls = LLMLabConfig(hack="always-equal-class")
+    assert line.sft_key() != cls.sft_key()
+    assert line.sft_key(0.0) == cls.sft_key(0.0)  # the honest SFT is shared
+
+
+@pytest.mark.parametrize("form", sorted(HACKS))
 def test_naive_exec_pays_the_demonstrated_hack_and_the_hardened_grader_does_not(
-    tmp_path: Path,
+    tmp_path: Path, form: str
 ) -> None:
     _, rl = split(all_tasks(0), seed=0)
     task = rl[0]
     truth = tmp_path / "truth.jsonl"
-    completions = [hack_completion(task), honest_completion(task), "no code at all"]
+    completions = [hack_completion(task, form), honest_completion(task), "no code at all"]
     ids = [task.task.id] * 3
     naive = LabReward("naive-exec", [t.task for t in rl], truth, workers=1)
     try:
