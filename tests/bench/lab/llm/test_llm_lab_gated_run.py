@@ -118,6 +118,6 @@ def test_run_json_records_the_auditor(gated_run: tuple[Path, dict[str, Any]]) ->
     assert auditor["mode"] == "hard" and auditor["threshold"] == 0.5
     assert auditor["rows"] == 16 and auditor["positives"] == 8
     assert 0.0 <= auditor["cv_auc"] <= 1.0
-    assert {c["pooling"] for c in auditor["cv"]} == {"mean", "last"}
+    assert {c["pooling"] for c in auditor["cv"]} == {"mean"}
     assert run["config"]["auditor"] == "hard"
     assert run["complete"] is True and run["steps_done"] == STEPS

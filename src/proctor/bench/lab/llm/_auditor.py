@@ -25,13 +25,21 @@ from proctor.bench.lab.llm._prompts import demonstrations
 from proctor.bench.lab.llm._recipe import LLMLabConfig
 from proctor.bench.lab.llm._reward import LabReward
 from proctor.bench.lab.llm._tasks import LabTask
-from proctor.probes import Probe, ProbeRow, capture_activations, train_probe
+from proctor.probes import Pooling, Probe, ProbeRow, capture_activations, train_probe
 from proctor.transforms import AuditorGate, GateMode, Scorer
 
 PROBE_COLUMN = "proctor_probe_score"
 """The completions-table column of the gate's scores (the monitor's model-internal signal)."""
 MAX_LENGTH = 512
 """Tokens kept per (prompt, completion) row: a lab prompt and completion fit in ~200."""
+POOLING: Pooling = "mean"
+"""Mean over the completion's tokens. Not ``last``: the policy's completions stop at the
+token limit or run on into prose after the code, so the last token is a different
+position from the demonstrations' closing fence. Measured on SmolLM2-135M (no SFT),
+probes trained on demonstration tasks scored variants on the RL tasks (a hack followed
+by prose, a hack cut short, a renamed hack, honest answers with prose): mean pooling
+AUC 1.0 at every candidate layer, last-token pooling 0.72-1.0 with hacks followed by
+prose missed (`benchmarks/lab_llm_auditor.py`)."""
 
 
 def auditor_layers(num_layers: int) -> list[int]:
@@ -82,7 +90,7 @@ def train_auditor(
             tokenizer,
             list(rows),
             layers=auditor_layers(len(decoder_layers(model))),
-            pooling=("mean", "last"),
+            pooling=POOLING,
             batch_size=batch_size,
             max_length=MAX_LENGTH,
         )
