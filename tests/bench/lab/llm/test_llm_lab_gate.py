@@ -122,3 +122,24 @@ def test_the_cli_refuses_an_unknown_auditor_mode(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--auditor" in result.output and "hard" in result.output
     assert not (tmp_path / "run").exists()
+
+
+def test_packing_a_gated_run_keeps_its_probe(tmp_path: Path) -> None:
+    from proctor.bench.lab.llm import pack_llm_run, read_truth
+
+    src = tmp_path / "run"
+    (src / "trainer" / "completions").mkdir(parents=True)
+    (src / "auditor").mkdir()
+    (src / "run.json").write_text(json.dumps({"complete": True}))
+    (src / "tasks.jsonl").write_text("")
+    (src / "truth.jsonl").write_text(json.dumps({"step": 1, "reward": 0.0}) + "\n")
+    (src / "trainer" / "completions" / "completions_00001.parquet").write_bytes(b"x")
+    for name in ("probe.json", "weights.npz", "rows.jsonl"):
+        (src / "auditor" / name).write_text(name)
+    dst = pack_llm_run(src, tmp_path / "packed")
+    assert sorted(p.name for p in (dst / "auditor").iterdir()) == [
+        "probe.json",
+        "rows.jsonl",
+        "weights.npz",
+    ]
+    assert read_truth(dst) == [{"step": 1, "reward": 0.0}]
