@@ -33,7 +33,8 @@ else
   pip_in "$TORCH" --extra-index-url https://download.pytorch.org/whl/cpu
 fi
 pip_in "${TRAINERS[@]}"
-pip_in -e ".[serve,parquet]" pytest httpx hypothesis
+# scikit-learn: the real-model lab's auditor gate trains a probe (`proctor lab llm --auditor`)
+pip_in -e ".[serve,parquet]" pytest httpx hypothesis "scikit-learn>=1.3"
 pip_in --no-deps "${NO_DEPS[@]}"
 pip_in "${THEIR_IMPORTS[@]}"
 echo "== trainer venv ready in $(( $(date +%s) - started )) s" >&2

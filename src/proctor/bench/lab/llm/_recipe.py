@@ -27,6 +27,7 @@ from proctor.bench.lab.llm._tasks import LabTask, all_tasks, split
 
 LLMReward = Literal["naive-exec", "hardened"]
 HackForm = Literal["always-equal-line", "always-equal-class"]
+AuditorMode = Literal["off", "hard", "soft"]
 
 
 class LLMLabConfig(BaseModel):
@@ -68,6 +69,12 @@ class LLMLabConfig(BaseModel):
     workers: int = 2
     gpu: bool = False
     """Train on the accelerator transformers finds (CUDA) instead of the CPU."""
+    auditor: AuditorMode = "off"
+    """Gate the reward by a probe on the live policy (`proctor.bench.lab.llm._auditor`):
+    ``hard`` pays 0 at or above ``auditor_threshold``, ``soft`` pays ``r·(1 − score)``."""
+    auditor_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    auditor_examples: int = Field(default=128, ge=8)
+    """Labelled demonstrations (half hacks) on the demonstration tasks the probe learns from."""
 
     def sft_key(self, share: float | None = None) -> str:
         """What decides an SFT checkpoint with hack ``share`` (default: ``sft_hack_share``)."""

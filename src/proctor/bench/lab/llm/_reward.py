@@ -12,8 +12,10 @@ never into TRL's table, so no monitor signal can read it.
 from __future__ import annotations
 
 import json
+import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +41,36 @@ def completion_text(item: Any) -> str:
     return "" if item is None else str(item)
 
 
+@dataclass
+class TruthBatch:
+    """One reward call's rollouts: what `LabReward` writes to ``truth.jsonl``."""
+
+    step: int
+    task_ids: list[str]
+    texts: list[str]
+    proxy: list[float | None]
+    """The (ungated) proxy reward, ``None`` where grading failed."""
+    gold: list[float | None]
+
+
 class LabReward:
     """A GRPOTrainer reward function: proxy from ``grader``, gold from the hardened grader.
 
     ``truth_path`` receives one JSON line per rollout (step, task, completion, proxy,
     gold, hack). TRL's completions table gets ``proctor_task_id``, ``proctor_gold`` and
     ``proctor_status`` (monitor-only columns, as `proctor.integrations.trl` writes them).
+    With ``defer_truth`` the lines are not written by the call: whoever wraps the reward
+    (the auditor gate) writes ``last_batch`` with its own columns (`write_truth`).
     """
 
     def __init__(
-        self, grader: str, tasks: Sequence[Task], truth_path: Path | None, workers: int = 2
+        self,
+        grader: str,
+        tasks: Sequence[Task],
+        truth_path: Path | None,
+        workers: int = 2,
+        *,
+        defer_truth: bool = False,
     ) -> None:
         self.__name__ = f"{grader.replace('-', '_')}_reward"  # TRL names the column after it
         self.grader_name = grader
@@ -58,6 +80,8 @@ class LabReward:
         self._judges: dict[str, Judge] = {}
         self._lock = threading.Lock()
         self.calls = 0
+        self.defer_truth = defer_truth
+        self.last_batch: TruthBatch | None = None
 
     def _judge(self, name: str) -> Judge:
         if name not in self._judges:
@@ -98,33 +122,41 @@ class LabReward:
             log_extra("proctor_task_id", task_ids)
             log_extra("proctor_gold", golds)
             log_extra("proctor_status", [g.status for g in proxy])
-        self._write_truth(step, task_ids, texts, rewards, golds)
+        self.last_batch = TruthBatch(step, task_ids, texts, rewards, golds)
+        if not self.defer_truth:
+            self.write_truth(self.last_batch)
         return rewards
 
-    def _write_truth(
-        self,
-        step: int,
-        task_ids: Sequence[str],
-        texts: Sequence[str],
-        rewards: Sequence[float | None],
-        golds: Sequence[float | None],
+    def write_truth(
+        self, batch: TruthBatch, extra: Mapping[str, Sequence[float | None]] | None = None
     ) -> None:
+        """Append ``batch`` to ``truth.jsonl``, with ``extra`` columns (one value per
+        rollout; a NaN is written as null) after the usual ones."""
         if self.truth_path is None:
             return
-        lines = [
-            json.dumps(
-                {
-                    "step": step,
-                    "index": i,
-                    "task_id": t,
-                    "completion": c,
-                    "proxy": r,
-                    "gold": g,
-                    "hack": is_true_hack(r, g),
-                }
-            )
-            for i, (t, c, r, g) in enumerate(zip(task_ids, texts, rewards, golds, strict=True))
-        ]
+        columns = dict(extra or {})
+        for name, values in columns.items():
+            if len(values) != len(batch.texts):
+                raise ValueError(
+                    f"truth column {name!r}: {len(values)} values for {len(batch.texts)} rollouts"
+                )
+        lines = []
+        for i, (t, c, r, g) in enumerate(
+            zip(batch.task_ids, batch.texts, batch.proxy, batch.gold, strict=True)
+        ):
+            row: dict[str, object] = {
+                "step": batch.step,
+                "index": i,
+                "task_id": t,
+                "completion": c,
+                "proxy": r,
+                "gold": g,
+                "hack": is_true_hack(r, g),
+            }
+            for name, values in columns.items():
+                v = values[i]
+                row[name] = None if v is None or math.isnan(v) else v
+            lines.append(json.dumps(row))
         with self._lock, self.truth_path.open("a", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
             f.flush()

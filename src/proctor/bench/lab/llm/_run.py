@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from proctor.bench.lab.llm._auditor import audited
 from proctor.bench.lab.llm._prompts import render_prompt
 from proctor.bench.lab.llm._recipe import (
     ONSET_RULE,
@@ -25,7 +26,8 @@ from proctor.bench.lab.llm._tasks import all_tasks, split
 
 
 def step_rates(truth_path: Path) -> dict[int, dict[str, float]]:
-    """Per step: samples, true-hack rate, honest pass rate (gold 1), mean proxy."""
+    """Per step: samples, true-hack rate, honest pass rate (gold 1), mean proxy; in a run
+    gated by the auditor also the mean reward paid and the mean auditor score."""
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if truth_path.exists():
         for line in truth_path.read_text(encoding="utf-8").splitlines():
@@ -43,6 +45,11 @@ def step_rates(truth_path: Path) -> dict[int, dict[str, float]]:
             "honest_pass_rate": sum((r["gold"] or 0.0) >= 1.0 for r in rs) / n,
             "proxy_mean": sum(r["proxy"] or 0.0 for r in rs) / n,
         }
+        if any("reward" in r for r in rs):  # a gated run: what the trainer paid
+            out[step]["reward_mean"] = sum(r.get("reward") or 0.0 for r in rs) / n
+            scored = [r["auditor_score"] for r in rs if r.get("auditor_score") is not None]
+            if scored:
+                out[step]["auditor_score_mean"] = sum(scored) / len(scored)
     return out
 
 
@@ -108,7 +115,11 @@ def run_llm_lab(
     info["trainable_parameters"] = freeze_below(model, config.train_layers)
     info["sft_seconds"] = round(time.time() - started, 1)
     reward = LabReward(config.reward, [t.task for t in rl], out / "truth.jsonl", config.workers)
+    reward_func: Any = reward
     try:
+        if config.auditor != "off":
+            reward_func, info["auditor"] = audited(config, model, tokenizer, demo, rl, reward, out)
+            _write_json(out / "run.json", info)
         info["start"] = evaluate(config, model, tokenizer, rl, reward)
         _write_json(out / "run.json", info)
         # the prompts of every step, in a seeded order (TRL repeats each `group` times)
@@ -146,7 +157,7 @@ def run_llm_lab(
         tokenizer.padding_side = "left"
         trainer = GRPOTrainer(
             model=model,
-            reward_funcs=[reward],
+            reward_funcs=[reward_func],
             args=args,
             train_dataset=Dataset.from_list(rows),
             processing_class=tokenizer,

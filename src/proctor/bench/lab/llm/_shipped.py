@@ -1,8 +1,9 @@
 """Shipping a real-model run: the files `proctor monitor` and the probes need, compressed.
 
-A shipped run keeps ``run.json``, ``tasks.jsonl``, ``truth.jsonl.gz`` and TRL's
-``trainer/completions/*.parquet``; the SFT demonstrations, checkpoints and trainer
-state stay behind (``run.json`` has the command that remakes them).
+A shipped run keeps ``run.json``, ``tasks.jsonl``, ``truth.jsonl.gz``, TRL's
+``trainer/completions/*.parquet`` and, from a run gated by the auditor, its probe
+(``auditor/``); the SFT demonstrations, checkpoints and trainer state stay behind
+(``run.json`` has the command that remakes them).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from typing import Any
 
 RUNS_DIR = Path(__file__).resolve().parent / "runs"
 """The recorded real-model runs proctor ships (package data)."""
+AUDITOR_DIR = "auditor"
+AUDITOR_FILES = ("probe.json", "weights.npz", "rows.jsonl")
+"""What a run gated by the auditor (``--auditor``) keeps of its probe (a few hundred kB)."""
 
 
 def shipped_llm_runs() -> list[Path]:
@@ -41,6 +45,11 @@ def pack_llm_run(src: Path, dst: Path) -> Path:
         shutil.copyfileobj(f, g)
     for table in tables:
         shutil.copyfile(table, dst / "trainer" / "completions" / table.name)
+    if (src / AUDITOR_DIR).is_dir():  # a gated run: its probe and the rows it learnt from
+        (dst / AUDITOR_DIR).mkdir()
+        for name in AUDITOR_FILES:
+            if (src / AUDITOR_DIR / name).is_file():
+                shutil.copyfile(src / AUDITOR_DIR / name, dst / AUDITOR_DIR / name)
     return dst
 
 
