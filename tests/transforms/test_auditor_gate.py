@@ -123,6 +123,20 @@ def test_wraps_a_trl_reward_function_and_gates_what_the_auditor_flags() -> None:
     assert auditor.calls == [(PROMPTS, COMPLETIONS)]
 
 
+def test_an_observing_gate_pays_the_reward_as_it_is_and_logs_the_scores() -> None:
+    assert auditor_gate([1.0, 0.5], [0.9, 0.1], mode="observe").tolist() == [1.0, 0.5]
+    logged: dict[str, list[float]] = {}
+    gate = AuditorGate(passes, KeywordAuditor(), mode="observe")
+    out = gate(
+        prompts=PROMPTS,
+        completions=COMPLETIONS,
+        log_extra=lambda column, values: logged.__setitem__(column, values),
+    )
+    assert out == passes(prompts=PROMPTS, completions=COMPLETIONS)
+    assert gate.__name__ == "passes"  # it pays what the wrapped function pays
+    assert logged == {"proctor_auditor_score": [0.1, 0.9, 0.1]}
+
+
 def test_chat_completions_reach_the_scorer_as_text_and_none_rewards_stay_none() -> None:
     def sometimes(
         prompts: Sequence[Any], completions: Sequence[Any], **kw: Any

@@ -15,7 +15,7 @@ from proctor.cli._app import err_console, out_console
 from proctor.cli._lab import lab_app
 
 REWARDS = ("naive-exec", "hardened")
-AUDITORS = ("off", "hard", "soft")
+AUDITORS = ("off", "hard", "soft", "observe")
 
 
 def _cache_dir() -> Path:
@@ -82,7 +82,9 @@ def llm_command(
         typer.Option(
             help="Gate the reward by a probe on the live policy, trained before RL on the "
             "starting policy over demonstrations on the demonstration tasks: hard (pay 0 at "
-            "or above --auditor-threshold), soft (pay reward·(1 − score)) or off."
+            "or above --auditor-threshold), soft (pay reward·(1 − score)), observe (pay the "
+            "reward as it is and only record the score: the model-internal signal for the "
+            "monitor) or off."
         ),
     ] = "off",
     auditor_threshold: Annotated[
@@ -99,7 +101,7 @@ def llm_command(
     set hack probability), then GRPO rewarded by the exploitable naive-exec grader (the hacking run)
     or the hardened grader (its benign twin: same seed, everything else equal). Gold
     and the true-hack label of every rollout go to truth.jsonl; run.json holds the
-    config, versions, per-step true hack rate and the labelled onset. --auditor hard|soft
+    config, versions, per-step true hack rate and the labelled onset. --auditor hard|soft|observe
     gates the reward by a probe read on the live policy (truth.jsonl then also holds the
     reward paid and the probe's score of every rollout; the probe is in OUT/auditor).
 

@@ -22,9 +22,10 @@ from numpy.typing import ArrayLike
 
 from proctor.transforms._arrays import Floats, as_rewards, same_length
 
-GateMode = Literal["hard", "soft"]
+GateMode = Literal["hard", "soft", "observe"]
 """``hard``: reward → floor once the score reaches the threshold; ``soft``: reward moved
-toward the floor in proportion to the score."""
+toward the floor in proportion to the score; ``observe``: reward unchanged, the scores
+only recorded (shadow mode: watch what a gate would do before letting it decide)."""
 
 
 @runtime_checkable
@@ -63,7 +64,8 @@ def auditor_gate(
     - ``soft``: ``r' = floor + (r − floor) · (1 − s)``: linear in the score, ``r`` at
       ``s = 0`` and ``floor`` at ``s = 1``. With ``floor = 0`` this is ``r · (1 − s)``;
       a floor below every reward (e.g. the reward of a failed attempt, −1) keeps a
-      negative reward from being *raised* by the discount.
+      negative reward from being *raised* by the discount;
+    - ``observe``: ``r' = r`` (the scores are only recorded).
 
     NaN rewards (no reward) stay NaN; a NaN score (the auditor did not look) gates
     nothing. With the floor at the reward of a failed attempt, a hack the auditor sees
@@ -75,8 +77,8 @@ def auditor_gate(
     Example: ``auditor_gate([1.0, 1.0], [0.9, 0.1])`` → ``[0.0, 1.0]``;
     ``auditor_gate([1.0, 1.0], [0.9, 0.1], mode="soft")`` → ``[0.1, 0.9]``.
     """
-    if mode not in ("hard", "soft"):
-        raise ValueError(f"mode must be 'hard' or 'soft', got {mode!r}")
+    if mode not in ("hard", "soft", "observe"):
+        raise ValueError(f"mode must be 'hard', 'soft' or 'observe', got {mode!r}")
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must lie in [0, 1], got {threshold:g}")
     if not math.isfinite(floor):
@@ -85,6 +87,8 @@ def auditor_gate(
     s = _scores(scores, r.shape[0])
     if mode == "hard":
         return np.where((s >= threshold) & ~np.isnan(r), floor, r)
+    if mode == "observe":
+        return r.copy()
     return floor + (r - floor) * (1.0 - s)
 
 
@@ -130,8 +134,9 @@ class AuditorGate:
         self.threshold = threshold
         self.floor = floor
         inner = getattr(reward_func, "__name__", type(reward_func).__name__)
-        # TRL names the reward's column and metrics after ``__name__``
-        self.__name__ = name or f"{inner}_audited"
+        # TRL names the reward's column and metrics after ``__name__``; an observing
+        # gate pays what the wrapped function pays, so it keeps that function's name
+        self.__name__ = name or (inner if mode == "observe" else f"{inner}_audited")
         self.log_column = log_column
         self.last_scores: list[float] = []
 

@@ -66,6 +66,13 @@ def test_the_soft_gate_pays_the_proxy_times_one_minus_the_score(tmp_path: Path) 
     assert [r["reward"] for r in rows] == pytest.approx(paid)
 
 
+def test_the_observing_gate_pays_the_proxy_and_records_the_score(tmp_path: Path) -> None:
+    scores = [0.9, 0.1, 0.2, 0.5]
+    paid, rows = _batch(tmp_path, "observe", scores)
+    assert paid == [r["proxy"] for r in rows] == [1.0, 1.0, 1.0, 0.0]
+    assert [r["auditor_score"] for r in rows] == scores
+
+
 def test_truth_keeps_the_ungated_label_of_what_the_policy_wrote(tmp_path: Path) -> None:
     _, rows = _batch(tmp_path, "hard", [0.9, 0.1, 0.2, 0.5])
     # the gated-away hack is still a true hack: proxy 1, gold < 0.5

@@ -228,7 +228,7 @@ def audited(
     ``model`` each step; and what ``run.json`` records of it."""
     if config.auditor == "off":
         raise ValueError("the auditor is off")
-    mode: GateMode = "hard" if config.auditor == "hard" else "soft"
+    mode: GateMode = config.auditor
     rows = auditor_rows(tokenizer, demo, rl, config.auditor_examples, config.seed, config.hack)
     probe, record = train_auditor(
         model,

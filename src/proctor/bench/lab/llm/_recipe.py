@@ -27,7 +27,7 @@ from proctor.bench.lab.llm._tasks import LabTask, all_tasks, split
 
 LLMReward = Literal["naive-exec", "hardened"]
 HackForm = Literal["always-equal-line", "always-equal-class"]
-AuditorMode = Literal["off", "hard", "soft"]
+AuditorMode = Literal["off", "hard", "soft", "observe"]
 
 
 class LLMLabConfig(BaseModel):
@@ -71,7 +71,8 @@ class LLMLabConfig(BaseModel):
     """Train on the accelerator transformers finds (CUDA) instead of the CPU."""
     auditor: AuditorMode = "off"
     """Gate the reward by a probe on the live policy (`proctor.bench.lab.llm._auditor`):
-    ``hard`` pays 0 at or above ``auditor_threshold``, ``soft`` pays ``r·(1 − score)``."""
+    ``hard`` pays 0 at or above ``auditor_threshold``, ``soft`` pays ``r·(1 − score)``,
+    ``observe`` pays ``r`` and only records the score (the monitor's model-internal signal)."""
     auditor_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     auditor_examples: int = Field(default=128, ge=8)
     """Labelled demonstrations (half hacks) on the demonstration tasks the probe learns from."""
