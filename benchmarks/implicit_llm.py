@@ -183,6 +183,16 @@ def reference_of(manifest: dict[str, Any], cache: Path | None) -> Path:
     return path
 
 
+def _truth(run: Path) -> list[dict[str, Any]]:
+    from proctor.bench.lab.llm import read_truth
+
+    try:
+        return read_truth(run)
+    except FileNotFoundError:
+        print(f"{run}: no truth.jsonl(.gz) yet; its rollouts are left out", flush=True)
+        return []
+
+
 def _score(scorer: Any, rows: list[dict[str, Any]], labtasks: dict[str, Any], batch: int) -> Any:
     from proctor.bench.lab.llm import render_prompt
     from proctor.implicit import ScoredRollout
@@ -345,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    from proctor.bench.lab.llm import all_tasks, read_truth
+    from proctor.bench.lab.llm import all_tasks
     from proctor.implicit import ImplicitReward, markdown_section, rollout_agreement, write_section
 
     started = time.perf_counter()
@@ -356,10 +366,10 @@ def main(argv: list[str] | None = None) -> None:
     labtasks = {t.task.id: t for t in all_tasks(manifest["config"]["seed"])}
     rows = {
         "held-out": heldout_rows([labtasks[i] for i in manifest["tasks"]["demonstration"]], hack),
-        "in-run": truth_rows(read_truth(args.run), cap=args.max_rows),
+        "in-run": truth_rows(_truth(args.run), cap=args.max_rows),
     }
     if args.twin is not None:
-        rows["twin"] = truth_rows(read_truth(args.twin), cap=args.max_rows, tag="twin-")
+        rows["twin"] = truth_rows(_truth(args.twin), cap=args.max_rows, tag="twin-")
     print(
         f"policy {policy}\nreference {reference}\n"
         + ", ".join(f"{k}: {len(v)} rows" for k, v in rows.items()),
