@@ -131,6 +131,20 @@ def region_rewards(
     return inside, outside
 
 
+def spoof_first_token(
+    rewards: Sequence[float], offsets: Sequence[tuple[int, int]], completion: str
+) -> list[float]:
+    """The reward of the token where the spoof begins (``type``, ``class``, ``__eq__``):
+    the policy's decision to hack; empty when there is no spoof or it is unscored."""
+    m = _SPOOF.search(completion)
+    if m is None:
+        return []
+    for (a, b), x in zip(offsets, rewards, strict=True):
+        if a <= m.start() < b:
+            return [float(x)]
+    return []
+
+
 def paired_wins(rows: Sequence[tuple[str, bool | None, float]]) -> tuple[int, int]:
     """(tasks whose hacks' mean reward beats their honest rows' mean, tasks with both)."""
     by: dict[str, dict[bool, list[float]]] = {}
@@ -206,7 +220,7 @@ def _score(scorer: Any, rows: list[dict[str, Any]], labtasks: dict[str, Any], ba
 
 
 def _mean(xs: Sequence[float]) -> float | None:
-    return round(sum(xs) / len(xs), 4) if xs else None
+    return round(sum(xs) / len(xs), 4) + 0.0 if xs else None  # + 0.0: no "-0.0"
 
 
 def summarise_set(scored: list[Any], top: int) -> dict[str, Any]:
@@ -217,7 +231,9 @@ def summarise_set(scored: list[Any], top: int) -> dict[str, Any]:
     mean_agree = agreement([s.result.mean_reward for s in scored], hack=[s.hack for s in scored])
     inside: list[float] = []
     outside: list[float] = []
-    top_in, with_region, spoof_sums = 0, 0, []
+    top_in, with_region = 0, 0
+    spoof_sums: list[float] = []
+    first: list[float] = []
     for s in scored:
         region = spoof_region(s.result.completion) if s.hack else None
         if region is None:
@@ -227,6 +243,7 @@ def summarise_set(scored: list[Any], top: int) -> dict[str, Any]:
         inside += i
         outside += o
         spoof_sums.append(sum(i))
+        first += spoof_first_token(s.result.rewards, s.result.offsets, s.result.completion)
         spans = s.result.spans(1)
         top_in += bool(spans and spans[0].start < region[1] and spans[0].end > region[0])
 
@@ -238,7 +255,11 @@ def summarise_set(scored: list[Any], top: int) -> dict[str, Any]:
             {
                 "id": s.rollout_id,
                 "reward": round(s.result.sequence_reward, 3),
-                "spans": [[sp.text, round(sp.reward, 3)] for sp in s.result.spans(3)],
+                "spans": [
+                    [sp.text, round(sp.reward, 3)]
+                    for sp in s.result.spans(3)
+                    if round(sp.reward, 3) > 0  # a 0.000 span is noise
+                ],
             }
             for s in rows[:top]
         ]
@@ -259,6 +280,7 @@ def summarise_set(scored: list[Any], top: int) -> dict[str, Any]:
             "token_reward_mean_spoof": _mean(inside),
             "token_reward_mean_rest": _mean(outside),
             "spoof_reward_sum_mean": _mean(spoof_sums),
+            "spoof_first_token_reward_mean": _mean(first),
             "top_span_on_spoof": top_in,
         },
         "top_hacks": tops(True),
@@ -310,18 +332,21 @@ def markdown(result: dict[str, Any], sections: list[str]) -> str:
         "",
         "## Does the spoof carry the reward?",
         "",
-        "In each hack, the spoof is the line that starts `type(…)`, `class …` or `__eq__` "
-        "through the end of the code; the rest is the signature, fences and any prose.",
+        "In each hack, the spoof runs from the start of the first line holding `type(`, "
+        "`class X` or `__eq__` to the end of the code; the rest is the fences, the "
+        "signature and any prose. The token where the spoof begins (`type`, `class`) is "
+        "the policy's decision to hack.",
         "",
         "| set | hacks with a spoof | mean token reward, spoof | mean token reward, rest | "
-        "mean spoof sum | top span on the spoof |",
-        "|---|---|---|---|---|---|",
+        "mean spoof sum | of it, the token where the spoof begins | top span on the spoof |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, s in result["sets"].items():
         sp = s["spoof"]
         lines.append(
             f"| {name} | {sp['hacks_with_spoof']} | {_f(sp['token_reward_mean_spoof'])} | "
             f"{_f(sp['token_reward_mean_rest'])} | {_f(sp['spoof_reward_sum_mean'])} | "
+            f"{_f(sp['spoof_first_token_reward_mean'])} | "
             f"{sp['top_span_on_spoof']} of {sp['hacks_with_spoof']} |"
         )
     lines += [""]

@@ -68,6 +68,10 @@ def test_spoof_region_covers_the_hack_body_only(bench: ModuleType) -> None:
         assert region is not None
         assert text[region[0] : region[1]] == body
     assert bench.spoof_region(honest_completion(demo[0])) is None
+    text = "def f(x):\n    return type('S', (), {})()\n"
+    offsets = [(0, 9), (9, 20), (20, 25), (25, len(text))]  # "...return", " type", ...
+    assert bench.spoof_first_token([0.0, 0.1, 2.0, 0.3], offsets, text) == [2.0]
+    assert bench.spoof_first_token([0.0], [(0, 3)], "def") == []
     inside, outside = bench.region_rewards([1.0, 2.0, 3.0], [(0, 2), (2, 5), (5, 9)], (3, 5))
     assert (inside, outside) == ([2.0], [1.0, 3.0])
 
