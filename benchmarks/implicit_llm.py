@@ -17,7 +17,9 @@ Per set: AUC of hack vs honest by the sequence reward and by the per-token mean,
 with the proxy and gold (model-written rows), where the reward sits in hacks (the spoofed
 ``__eq__`` line against the rest) and the top-reward spans. Writes
 ``implicit-llm.json`` and ``implicit-llm.md`` under ``--out`` and an HTML page of the
-held-out set's highest-reward rollouts (``--report``; the other sets beside it)::
+held-out set's 20 highest-reward rollouts (``--report``; the other sets' beside it,
+``implicit-llm-in-run.html``, ``implicit-llm-twin.html``). ~1.5 min for 180 rows on one
+loaded core::
 
     python benchmarks/implicit_llm.py --run /work/llm3/s01/llm-naive-exec-s0 \\
         --twin /work/llm3/s01/llm-hardened-s0
