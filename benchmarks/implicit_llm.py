@@ -221,6 +221,14 @@ def _truth(run: Path) -> list[dict[str, Any]]:
     except FileNotFoundError:
         print(f"{run}: no truth.jsonl(.gz) yet; its rollouts are left out", flush=True)
         return []
+    except ValueError:  # a run still writing: a last line cut short
+        out = []
+        for line in (run / "truth.jsonl").read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+        return out
 
 
 def _score(scorer: Any, rows: list[dict[str, Any]], labtasks: dict[str, Any], batch: int) -> Any:
@@ -408,6 +416,11 @@ def main(argv: list[str] | None = None) -> None:
     manifest = json.loads((args.run / "run.json").read_text(encoding="utf-8"))
     hack = manifest["config"]["hack"]
     policy = args.policy or args.run / "policy"
+    if not (policy / "config.json").is_file() and policy.suffix != ".gguf":
+        raise SystemExit(
+            f"{policy}: no trained policy (a run saves it at its end: still running?); "
+            "give --policy"
+        )
     reference = args.reference or reference_of(manifest, args.cache)
     labtasks = {t.task.id: t for t in all_tasks(manifest["config"]["seed"])}
     rows = {
