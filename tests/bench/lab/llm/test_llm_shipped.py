@@ -22,19 +22,38 @@ def _manifest(run: Path) -> dict[str, object]:
     return dict(json.loads((run / "run.json").read_text(encoding="utf-8")))
 
 
+GATING = {"auditor", "auditor_threshold", "auditor_examples"}
+
+
+def _differs(a: dict[str, object], b: dict[str, object]) -> set[str]:
+    # through the config model: a field a run predates reads as its default
+    ca = LLMLabConfig.model_validate(a["config"]).model_dump()
+    cb = LLMLabConfig.model_validate(b["config"]).model_dump()
+    return {k for k in ca.keys() | cb.keys() if ca.get(k) != cb.get(k)}
+
+
+def _gated(m: dict[str, object]) -> bool:
+    return LLMLabConfig.model_validate(m["config"]).auditor in ("hard", "soft")
+
+
 @pytest.mark.skipif(not RUNS, reason="no real-model runs are shipped in this checkout")
-def test_a_run_and_its_twin_are_shipped() -> None:
+def test_every_hacking_run_ships_with_its_twin() -> None:
     manifests = [_manifest(r) for r in RUNS]
-    by_reward = {m["reward"]: m for m in manifests}
-    assert set(by_reward) == {"naive-exec", "hardened"}
-    hacking, twin = by_reward["naive-exec"], by_reward["hardened"]
-    assert hacking["seed"] == twin["seed"]
-    differs = {
-        k
-        for k, v in dict(hacking["config"]).items()  # type: ignore[call-overload]
-        if dict(twin["config"])[k] != v  # type: ignore[call-overload]
-    }
-    assert differs == {"reward"}, "the twin differs from the hacking run only by its reward"
+    hacking = [m for m in manifests if m["reward"] == "naive-exec" and not _gated(m)]
+    twins = [m for m in manifests if m["reward"] == "hardened"]
+    assert hacking, "at least one hacking run is shipped"
+    for m in hacking:
+        matches = [t for t in twins if _differs(m, t) == {"reward"}]
+        assert len(matches) == 1, f"{m['name']}: a twin differing only by its reward"
+        assert matches[0]["seed"] == m["seed"]
+
+
+@pytest.mark.skipif(not RUNS, reason="no real-model runs are shipped in this checkout")
+def test_a_gated_run_differs_from_a_shipped_hacking_run_only_by_its_gate() -> None:
+    manifests = [_manifest(r) for r in RUNS]
+    for g in (m for m in manifests if _gated(m)):
+        ungated = [m for m in manifests if m["reward"] == g["reward"] and not _gated(m)]
+        assert any(_differs(g, m) <= GATING for m in ungated), g["name"]
 
 
 @pytest.mark.parametrize("run", RUNS, ids=[p.name for p in RUNS])
