@@ -150,3 +150,20 @@ def test_packing_a_gated_run_keeps_its_probe(tmp_path: Path) -> None:
         "weights.npz",
     ]
     assert read_truth(dst) == [{"step": 1, "reward": 0.0}]
+
+
+def test_a_run_packed_under_another_name_says_where_it_came_from(tmp_path: Path) -> None:
+    from proctor.bench.lab.llm import pack_llm_run
+
+    src = tmp_path / "llm-naive-exec-s0"
+    (src / "trainer" / "completions").mkdir(parents=True)
+    (src / "run.json").write_text(json.dumps({"complete": True, "name": src.name}))
+    (src / "tasks.jsonl").write_text("")
+    (src / "truth.jsonl").write_text("")
+    (src / "trainer" / "completions" / "completions_00001.parquet").write_bytes(b"x")
+    same = json.loads((pack_llm_run(src, tmp_path / "a" / src.name) / "run.json").read_text())
+    assert same == {"complete": True, "name": src.name}
+    other = pack_llm_run(src, tmp_path / "llm-sft1-naive-exec-s0")
+    manifest = json.loads((other / "run.json").read_text())
+    assert manifest["name"] == "llm-sft1-naive-exec-s0"
+    assert manifest["packed_from"] == "llm-naive-exec-s0"

@@ -29,7 +29,10 @@ def shipped_llm_runs() -> list[Path]:
 
 
 def pack_llm_run(src: Path, dst: Path) -> Path:
-    """Copy the shippable part of the complete run ``src`` to ``dst`` (must not exist)."""
+    """Copy the shippable part of the complete run ``src`` to ``dst`` (must not exist).
+
+    The copy is named after ``dst``: when that differs from the run's name, ``run.json``
+    says so (``name`` becomes ``dst``'s, ``packed_from`` keeps the old one)."""
     manifest = json.loads((src / "run.json").read_text(encoding="utf-8"))
     if not manifest.get("complete"):
         raise ValueError(f"{src}: the run is not complete (run.json says complete: false)")
@@ -39,8 +42,12 @@ def pack_llm_run(src: Path, dst: Path) -> Path:
     if not tables:
         raise FileNotFoundError(f"{src}/trainer/completions: no completions_*.parquet")
     (dst / "trainer" / "completions").mkdir(parents=True)
-    for name in ("run.json", "tasks.jsonl"):
-        shutil.copyfile(src / name, dst / name)
+    if manifest.get("name") != dst.name:
+        # shipped under another name (e.g. two variants of one seed): say where it came from
+        manifest["packed_from"] = manifest.get("name")
+        manifest["name"] = dst.name
+    (dst / "run.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    shutil.copyfile(src / "tasks.jsonl", dst / "tasks.jsonl")
     with (src / "truth.jsonl").open("rb") as f, gzip.open(dst / "truth.jsonl.gz", "wb", 9) as g:
         shutil.copyfileobj(f, g)
     for table in tables:
