@@ -269,9 +269,13 @@ def evaluate(
 ) -> dict[str, Any]:
     """Sample the policy on the RL tasks: starting true-hack and honest-pass rates."""
     import torch
+    from transformers import set_seed
 
     if config.eval_samples == 0:
         return {}
+    # reseed: a run that trained its SFTs in this process and its twin that loaded them
+    # from the cache reach this point with different random states
+    set_seed(config.seed)
     prompts = [tasks[i % len(tasks)] for i in range(config.eval_samples)]
     texts: list[str] = []
     tokenizer.padding_side = "left"
