@@ -37,14 +37,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from proctor.bench.corpus import load_corpus
+from proctor.judge import detect_missing
 from proctor.monitor import ReportRun, analyse, write_report
 from proctor.monitor._report_data import stored_verdicts
-from proctor.monitor._run import analyse_records, corpus_tasks, judge_missing, load_run
+from proctor.monitor._run import analyse_records, load_run
 from proctor.records import Grade, Rollout, Verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-LAB_RUNS = ROOT / "src" / "proctor" / "lab" / "runs"
+LAB_RUNS = ROOT / "src" / "proctor" / "bench" / "lab" / "runs"
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -55,8 +57,9 @@ def _prepared(name: str, runs_dir: Path) -> ReportRun:
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(LAB_RUNS / name, target)
     records = load_run(target)
-    tasks = corpus_tasks()
-    judge_missing(records, target, tasks)
+    tasks = load_corpus()[0]
+    new = detect_missing(records.rollouts, records.grades, records.verdicts, tasks, target)
+    records.verdicts.extend(v for v in new if v.detector == "ensemble")
     verdicts = stored_verdicts(target) or records.verdicts
     return ReportRun(
         analyse_records(records), name, records.rollouts, records.grades, verdicts, tasks
