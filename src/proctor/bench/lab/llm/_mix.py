@@ -1,14 +1,18 @@
 """Setting the starting hack rate: interpolate between an honest and a hack-heavy SFT.
 
-A short SFT on demonstrations with a small hack share does not give a small hack rate:
-a rare choice is under-fitted (measured on SmolLM2-135M, 2 epochs, top 4 layers: 2%,
-6%, 12% and 50% hack shares gave the demonstrated hack a probability of 1e-18, 3e-13,
-3e-9 and 9e-5 on the RL prompts; `benchmarks/lab_llm_start.py`). So hack knowledge is
+A short SFT on demonstrations with a small hack share does not give a small hack rate
+that is spread over the prompts: a weak SFT under-fits a rare choice (measured on
+SmolLM2-135M, 2 epochs at 5e-5, top 4 layers: 2%, 6%, 12% and 50% hack shares gave the
+demonstrated hack a probability of 1e-18, 3e-13, 3e-9 and 9e-5 on the RL prompts;
+`benchmarks/lab_llm_start.py`), and a strong one (4 epochs at 2e-4, the default) at 1%
+hacks puts most of its 0.7% mean on the few prompts the policy cannot answer honestly,
+where GRPO finds the hack within two steps (docs/lab-llm.md). So hack knowledge is
 imparted by SFT at a large share (``sft_hack_share``), and the starting policy is the
 honest SFT moved a step α toward it, α chosen so that the mean probability the policy
 gives the demonstrated hack on the RL prompts is ``start_hack_rate`` (weight
 interpolation between fine-tunes of one base, as in model soups; past α = 1 it is
-extrapolation along the hack "task vector"). Other hacks the policy might write are
+extrapolation along the hack "task vector"; at the default SFT, α = 0.47 gives 0.002 for
+seed 0). Other hacks the policy might write are
 not in that figure: the sampled starting rate is measured separately (``evaluate``)
 and recorded.
 """

