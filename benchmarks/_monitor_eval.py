@@ -71,15 +71,21 @@ def _at(table: Any, column: Any, step: int | None) -> float | None:
     return round(float(column[row]), 3)
 
 
-def evaluate(run_dir: Path, manifest: dict[str, Any], tasks: dict[str, Any]) -> dict[str, Any]:
-    """Monitor one run exactly as ``proctor monitor audit`` does, and score it."""
+def evaluate(
+    run_dir: Path,
+    manifest: dict[str, Any],
+    tasks: dict[str, Any],
+    config: MonitorConfig | None = None,
+) -> dict[str, Any]:
+    """Monitor one run exactly as ``proctor monitor audit`` does (``config``: the
+    defaults unless given), and score it."""
     started = time.perf_counter()
     records = load_run(run_dir)
     new = detect_missing(
         records.rollouts, records.grades, records.verdicts, tasks, run_dir, workers=1
     )
     records.verdicts.extend(v for v in new if v.detector == "ensemble")
-    config = MonitorConfig()
+    config = config or MonitorConfig()
     analysis = analyse(records.rollouts, records.grades, records.verdicts, records.scalars, config)
     trend = analyse(
         records.rollouts, records.grades, records.verdicts, records.scalars, trend_only(config)
@@ -198,6 +204,29 @@ COLUMNS = [
     "baseline_alert",
     "final_hack_rate",
 ]
+
+
+def threshold_markdown(cells: list[dict[str, Any]]) -> list[str]:
+    """The hack-rate rule's threshold against lag and benign alerts (see monitor.py)."""
+    lines = [
+        "",
+        "## The hack-rate rule's threshold on these runs (sensitivity, not tuning)",
+        "",
+        "The same runs monitored with `hack_rate.threshold` set to each value (everything "
+        "else default). Computed on the runs it describes, so it is **not** a held-out "
+        "result: it shows where the default stands on real dynamics, not a tuned value.",
+        "",
+        "| threshold | lag per hacking run | hacking runs flagged | benign runs with a hack "
+        "alert |",
+        "|---|---|---|---|",
+    ]
+    for c in cells:
+        lags = ", ".join(f"{k}: {'–' if v is None else v}" for k, v in c["lags"].items())
+        lines.append(
+            f"| {c['threshold']} | {lags} | {c['flagged']} of {c['hacking']} | "
+            f"{c['benign_alerted']} of {c['benign']} |"
+        )
+    return lines
 
 
 def markdown(rows: list[dict[str, Any]], summary: dict[str, Any], header: list[str]) -> str:

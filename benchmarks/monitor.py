@@ -27,10 +27,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from _monitor_eval import evaluate, markdown, summarise
+from _monitor_eval import evaluate, markdown, summarise, threshold_markdown
 from _monitor_scripted import scripted_run
 
 from proctor.bench.corpus import load_corpus
+from proctor.monitor import MonitorConfig
 
 ROOT = Path(__file__).resolve().parent
 TUNING_SEEDS = range(900, 1000)
@@ -148,6 +149,27 @@ def _header(argv: str, args: argparse.Namespace) -> list[str]:
     ]
 
 
+def _threshold_cell(
+    threshold: float, judged: list[tuple[Path, dict[str, Any], dict[str, Any]]]
+) -> dict[str, Any]:
+    """The real-model runs monitored with ``hack_rate.threshold`` = ``threshold``."""
+    base = MonitorConfig()
+    config = base.model_copy(
+        update={"hack_rate": base.hack_rate.model_copy(update={"threshold": threshold})}
+    )
+    rows = [evaluate(d, m, t, config) for d, m, t in judged]
+    hacking = [r for r in rows if r["labelled_onset"] is not None]
+    benign = [r for r in rows if r["labelled_onset"] is None]
+    return {
+        "threshold": threshold,
+        "lags": {r["run"]: r["lag"] for r in hacking},
+        "hacking": len(hacking),
+        "flagged": sum(r["first_hack_alert"] is not None for r in hacking),
+        "benign": len(benign),
+        "benign_alerted": sum(r["hack_alerts"] > 0 for r in benign),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1000, 1001, 1002, 1003, 1004])
@@ -185,6 +207,14 @@ def main() -> None:
         action="store_true",
         help="with --tuning --lab-runs: also write the forecast-bar grid (monitor-grid.md)",
     )
+    parser.add_argument(
+        "--hack-thresholds",
+        type=float,
+        nargs="+",
+        default=None,
+        help="with --llm-runs: also monitor the real-model runs with hack_rate.threshold "
+        "at each value (a sensitivity table in the results; not tuning)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     parser.add_argument(
         "--lab-arg",
@@ -219,6 +249,7 @@ def main() -> None:
             rows.append(evaluate(run_dir, manifest, tasks))
             judged.append((run_dir, manifest))
             print(json.dumps(rows[-1]), flush=True)
+    llm_judged: list[tuple[Path, dict[str, Any], dict[str, Any]]] = []
     for src in sorted(p.parent for d in args.llm_runs or () for p in d.glob("*/run.json")):
         from proctor.io import read_tasks
 
@@ -229,6 +260,7 @@ def main() -> None:
             continue
         llm_tasks = {t.id: t for t in read_tasks(src / "tasks.jsonl")}
         rows.append(evaluate(run_dir, manifest, llm_tasks))
+        llm_judged.append((run_dir, manifest, llm_tasks))
         print(json.dumps(rows[-1]), flush=True)
     skip_generated = args.lab_runs is not None or args.llm_runs is not None
     for grader in () if skip_generated else ("naive-exec", "hardened"):
@@ -263,7 +295,11 @@ def main() -> None:
     (args.out / f"{stem}.json").write_text(
         json.dumps({"summary": summary, "runs": rows, "command": argv}, indent=1) + "\n"
     )
-    (args.out / f"{stem}.md").write_text(markdown(rows, summary, _header(argv, args)))
+    page = markdown(rows, summary, _header(argv, args))
+    if args.hack_thresholds and llm_judged:
+        cells = [_threshold_cell(t, llm_judged) for t in args.hack_thresholds]
+        page += "\n".join(threshold_markdown(cells)) + "\n"
+    (args.out / f"{stem}.md").write_text(page)
     print(json.dumps(summary, indent=1))
     if args.grid:
         from _monitor_grid import grid, grid_markdown
