@@ -185,6 +185,29 @@ def _cache_of(command: str) -> Path | None:
     return None
 
 
+def _mixed_start(config: Any, cache: Path, alpha: float) -> Path:
+    """The interpolated starting policy (honest SFT moved α toward the hack-knowledge
+    SFT, as `proctor lab llm` made it), rebuilt from the cached SFTs and saved beside them."""
+    from proctor.bench.lab.llm._mix import interpolate
+    from proctor.bench.lab.llm._recipe import _load
+
+    honest_dir = cache / f"sft-{config.sft_key(0.0)}"
+    hacky_dir = cache / f"sft-{config.sft_key(config.sft_hack_share)}"
+    out = cache / f"start-{config.sft_key(config.sft_hack_share)}-a{alpha:.6f}"
+    if (out / "config.json").is_file():
+        return out
+    for d in (honest_dir, hacky_dir):
+        if not (d / "config.json").is_file():
+            raise SystemExit(f"{d}: an SFT the run started from is not there; give --reference")
+    model, tokenizer = _load(honest_dir)
+    honest = {k: v.clone() for k, v in model.state_dict().items()}
+    hacky = _load(hacky_dir)[0].state_dict()
+    interpolate(model, honest, hacky, alpha)
+    model.save_pretrained(str(out))
+    tokenizer.save_pretrained(str(out))
+    return out
+
+
 def reference_of(manifest: dict[str, Any], cache: Path | None) -> Path:
     """The checkpoint GRPO started from, as ``run.json`` records it."""
     from proctor.bench.lab.llm import LLMLabConfig
@@ -197,16 +220,13 @@ def reference_of(manifest: dict[str, Any], cache: Path | None) -> Path:
         if config.model != "smollm2":
             return Path(config.model)
         return smollm2_path()
-    if "alpha" in start:
-        raise SystemExit(
-            f"the run started from a mix of two SFTs (α = {start['alpha']:.3f}), not a saved "
-            "checkpoint: give --reference"
-        )
     cache = cache or _cache_of(manifest.get("command", ""))
     if cache is None:
         from proctor.cli._lab_llm import _cache_dir
 
         cache = _cache_dir()
+    if "alpha" in start:
+        return _mixed_start(config, cache, float(start["alpha"]))
     path = cache / f"sft-{config.sft_key(start['sft']['hack_share'])}"
     if not (path / "config.json").is_file():
         raise SystemExit(f"{path}: the run's starting SFT is not there; give --reference")

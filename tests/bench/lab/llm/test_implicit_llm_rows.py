@@ -100,5 +100,5 @@ def test_reference_is_the_runs_starting_sft(bench: ModuleType, tmp_path: Path) -
     (saved / "config.json").write_text("{}")
     assert bench.reference_of(manifest, None) == saved
     mixed = {**manifest, "starting_policy": {"sft": {"hack_share": 0.5}, "alpha": 0.3}}
-    with pytest.raises(SystemExit, match="mix of two SFTs"):
-        bench.reference_of(mixed, None)
+    with pytest.raises(SystemExit, match="an SFT the run started from is not there"):
+        bench.reference_of(mixed, None)  # rebuilt from the two cached SFTs, here missing
