@@ -39,9 +39,15 @@ def _plot(manifests: list[dict[str, Any]], monitor: dict[str, dict[str, Any]], o
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(manifests), figsize=(6 * len(manifests), 3.6), sharey=True)
-    axes = [axes] if len(manifests) == 1 else list(axes)
-    for ax, m in zip(axes, manifests, strict=True):
+    cols = min(4, len(manifests))
+    nrows = -(-len(manifests) // cols)
+    fig, grid = plt.subplots(
+        nrows, cols, figsize=(5 * cols, 3.4 * nrows), sharey=True, squeeze=False
+    )
+    axes = list(grid.flat)
+    for ax in axes[len(manifests) :]:
+        ax.set_visible(False)
+    for ax, m in zip(axes, manifests, strict=False):
         steps = sorted(int(s) for s in m["per_step"])
         rows = [m["per_step"][str(s)] for s in steps]
         ax.plot(steps, [r["true_hack_rate"] for r in rows], "r-o", ms=3, label="true hack rate")
@@ -58,8 +64,9 @@ def _plot(manifests: list[dict[str, Any]], monitor: dict[str, dict[str, Any]], o
         ax.set_title(f"{m['name']} ({m['reward']} reward)", fontsize=10)
         ax.set_xlabel("GRPO step")
         ax.set_ylim(-0.02, 1.02)
-    axes[0].set_ylabel("share of the step's 32 samples")
-    axes[-1].legend(fontsize=7, loc="upper left")
+    for row_axes in grid:
+        row_axes[0].set_ylabel("share of the step's samples")
+    axes[0].legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
