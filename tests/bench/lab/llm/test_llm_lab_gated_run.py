@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from _needs import need_trainer_stack
 from _tiny_lm import tiny_causal_lm
 
 pytestmark = pytest.mark.trainers
@@ -23,14 +24,7 @@ STEPS, PROMPTS, GROUP = 2, 2, 2
 
 @pytest.fixture(scope="module")
 def gated_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    for module in ("trl", "datasets", "sklearn"):
-        try:
-            __import__(module)
-        except Exception as exc:  # ImportError, or a broken install raising anything
-            pytest.skip(
-                f"the gated real-model lab needs {module} ({type(exc).__name__}: {exc}); run "
-                "`bash scripts/test-trainers.sh` (builds .venv-trainers with TRL)"
-            )
+    need_trainer_stack("trl", "datasets", "sklearn", what="the gated real-model lab")
     from proctor.bench.lab.llm import LLMLabConfig, all_tasks, demonstrations, run_llm_lab
 
     class Plain:

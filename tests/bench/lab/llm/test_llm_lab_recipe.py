@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from _needs import need_trainer_stack
 from _tiny_lm import tiny_causal_lm
 from proctor.bench.lab.llm._mix import GRID
 
@@ -25,14 +26,7 @@ STEPS, PROMPTS, GROUP = 2, 2, 2
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    for module in ("trl", "datasets"):
-        try:
-            __import__(module)
-        except Exception as exc:  # ImportError, or a broken install raising anything
-            pytest.skip(
-                f"the real-model lab needs {module} ({type(exc).__name__}: {exc}); run "
-                "`bash scripts/test-trainers.sh` (builds .venv-trainers with TRL)"
-            )
+    need_trainer_stack("trl", "datasets")
     from proctor.bench.lab.llm import all_tasks, demonstrations
 
     class Plain:
