@@ -189,19 +189,17 @@ def _mixed_start(config: Any, cache: Path, alpha: float) -> Path:
     """The interpolated starting policy (honest SFT moved α toward the hack-knowledge
     SFT, as `proctor lab llm` made it), rebuilt from the cached SFTs and saved beside them."""
     from proctor.bench.lab.llm._mix import interpolate
-    from proctor.bench.lab.llm._recipe import _load
+    from proctor.bench.lab.llm._recipe import load_mix, sft_path
 
-    honest_dir = cache / f"sft-{config.sft_key(0.0)}"
-    hacky_dir = cache / f"sft-{config.sft_key(config.sft_hack_share)}"
+    honest_dir = sft_path(config, 0.0, cache)
+    hacky_dir = sft_path(config, config.sft_hack_share, cache)
     out = cache / f"start-{config.sft_key(config.sft_hack_share)}-a{alpha:.6f}"
     if (out / "config.json").is_file():
         return out
     for d in (honest_dir, hacky_dir):
         if not (d / "config.json").is_file():
             raise SystemExit(f"{d}: an SFT the run started from is not there; give --reference")
-    model, tokenizer = _load(honest_dir)
-    honest = {k: v.clone() for k, v in model.state_dict().items()}
-    hacky = _load(hacky_dir)[0].state_dict()
+    model, tokenizer, honest, hacky = load_mix(honest_dir, hacky_dir)
     interpolate(model, honest, hacky, alpha)
     model.save_pretrained(str(out))
     tokenizer.save_pretrained(str(out))
@@ -227,7 +225,9 @@ def reference_of(manifest: dict[str, Any], cache: Path | None) -> Path:
         cache = _cache_dir()
     if "alpha" in start:
         return _mixed_start(config, cache, float(start["alpha"]))
-    path = cache / f"sft-{config.sft_key(start['sft']['hack_share'])}"
+    from proctor.bench.lab.llm._recipe import sft_path
+
+    path = sft_path(config, start["sft"]["hack_share"], cache)
     if not (path / "config.json").is_file():
         raise SystemExit(f"{path}: the run's starting SFT is not there; give --reference")
     return path

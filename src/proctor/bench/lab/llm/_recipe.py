@@ -172,11 +172,16 @@ def _sft(
     return trainer.model
 
 
+def sft_path(config: LLMLabConfig, share: float, cache: Path) -> Path:
+    """Where the SFT with hack ``share`` is cached (it may not be there yet)."""
+    return cache / f"sft-{config.sft_key(share)}"
+
+
 def sft_checkpoint(config: LLMLabConfig, share: float, cache: Path, work: Path) -> Path:
     """The SFT of the base model on demonstrations with hack ``share`` (trained once, cached)."""
     from transformers import set_seed
 
-    saved = cache / f"sft-{config.sft_key(share)}"
+    saved = sft_path(config, share, cache)
     if (saved / "config.json").is_file():
         return saved
     set_seed(config.seed)
@@ -196,6 +201,14 @@ def _load(path: Path) -> tuple[Any, Any]:
 
     tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     return AutoModelForCausalLM.from_pretrained(str(path), local_files_only=True), tokenizer
+
+
+def load_mix(honest_dir: Path, hacky_dir: Path) -> tuple[Any, Any, dict[str, Any], dict[str, Any]]:
+    """(model, tokenizer, honest weights, hack-knowledge weights): the honest SFT loaded as
+    the model `_mix.interpolate` moves toward the hack-knowledge SFT."""
+    model, tokenizer = _load(honest_dir)
+    honest = {k: v.clone() for k, v in model.state_dict().items()}
+    return model, tokenizer, honest, _load(hacky_dir)[0].state_dict()
 
 
 def starting_policy(
@@ -227,10 +240,7 @@ def starting_policy(
         )
     honest_dir = sft_checkpoint(config, 0.0, cache, work)
     hacky_dir = sft_checkpoint(config, config.sft_hack_share, cache, work)
-    model, tokenizer = _load(honest_dir)
-    honest = {k: v.clone() for k, v in model.state_dict().items()}
-    hacky_model, _ = _load(hacky_dir)
-    hacky = hacky_model.state_dict()
+    model, tokenizer, honest, hacky = load_mix(honest_dir, hacky_dir)
     # the twin reuses the chosen α (the same search would give the same answer, slowly)
     key = hashlib.sha256(
         json.dumps(
@@ -252,7 +262,7 @@ def starting_policy(
             model, tokenizer, honest, hacky, rl, config.start_hack_rate, hack=config.hack
         )
         memo.write_text(json.dumps([alpha, p]), encoding="utf-8")
-    del hacky_model, hacky, honest
+    del hacky, honest
     return (
         model,
         tokenizer,
