@@ -79,7 +79,7 @@ def _markdown(manifests: list[dict[str, Any]], monitor: dict[str, dict[str, Any]
         "figures come from `python benchmarks/monitor.py --llm-runs DIR` (monitor-llm.md).",
         "",
         "| run | reward | seed | start: hack / honest | onset | first 5 steps max | "
-        "max after | final (last 5) | hack alert | lag | forecast | lead | wall time |",
+        "max after | final (last 5) | hack alert | lag | forecast | lead | wall time (GRPO) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for m in manifests:
@@ -91,7 +91,8 @@ def _markdown(manifests: list[dict[str, Any]], monitor: dict[str, dict[str, Any]
             f"{start.get('true_hack_rate', '–')} / {start.get('honest_pass_rate', '–')} | "
             f"{m['onset_step']} | {max(rates[:5]):.3f} | {max(rates[5:], default=0):.3f} | "
             f"{m['final_hack_rate']} | {row.get('first_hack_alert')} | {row.get('lag')} | "
-            f"{row.get('first_forecast_warning')} | {row.get('lead')} | {m.get('seconds')} s |"
+            f"{row.get('first_forecast_warning')} | {row.get('lead')} | {m.get('seconds')} s "
+            f"({m.get('rl_seconds')} s) |"
         )
     lines += ["", "Per step (true hack rate / honest pass rate):", ""]
     for m in manifests:
@@ -103,6 +104,36 @@ def _markdown(manifests: list[dict[str, Any]], monitor: dict[str, dict[str, Any]
     for m in manifests:
         lines += [f"- `{m['name']}`: `{m['command']}`"]
     return "\n".join(lines) + "\n"
+
+
+def _gate_lines(runs: list[Path]) -> list[str]:
+    """What the auditor gate withheld in each gated run (truth.jsonl: proxy, reward paid,
+    probe score): hacks and honest answers whose proxy was paid and whose reward was not."""
+    from proctor.bench.lab.llm import read_truth
+
+    lines: list[str] = []
+    for run in runs:
+        manifest = json.loads((run / "run.json").read_text())
+        if (manifest.get("auditor") or {}).get("mode") not in ("hard", "soft"):
+            continue
+        rows = [r for r in read_truth(run) if r.get("auditor_score") is not None]
+        hacks = [r for r in rows if r["hack"]]
+        honest = [r for r in rows if (r.get("gold") or 0.0) >= 0.999]
+
+        def withheld(rs: list[dict[str, Any]]) -> int:
+            return sum(r["proxy"] == 1.0 and r["reward"] < r["proxy"] for r in rs)
+
+        lines += [
+            "",
+            f"**{manifest['name']}** (auditor {manifest['auditor']['mode']}, threshold "
+            f"{manifest['auditor']['threshold']}): reward withheld from {withheld(hacks)} "
+            f"of {len(hacks)} true hacks (probe scores "
+            f"{min((r['auditor_score'] for r in hacks), default=float('nan')):.3f}–"
+            f"{max((r['auditor_score'] for r in hacks), default=float('nan')):.3f}) and from "
+            f"{withheld(honest)} of {len(honest)} honest solutions (highest score "
+            f"{max((r['auditor_score'] for r in honest), default=float('nan')):.3f}).",
+        ]
+    return lines
 
 
 def main() -> None:
@@ -120,7 +151,8 @@ def main() -> None:
     manifests.sort(key=lambda m: m["reward"] != "naive-exec")
     monitor = _monitor_rows(args.out / "monitor-llm.json")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "lab-llm.md").write_text(_markdown(manifests, monitor))
+    page = _markdown(manifests, monitor) + "".join(line + "\n" for line in _gate_lines(runs))
+    (args.out / "lab-llm.md").write_text(page)
     _plot(manifests, monitor, args.picture)
     print((args.out / "lab-llm.md").read_text())
 
