@@ -74,8 +74,7 @@ def main() -> None:
     )
     print(f"report: {html}")
     if args.screenshots is not None:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from report import _screenshots
+        from report import _screenshots  # a sibling script: its folder is on sys.path
 
         print(_screenshots(html, args.screenshots))
 
