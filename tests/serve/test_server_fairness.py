@@ -186,6 +186,24 @@ def test_abandoned_work_is_dropped(server: Server) -> None:
     assert started + dropped == 4 and dropped >= 2
 
 
+def _delta(before: dict[str, float], after: dict[str, float], name: str) -> float:
+    return after[name] - before[name]
+
+
+def test_a_sample_grading_when_its_client_hangs_up_is_stopped(server: Server) -> None:
+    """The hanging sample that was already grading is stopped (its child killed), not
+    left to run out its time budget, and the worker grades the next request."""
+    server.wait_for("proctor_queue_samples", lambda v: v == 0)
+    before = server.metrics()
+    asyncio.run(_abandon(server))
+    server.wait_for("proctor_queue_samples", lambda v: v == 0)
+    after = server.metrics()
+    started = _delta(before, after, "proctor_samples_started_total")
+    assert _delta(before, after, "proctor_samples_interrupted_total") == started >= 1
+    graded = httpx.post(f"{server.url}/get_reward", json=_body(GOOD), headers=AUTH, timeout=30)
+    assert graded.status_code == 200 and graded.json()["rewards"] == [1.0]
+
+
 def _half_send(port: int) -> socket.socket:
     conn = socket.create_connection(("127.0.0.1", port), timeout=15)
     conn.sendall(

@@ -10,6 +10,7 @@ forwarded to the sandbox. See docs/threat-model.md.
 
 from __future__ import annotations
 
+import contextvars
 import random
 import reprlib
 import threading
@@ -438,8 +439,12 @@ class HardenedGrader(Grader):
                     self._shard_runner = ThreadPoolExecutor(
                         max_workers=self.workers, thread_name_prefix="proctor-shard"
                     )
+        # each shard runs in a copy of this thread's context, so a cancel (a reward
+        # client that hung up, `proctor.sandbox.cancellable`) reaches every shard
         rest = [
-            self._shard_runner.submit(self._run_shard, task, plan, program, limits, part)
+            self._shard_runner.submit(
+                contextvars.copy_context().run, self._run_shard, task, plan, program, limits, part
+            )
             for part in orders[1:]
         ]
         parts = [self._run_shard(task, plan, program, limits, orders[0])]

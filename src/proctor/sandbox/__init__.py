@@ -1,6 +1,7 @@
 """The sandbox: run untrusted code with kernel-enforced limits; only plain data comes back."""
 
 from proctor.registry import SANDBOXES
+from proctor.sandbox._cancel import Cancelled, cancellable
 from proctor.sandbox._errors import InfraError
 from proctor.sandbox._isolation import Isolation
 from proctor.sandbox._limits import Limits
@@ -24,12 +25,14 @@ SANDBOXES.register(
 __all__ = [
     "BatchResult",
     "CallResult",
+    "Cancelled",
     "InfraError",
     "Isolation",
     "Limits",
     "SandboxPool",
     "Session",
     "WorkerDied",
+    "cancellable",
     "expected_line",
     "kill_session",
     "line_digest",

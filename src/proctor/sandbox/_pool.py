@@ -333,7 +333,7 @@ class SandboxPool:
             try:
                 yield session
             finally:
-                if header.get("ok"):
+                if header.get("ok") and worker.alive:  # not after a cancel killed it
                     worker.request({"op": "close"}, _MARGIN)
 
     def close(self) -> None:

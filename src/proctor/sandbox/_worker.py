@@ -8,10 +8,12 @@ import select
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from proctor.sandbox._cancel import Cancelled, cancel_event
 from proctor.sandbox._errors import InfraError
 from proctor.sandbox._process import kill_session
 from proctor.sandbox.runtime import frames, zygote
@@ -30,10 +32,22 @@ class WorkerDied(InfraError):
     """The zygote stopped answering; the pool replaces it."""
 
 
-def _read_exact(fd: int, size: int, deadline: float) -> bytes:
+_CANCEL_POLL = 0.05
+"""Seconds between looks at a cancel event while waiting for the zygote."""
+
+
+def _read_exact(
+    fd: int, size: int, deadline: float, cancel: threading.Event | None = None
+) -> bytes:
     chunks: list[bytes] = []
     while size:
         wait = deadline - time.monotonic()
+        if cancel is not None:
+            if cancel.is_set():
+                raise Cancelled("the caller cancelled this work")
+            wait = min(wait, _CANCEL_POLL)
+            if wait > 0 and not select.select([fd], [], [], wait)[0]:
+                continue  # look at the event again (the deadline is checked above)
         if wait <= 0 or not select.select([fd], [], [], wait)[0]:
             raise WorkerDied("the sandbox worker did not answer in time")
         chunk = os.read(fd, min(size, 1 << 20))
@@ -91,13 +105,18 @@ class Worker:
         self.mechanisms = list(hello["mechanisms"])
         self.notes = list(hello["notes"])
 
-    def _read_frame(self, deadline: float) -> bytes:
+    def _read_frame(self, deadline: float, cancel: threading.Event | None = None) -> bytes:
         assert self._proc is not None and self._proc.stdout is not None
         fd = self._proc.stdout.fileno()
-        size = int.from_bytes(_read_exact(fd, 4, deadline), "big")
+        size = int.from_bytes(_read_exact(fd, 4, deadline, cancel), "big")
         if size > frames.MAX_FRAME:
             raise WorkerDied("the sandbox worker sent an oversized frame")
-        return _read_exact(fd, size, deadline)
+        return _read_exact(fd, size, deadline, cancel)
+
+    @property
+    def alive(self) -> bool:
+        """The zygote is running (a cancelled or dead one is restarted on the next request)."""
+        return self._proc is not None and self._proc.poll() is None
 
     def request(self, message: dict[str, Any], timeout: float) -> tuple[dict[str, Any], bytes]:
         """Send one request; return the reply header and body."""
@@ -105,10 +124,14 @@ class Worker:
             raise WorkerDied("the sandbox worker is not running")
         assert self._proc.stdin is not None
         deadline = time.monotonic() + timeout
+        cancel = cancel_event()
         try:
             frames.write_frame(self._proc.stdin.fileno(), json.dumps(message).encode())
-            header = json.loads(self._read_frame(deadline))
-            body = self._read_frame(deadline)
+            header = json.loads(self._read_frame(deadline, cancel))
+            body = self._read_frame(deadline, cancel)
+        except Cancelled:
+            self.close()  # kills the child mid-test; the next request starts a fresh zygote
+            raise
         except (OSError, ValueError) as exc:
             raise WorkerDied(f"lost the sandbox worker: {exc}") from exc
         except WorkerDied as exc:  # say why: the zygote's last words are in its stderr

@@ -181,6 +181,11 @@ def create_app(
                 "Samples dropped unstarted: their client hung up.",
                 lambda: queue.cancelled,
             ),
+            "proctor_samples_interrupted_total": (
+                "counter",
+                "Samples stopped while grading: their client hung up (sandbox child killed).",
+                lambda: queue.interrupted,
+            ),
         }
     )
     expected_token = token.encode() if token else None
@@ -300,7 +305,7 @@ def create_app(
         if not graded.done():
             dropped = job.cancel()
             graded.cancel()
-            log.debug("a client hung up: %d unstarted sample(s) dropped", dropped)
+            log.debug("a client hung up: %d unstarted sample(s) dropped, the rest stopped", dropped)
             metrics.request(499)
             return Response(status_code=499)
         try:

@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
+from proctor.sandbox import Cancelled, cancellable
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -16,13 +18,17 @@ R = TypeVar("R")
 class Job(Generic[R]):
     """One request's samples in the queue: a future per sample, in the order given."""
 
-    def __init__(self, futures: list[Future[R]]) -> None:
+    def __init__(self, futures: list[Future[R]], stop: threading.Event) -> None:
         self.futures = futures
+        self.stop = stop
+        """Set by `cancel`: samples grading now stop (their sandbox child is killed)."""
 
     def cancel(self) -> int:
-        """Drop every sample not yet started; returns how many were dropped. Samples
-        already grading finish (each bounded by its rollout's time limit)."""
-        return sum(f.cancel() for f in self.futures)
+        """Drop every sample not yet started and stop those grading now; returns how many
+        were dropped before they started."""
+        dropped = sum(f.cancel() for f in self.futures)  # first: none starts after the stop
+        self.stop.set()
+        return dropped
 
 
 class SampleQueue(Generic[T, R]):
@@ -47,6 +53,8 @@ class SampleQueue(Generic[T, R]):
         self.started = 0
         self.graded = 0
         self.cancelled = 0
+        self.interrupted = 0
+        """Samples stopped while grading (their request was cancelled)."""
         self._mean_s = 1.0  # running mean of one sample's grading time, for Retry-After
 
     def submit(self, items: Sequence[T]) -> Job[R] | None:
@@ -56,18 +64,24 @@ class SampleQueue(Generic[T, R]):
                 return None
             self.depth += len(items)
         futures = []
+        stop = threading.Event()
         for item in items:
-            future = self._pool.submit(self._run, item)
+            future = self._pool.submit(self._run, item, stop)
             future.add_done_callback(self._done)
             futures.append(future)
-        return Job(futures)
+        return Job(futures, stop)
 
-    def _run(self, item: T) -> R:
+    def _run(self, item: T, stop: threading.Event) -> R:
         with self._lock:
             self.started += 1
         began = time.perf_counter()
         try:
-            return self._work(item)
+            with cancellable(stop):
+                return self._work(item)
+        except Cancelled:
+            with self._lock:
+                self.interrupted += 1
+            raise
         finally:
             took = time.perf_counter() - began
             with self._lock:
