@@ -32,24 +32,33 @@ _TASKS = Annotated[
     ),
 ]
 _CONFIG = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--config",
         "-c",
-        exists=True,
-        dir_okay=False,
-        help="Monitor thresholds as JSON (MonitorConfig).",
+        help="Monitor thresholds: a JSON file (MonitorConfig) or the name of a shipped "
+        "preset: `real-model` (chosen on real language-model runs; see docs/monitor.md). "
+        "Default: the lab-chosen defaults.",
     ),
 ]
 
 
-def _config(path: Path | None) -> MonitorConfig:
+def _config(choice: str | None) -> MonitorConfig:
     from pydantic import ValidationError
 
-    from proctor.monitor import MonitorConfig
+    from proctor.monitor import MonitorConfig, monitor_preset, preset_names
 
-    if path is None:
+    if choice is None:
         return MonitorConfig()
+    path = Path(choice)
+    if not path.is_file():
+        if choice in preset_names():
+            return monitor_preset(choice)
+        print_error(
+            f"--config {choice}: no such file and no such preset. Give a JSON file of "
+            f"MonitorConfig or one of the presets: {', '.join(preset_names())}."
+        )
+        raise typer.Exit(3)
     try:
         return MonitorConfig.model_validate_json(path.read_text())
     except (OSError, ValidationError) as exc:

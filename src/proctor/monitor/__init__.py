@@ -26,6 +26,7 @@ from proctor.monitor._config import (
 )
 from proctor.monitor._forecast import Forecast, forecast
 from proctor.monitor._online import OnlineMonitor
+from proctor.monitor._presets import monitor_preset, preset_names
 from proctor.monitor._probe import ProbeScorer, add_probe_scores
 from proctor.monitor._report import render_report, write_report
 from proctor.monitor._report_data import ReportRun, stored_verdicts
@@ -79,9 +80,11 @@ __all__ = [
     "load_run",
     "log_analysis",
     "metrics_by_step",
+    "monitor_preset",
     "offline_segments",
     "open_sink",
     "page_hinkley",
+    "preset_names",
     "probe_score",
     "render_report",
     "scalar_kind",
