@@ -229,6 +229,30 @@ def threshold_markdown(cells: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def preset_markdown(rows: list[dict[str, Any]], summary: dict[str, Any]) -> str:
+    """The real-model runs judged with the `real-model` preset (a section of monitor-llm.md)."""
+    cols = [c for c in COLUMNS if c not in ("trend_only_lead", "baseline_alert")]
+    keys = ("hacking_runs", "flagged", "median_lag", "max_lag", "forecast_ahead", "median_lead")
+    keys += ("benign_runs", "benign_with_hack_alert", "benign_with_forecast_warning")
+    lines = [
+        "",
+        "## The same runs with the `real-model` preset (held out)",
+        "",
+        "`proctor monitor report RUN --config real-model`: the hack-rate rule and the "
+        "forecast window chosen on real-model runs of other seeds (monitor-llm-tuning.md); "
+        "none of these runs took part in choosing it.",
+        "",
+        "| " + " | ".join(cols) + " |",
+        "|" + "---|" * len(cols),
+    ]
+    lines += [
+        "| " + " | ".join("–" if r[c] is None else str(r[c]) for c in cols) + " |" for r in rows
+    ]
+    lines += ["", "| figure | value |", "|---|---|"]
+    lines += [f"| {k} | {summary[k]} |" for k in keys]
+    return "\n".join(lines) + "\n"
+
+
 def markdown(rows: list[dict[str, Any]], summary: dict[str, Any], header: list[str]) -> str:
     """The results page: ``header`` lines, the per-run table, the summary, by family."""
     lines = [*header, "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]

@@ -27,11 +27,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from _monitor_eval import evaluate, markdown, summarise, threshold_markdown
+from _monitor_eval import evaluate, markdown, preset_markdown, summarise, threshold_markdown
+from _monitor_llm_tune import chosen_config, tune, tuning_markdown
 from _monitor_scripted import scripted_run
 
 from proctor.bench.corpus import load_corpus
-from proctor.monitor import MonitorConfig
+from proctor.monitor import MonitorConfig, monitor_preset
 
 ROOT = Path(__file__).resolve().parent
 TUNING_SEEDS = range(900, 1000)
@@ -102,6 +103,27 @@ def _ingest_llm_run(src: Path, dst: Path) -> dict[str, Any] | None:
     return manifest
 
 
+def _judge_llm_runs(
+    dirs: list[Path], dst: Path
+) -> list[tuple[Path, dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """Every complete `proctor lab llm` run under ``dirs``, ingested under ``dst`` and
+    monitored with the defaults: (store, manifest, tasks, result row) each."""
+    from proctor.io import read_tasks
+
+    judged = []
+    for src in sorted(p.parent for d in dirs for p in d.glob("*/run.json")):
+        run_dir = dst / src.name
+        manifest = _ingest_llm_run(src, run_dir)
+        if manifest is None:
+            print(f"skip {src}: not complete", flush=True)
+            continue
+        tasks = {t.id: t for t in read_tasks(src / "tasks.jsonl")}
+        row = evaluate(run_dir, manifest, tasks)
+        judged.append((run_dir, manifest, tasks, row))
+        print(json.dumps(row), flush=True)
+    return judged
+
+
 LAB_FILES = ("run.json", "rollouts.jsonl.gz", "grades.jsonl.gz", "scalars.jsonl.gz")
 
 
@@ -129,7 +151,9 @@ def _header(argv: str, args: argparse.Namespace) -> list[str]:
             "labelled onset from the runs' truth.jsonl (docs/lab-llm.md).",
             "",
             f"Command: `{argv}`. Monitor config: the defaults (chosen on lab and scripted "
-            "tuning seeds; no real-model run tuned anything).",
+            "tuning seeds; no real-model run tuned them); the last section judges the same "
+            "runs with the `real-model` preset, chosen on real-model runs of other seeds "
+            "(monitor-llm-tuning.md).",
         ]
     what = (
         "Runs from `--source scripted`: real corpus candidates, grades and detectors and the "
@@ -196,6 +220,14 @@ def main() -> None:
         help="also evaluate every complete `proctor lab llm` run under these directories "
         "(ingested from TRL's completions tables like a user's run)",
     )
+    parser.add_argument(
+        "--llm-tuning-runs",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="`proctor lab llm` runs of other seeds to choose the real-model preset on "
+        "(results in monitor-llm-tuning.*; their seeds must not be among --llm-runs)",
+    )
     parser.add_argument("--runs-dir", type=Path, default=Path("/tmp/proctor-monitor-bench"))
     parser.add_argument(
         "--tuning",
@@ -227,6 +259,8 @@ def main() -> None:
         parser.error(f"seeds {TUNING_SEEDS.start}-{TUNING_SEEDS.stop - 1} tuned the monitor")
     overrides = {k: json.loads(v) for k, v in (a.split("=", 1) for a in args.lab_arg)}
     tasks = load_corpus()[0]
+    if args.llm_tuning_runs and not args.llm_runs:
+        parser.error("--llm-tuning-runs chooses a preset judged on held-out runs: give --llm-runs")
     if args.grid and not (args.tuning and args.lab_runs):
         parser.error("--grid chooses a default: it needs --tuning and --lab-runs")
     rows = []
@@ -249,19 +283,13 @@ def main() -> None:
             rows.append(evaluate(run_dir, manifest, tasks))
             judged.append((run_dir, manifest))
             print(json.dumps(rows[-1]), flush=True)
-    llm_judged: list[tuple[Path, dict[str, Any], dict[str, Any]]] = []
-    for src in sorted(p.parent for d in args.llm_runs or () for p in d.glob("*/run.json")):
-        from proctor.io import read_tasks
-
-        run_dir = args.runs_dir / "llm" / src.name
-        manifest = _ingest_llm_run(src, run_dir)
-        if manifest is None:
-            print(f"skip {src}: not complete", flush=True)
-            continue
-        llm_tasks = {t.id: t for t in read_tasks(src / "tasks.jsonl")}
-        rows.append(evaluate(run_dir, manifest, llm_tasks))
-        llm_judged.append((run_dir, manifest, llm_tasks))
-        print(json.dumps(rows[-1]), flush=True)
+    llm_judged = _judge_llm_runs(args.llm_runs or [], args.runs_dir / "llm")
+    rows += [row for _, _, _, row in llm_judged]
+    tuning_judged = _judge_llm_runs(args.llm_tuning_runs or [], args.runs_dir / "llm-tuning")
+    held_out = {m.get("seed") for _, m, _, _ in llm_judged}
+    for d, m, _, _ in tuning_judged:
+        if m.get("seed") in held_out:
+            parser.error(f"{d.name}: seed {m.get('seed')} is also evaluated (--llm-runs)")
     skip_generated = args.lab_runs is not None or args.llm_runs is not None
     for grader in () if skip_generated else ("naive-exec", "hardened"):
         for seed in args.seeds:
@@ -297,8 +325,20 @@ def main() -> None:
     )
     page = markdown(rows, summary, _header(argv, args))
     if args.hack_thresholds and llm_judged:
-        cells = [_threshold_cell(t, llm_judged) for t in args.hack_thresholds]
+        cells = [_threshold_cell(t, [j[:3] for j in llm_judged]) for t in args.hack_thresholds]
         page += "\n".join(threshold_markdown(cells)) + "\n"
+    if tuning_judged:
+        tuned = tune([j[:3] for j in tuning_judged])
+        tuning_argv = f"{argv} --llm-tuning-runs {' '.join(map(str, args.llm_tuning_runs))}"
+        (args.out / "monitor-llm-tuning.json").write_text(
+            json.dumps({"command": tuning_argv, **tuned}, indent=1) + "\n"
+        )
+        (args.out / "monitor-llm-tuning.md").write_text(tuning_markdown(tuned, tuning_argv))
+        if chosen_config(tuned) != monitor_preset("real-model"):
+            print("the shipped real-model preset differs from this tuning's choice", flush=True)
+    if llm_judged and args.lab_runs is None:
+        preset_rows = [evaluate(d, m, t, monitor_preset("real-model")) for d, m, t, _ in llm_judged]
+        page += preset_markdown(preset_rows, summarise(preset_rows))
     (args.out / f"{stem}.md").write_text(page)
     print(json.dumps(summary, indent=1))
     if args.grid:
