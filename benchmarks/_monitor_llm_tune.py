@@ -59,37 +59,43 @@ def _median(xs: list[int]) -> float | None:
     return statistics.median(xs) if xs else None
 
 
-def _hack_cell(judged: Judged, threshold: float, consecutive: int) -> dict[str, Any]:
-    rows = [evaluate(d, m, t, configured(threshold, consecutive)) for d, m, t in judged]
+def _judge(judged: Judged, config: MonitorConfig, figure: str, benign_if: str) -> dict[str, Any]:
+    """Every tuning run under ``config``: ``figure`` (lag or lead) per hacking run, and the
+    benign runs on which ``benign_if`` (a result field) is set."""
+    rows = [evaluate(d, m, t, config) for d, m, t in judged]
     hacking = [r for r in rows if r["labelled_onset"] is not None]
-    lags = [r["lag"] for r in hacking if r["lag"] is not None]
+    values = [r[figure] for r in hacking if r[figure] is not None]
+    return {
+        "per_run": {r["run"]: r[figure] for r in hacking},
+        "values": values,
+        "all_hacking": len(values) == len(hacking),
+        "benign": [r["run"] for r in rows if r["labelled_onset"] is None and r[benign_if]],
+    }
+
+
+def _hack_cell(judged: Judged, threshold: float, consecutive: int) -> dict[str, Any]:
+    j = _judge(judged, configured(threshold, consecutive), "lag", "hack_alerts")
     return {
         "threshold": threshold,
         "consecutive": consecutive,
-        "lags": {r["run"]: r["lag"] for r in hacking},
-        "all_flagged": len(lags) == len(hacking),
-        "max_lag": max(lags, default=None),
-        "median_lag": _median(lags),
-        "benign_alerted": [
-            r["run"] for r in rows if r["labelled_onset"] is None and r["hack_alerts"]
-        ],
+        "lags": j["per_run"],
+        "all_flagged": j["all_hacking"],
+        "max_lag": max(j["values"], default=None),
+        "median_lag": _median(j["values"]),
+        "benign_alerted": j["benign"],
     }
 
 
 def _forecast_cell(judged: Judged, hack: dict[str, Any], window: int, bar: float) -> dict[str, Any]:
     config = configured(hack.get("threshold"), hack.get("consecutive"), window, bar)
-    rows = [evaluate(d, m, t, config) for d, m, t in judged]
-    hacking = [r for r in rows if r["labelled_onset"] is not None]
-    leads = [r["lead"] for r in hacking if r["lead"] is not None]
+    j = _judge(judged, config, "lead", "first_forecast_warning")
     return {
         "window": window,
         "bar": bar,
-        "leads": {r["run"]: r["lead"] for r in hacking},
-        "ahead": sum(lead > 0 for lead in leads),
-        "median_lead": _median(leads),
-        "benign_warned": [
-            r["run"] for r in rows if r["labelled_onset"] is None and r["first_forecast_warning"]
-        ],
+        "leads": j["per_run"],
+        "ahead": sum(lead > 0 for lead in j["values"]),
+        "median_lead": _median(j["values"]),
+        "benign_warned": j["benign"],
     }
 
 
