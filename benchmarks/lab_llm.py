@@ -72,11 +72,14 @@ def _plot(manifests: list[dict[str, Any]], monitor: dict[str, dict[str, Any]], o
     fig.savefig(out, dpi=110)
 
 
-def _markdown(manifests: list[dict[str, Any]], monitor: dict[str, dict[str, Any]]) -> str:
+def _markdown(
+    manifests: list[dict[str, Any]], monitor: dict[str, dict[str, Any]], argv: str
+) -> str:
     lines = ["# The real-model lab: SmolLM2-135M under GRPO", ""]
     lines += [
-        "Made by `python benchmarks/lab_llm.py` from `proctor lab llm` runs; the monitor's",
-        "figures come from `python benchmarks/monitor.py --llm-runs DIR` (monitor-llm.md).",
+        f"Made by `{argv}` from `proctor lab llm` runs; the monitor's figures come from",
+        "`python benchmarks/monitor.py --llm-runs DIR` (monitor-llm.md; none for runs it",
+        "did not evaluate, e.g. the tuning runs, whose lags are in monitor-llm-tuning.md).",
         "",
         "| run | reward | seed | start: hack / honest | onset | first 5 steps max | "
         "max after | final (last 5) | hack alert | lag | forecast | lead | wall time (GRPO) |",
@@ -141,7 +144,12 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, nargs="+", default=None)
     parser.add_argument("--out", type=Path, default=ROOT / "results")
     parser.add_argument(
-        "--picture", type=Path, default=ROOT.parent / "docs" / "img" / "lab-llm.png"
+        "--picture",
+        default=str(ROOT.parent / "docs" / "img" / "lab-llm.png"),
+        help="where the figure goes ('' for none)",
+    )
+    parser.add_argument(
+        "--page", default="lab-llm.md", help="results page name (e.g. lab-llm-tuning.md)"
     )
     args = parser.parse_args()
     runs = _runs(args.runs)
@@ -151,10 +159,16 @@ def main() -> None:
     manifests.sort(key=lambda m: m["reward"] != "naive-exec")
     monitor = _monitor_rows(args.out / "monitor-llm.json")
     args.out.mkdir(parents=True, exist_ok=True)
-    page = _markdown(manifests, monitor) + "".join(line + "\n" for line in _gate_lines(runs))
-    (args.out / "lab-llm.md").write_text(page)
-    _plot(manifests, monitor, args.picture)
-    print((args.out / "lab-llm.md").read_text())
+    argv = "python benchmarks/lab_llm.py" + (
+        f" --runs {' '.join(map(str, args.runs))} --page {args.page} --picture ''"
+        if args.runs
+        else ""
+    )
+    page = _markdown(manifests, monitor, argv) + "".join(line + "\n" for line in _gate_lines(runs))
+    (args.out / args.page).write_text(page)
+    if args.picture:
+        _plot(manifests, monitor, Path(args.picture))
+    print(page)
 
 
 if __name__ == "__main__":
