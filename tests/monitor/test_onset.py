@@ -76,6 +76,12 @@ def test_hacking_run_is_flagged_within_a_few_steps_of_onset(make_run) -> None:
     assert a.status == "hack" and a.exit_code == 2
 
 
+def test_the_alert_names_a_fractional_threshold_exactly(make_run) -> None:
+    config = MonitorConfig.model_validate({"hack_rate": {"threshold": 0.075}})
+    alert = analyse(*make_run(12), config=config).first("hack")
+    assert alert is not None and "≥ 7.5% for" in alert.message  # not rounded to 8%
+
+
 def test_a_single_step_batch_convicts_on_any_hack(make_verdict) -> None:
     from proctor.records import Rollout
 

@@ -103,7 +103,8 @@ def hack_rate_condition(table: SignalTable, config: MonitorConfig) -> Condition 
         above,
         ACTIONS["hack_rate"],
         detail=lambda i: (
-            f"hack rate {rate[i]:.0%} ≥ {cfg.threshold:.0%} for {runs[i]} judged step(s) in a row"
+            f"hack rate {rate[i]:.0%} ≥ {cfg.threshold * 100:g}% "  # 7.5%, not a rounded 8%
+            f"for {runs[i]} judged step(s) in a row"
         ),
         onset=lambda i: int(starts[i]),
     )
