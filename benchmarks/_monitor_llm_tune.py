@@ -59,7 +59,7 @@ def _median(xs: list[int]) -> float | None:
     return statistics.median(xs) if xs else None
 
 
-def _judge(judged: Judged, config: MonitorConfig, figure: str, benign_if: str) -> dict[str, Any]:
+def judge(judged: Judged, config: MonitorConfig, figure: str, benign_if: str) -> dict[str, Any]:
     """Every tuning run under ``config``: ``figure`` (lag or lead) per hacking run, and the
     benign runs on which ``benign_if`` (a result field) is set."""
     rows = [evaluate(d, m, t, config) for d, m, t in judged]
@@ -70,11 +70,12 @@ def _judge(judged: Judged, config: MonitorConfig, figure: str, benign_if: str) -
         "values": values,
         "all_hacking": len(values) == len(hacking),
         "benign": [r["run"] for r in rows if r["labelled_onset"] is None and r[benign_if]],
+        "benign_runs": sum(r["labelled_onset"] is None for r in rows),
     }
 
 
 def _hack_cell(judged: Judged, threshold: float, consecutive: int) -> dict[str, Any]:
-    j = _judge(judged, configured(threshold, consecutive), "lag", "hack_alerts")
+    j = judge(judged, configured(threshold, consecutive), "lag", "hack_alerts")
     return {
         "threshold": threshold,
         "consecutive": consecutive,
@@ -88,7 +89,7 @@ def _hack_cell(judged: Judged, threshold: float, consecutive: int) -> dict[str, 
 
 def _forecast_cell(judged: Judged, hack: dict[str, Any], window: int, bar: float) -> dict[str, Any]:
     config = configured(hack.get("threshold"), hack.get("consecutive"), window, bar)
-    j = _judge(judged, config, "lead", "first_forecast_warning")
+    j = judge(judged, config, "lead", "first_forecast_warning")
     return {
         "window": window,
         "bar": bar,
@@ -192,4 +193,4 @@ def tuning_markdown(tuned: dict[str, Any], argv: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["chosen_config", "configured", "tune", "tuning_markdown"]
+__all__ = ["chosen_config", "configured", "judge", "tune", "tuning_markdown"]

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from _monitor_eval import evaluate, markdown, preset_markdown, summarise, threshold_markdown
-from _monitor_llm_tune import chosen_config, tune, tuning_markdown
+from _monitor_llm_tune import chosen_config, configured, judge, tune, tuning_markdown
 from _monitor_scripted import scripted_run
 
 from proctor.bench.corpus import load_corpus
-from proctor.monitor import MonitorConfig, monitor_preset
+from proctor.monitor import monitor_preset
 
 ROOT = Path(__file__).resolve().parent
 TUNING_SEEDS = range(900, 1000)
@@ -177,20 +177,14 @@ def _threshold_cell(
     threshold: float, judged: list[tuple[Path, dict[str, Any], dict[str, Any]]]
 ) -> dict[str, Any]:
     """The real-model runs monitored with ``hack_rate.threshold`` = ``threshold``."""
-    base = MonitorConfig()
-    config = base.model_copy(
-        update={"hack_rate": base.hack_rate.model_copy(update={"threshold": threshold})}
-    )
-    rows = [evaluate(d, m, t, config) for d, m, t in judged]
-    hacking = [r for r in rows if r["labelled_onset"] is not None]
-    benign = [r for r in rows if r["labelled_onset"] is None]
+    j = judge(judged, configured(threshold), "lag", "hack_alerts")
     return {
         "threshold": threshold,
-        "lags": {r["run"]: r["lag"] for r in hacking},
-        "hacking": len(hacking),
-        "flagged": sum(r["first_hack_alert"] is not None for r in hacking),
-        "benign": len(benign),
-        "benign_alerted": sum(r["hack_alerts"] > 0 for r in benign),
+        "lags": j["per_run"],
+        "hacking": len(j["per_run"]),
+        "flagged": len(j["values"]),
+        "benign": j["benign_runs"],
+        "benign_alerted": len(j["benign"]),
     }
 
 
