@@ -52,10 +52,25 @@ def test_the_pool_grades_again_after_a_cancel(slow_pool: SandboxPool) -> None:
     assert [r.value for r in batch.results] == [2, 3]
 
 
-def test_work_outside_a_cancelled_block_is_not_stopped(slow_pool: SandboxPool) -> None:
-    stop = threading.Event()
-    stop.set()  # set, but this call is not inside its block
-    batch = slow_pool.run_batch("def f(x):\n    return x\n", "f", [[5]])
+def test_a_cancel_in_another_thread_does_not_stop_this_one(slow_pool: SandboxPool) -> None:
+    """The cancel is scoped to its block's context: another thread sitting inside a
+    cancelled block (its event already set) must not stop this thread's work."""
+    stop, inside, done = threading.Event(), threading.Event(), threading.Event()
+    stop.set()
+
+    def hold_a_cancelled_block() -> None:
+        with cancellable(stop):
+            inside.set()
+            done.wait(30)
+
+    holder = threading.Thread(target=hold_a_cancelled_block)
+    holder.start()
+    try:
+        assert inside.wait(10)
+        batch = slow_pool.run_batch("def f(x):\n    return x\n", "f", [[5]])
+    finally:
+        done.set()
+        holder.join()
     assert batch.results[0].value == 5
 
 
