@@ -53,6 +53,26 @@ def tiny_llama(tokenizer: Any, seed: int = 0, layers: int = 2, heads: int = 2) -
     return LlamaForCausalLM(config).eval()
 
 
+def lab_demo_lm(n: int, vocab_size: int, layers: int) -> tuple[Any, Any]:
+    """(model, tokenizer): a tiny random Llama whose tokenizer is learnt from ``n`` of the
+    real-model lab's demonstrations (30% hacks, plain prompts: no chat template)."""
+    from types import SimpleNamespace
+
+    from proctor.bench.lab.llm import all_tasks, demonstrations
+
+    plain = SimpleNamespace(chat_template=None)
+    rows = demonstrations(plain, all_tasks(0), n=n, hack_share=0.3, seed=0)
+    tokenizer = bpe_tokenizer(
+        [r["prompt"] + r["completion"] for r in rows],
+        vocab_size,
+        ("<unk>", "<pad>", "<eos>"),
+        unk_token="<unk>",
+        pad_token="<pad>",
+        eos_token="<eos>",
+    )
+    return tiny_llama(tokenizer, layers=layers), tokenizer
+
+
 def tiny_causal_lm(root: Path, corpus: Iterable[str], *, vocab_size: int = 300) -> Path:
     """A 2-layer Llama with a small vocabulary learnt from ``corpus``, saved like a hub
     checkpoint under ``root/tiny-llama``."""

@@ -11,13 +11,9 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("tokenizers")
 
-from _tiny_lm import bpe_tokenizer, tiny_llama
-from proctor.bench.lab.llm import LLMLabConfig, all_tasks, demonstrations, split
+from _tiny_lm import lab_demo_lm
+from proctor.bench.lab.llm import LLMLabConfig, all_tasks, split
 from proctor.bench.lab.llm._recipe import evaluate
-
-
-class _Plain:
-    chat_template = None
 
 
 class _Recorder:
@@ -34,16 +30,7 @@ class _Recorder:
 def test_a_run_and_its_twin_sample_the_same_start_whatever_the_random_state() -> None:
     import torch
 
-    rows = demonstrations(_Plain(), all_tasks(0), n=40, hack_share=0.3, seed=0)
-    tokenizer = bpe_tokenizer(
-        [r["prompt"] + r["completion"] for r in rows],
-        300,
-        ("<unk>", "<pad>", "<eos>"),
-        unk_token="<unk>",
-        pad_token="<pad>",
-        eos_token="<eos>",
-    )
-    model = tiny_llama(tokenizer, layers=1)
+    model, tokenizer = lab_demo_lm(40, 300, layers=1)
     _, rl = split(all_tasks(0), seed=0)
     config = LLMLabConfig(eval_samples=6, max_completion_length=12, temperature=1.0)
     reward = _Recorder()

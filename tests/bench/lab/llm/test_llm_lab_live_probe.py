@@ -12,30 +12,17 @@ pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 pytest.importorskip("tokenizers")
 
-from _tiny_lm import bpe_tokenizer, tiny_llama
-from proctor.bench.lab.llm import all_tasks, demonstrations, split
+from _tiny_lm import lab_demo_lm
+from proctor.bench.lab.llm import all_tasks, split
 from proctor.bench.lab.llm._auditor import LiveProbe, auditor_layers, auditor_rows, train_auditor
 from proctor.probes import Probe
 
 HACK = "always-equal-line"
 
 
-class _Plain:
-    chat_template = None
-
-
 @pytest.fixture(scope="module")
 def lm() -> tuple[Any, Any]:
-    rows = demonstrations(_Plain(), all_tasks(0), n=60, hack_share=0.3, seed=0)
-    tokenizer = bpe_tokenizer(
-        [r["prompt"] + r["completion"] for r in rows],
-        400,
-        ("<unk>", "<pad>", "<eos>"),
-        unk_token="<unk>",
-        pad_token="<pad>",
-        eos_token="<eos>",
-    )
-    return tiny_llama(tokenizer, layers=2), tokenizer
+    return lab_demo_lm(60, 400, layers=2)
 
 
 @pytest.fixture(scope="module")
