@@ -13,7 +13,6 @@ VENV=.venv-trainers
 # The versions tested (docs/trainers/README.md). verl and OpenRLHF pin GPU-only
 # packages (vllm, flash-attn, deepspeed) and older transformers: they are installed
 # without their dependencies, plus what the modules under test import.
-TORCH=${TORCH_SPEC:-torch==2.13.0+cpu}
 TRAINERS=(trl==1.16.0 transformers==5.25.0)
 NO_DEPS=(verl==0.9.1 openrlhf==0.11.2)
 THEIR_IMPORTS=(hydra-core "tensordict>=0.8,<=0.10.0,!=0.9.0" "ray>=2.41" aiohttp pylatexenc
@@ -24,14 +23,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 pip_in() { "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@"; }
 started=$(date +%s)
-# CPU wheels: from PyTorch's CPU index unless pip already finds one locally.
-if "$VENV/bin/python" -c "import torch" 2>/dev/null; then
-  :
-elif compgen -G "/opt/wheels/torch-*+cpu-*.whl" >/dev/null; then
-  pip_in "$TORCH"
-else
-  pip_in "$TORCH" --extra-index-url https://download.pytorch.org/whl/cpu
-fi
+install_cpu_torch "$VENV"  # TORCH_SPEC picks another version
 pip_in "${TRAINERS[@]}"
 # scikit-learn: the real-model lab's auditor gate trains a probe (`proctor lab llm --auditor`)
 pip_in -e ".[serve,parquet]" pytest httpx hypothesis "scikit-learn>=1.3"
