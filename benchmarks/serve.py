@@ -87,13 +87,15 @@ class Server:
         if queue is not None:
             args += ["--max-queue-samples", str(queue)]
         env = {**os.environ, "PROCTOR_CACHE_DIR": str(cache)}
-        self.proc = subprocess.Popen(
-            args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        # Its log goes to a file: a pipe nobody drains while the load runs would fill
+        # (each refusal in the route logs a warning) and then block the server's event loop.
+        self.log = cache / f"server-{self.port}.log"
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit(f"the server exited: {self.proc.stderr.read().decode()}")  # type: ignore[union-attr]
+                raise SystemExit(f"the server exited: {self.log.read_text()[-4000:]}")
             try:
                 health = httpx.get(f"{self.url}/health", timeout=1)
                 if health.status_code == 200:

@@ -54,6 +54,28 @@ class _Readers:
             self.count -= 1
 
 
+class _FullQueueLog:
+    """Logs refusals for a full queue at most once per ``every_s`` seconds, with a count of
+    those it left out: under overload there are hundreds a second, and a line each would
+    flood the log and cost the event loop (the metrics count every one)."""
+
+    def __init__(self, every_s: float = 10.0) -> None:
+        self.every_s = every_s
+        self._last = -float("inf")
+        self._left_out = 0
+        self._lock = threading.Lock()
+
+    def refused(self, message: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last < self.every_s:
+                self._left_out += 1
+                return
+            left_out, self._left_out, self._last = self._left_out, 0, now
+        more = f" ({left_out} more such refusals since the last line)" if left_out else ""
+        log.warning("refused with 503: %s%s", message[:300], more)
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
@@ -79,9 +101,15 @@ class _RefuseWhenFull:
     cost the server (whose event loop shares the CPU with grading) as little as possible."""
 
     def __init__(
-        self, app: Any, queue: SampleQueue[Any, Any], metrics: Metrics, token: bytes | None
+        self,
+        app: Any,
+        queue: SampleQueue[Any, Any],
+        metrics: Metrics,
+        token: bytes | None,
+        full_log: _FullQueueLog,
     ) -> None:
         self.app, self.queue, self.metrics, self.token = app, queue, metrics, token
+        self.full_log = full_log
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         queue = self.queue
@@ -93,12 +121,9 @@ class _RefuseWhenFull:
             and self._authorised(scope)
         ):
             self.metrics.request(503)
-            body = json.dumps(
-                {
-                    "detail": f"the grading queue is full ({queue.depth} of "
-                    f"{queue.capacity} samples); retry"
-                }
-            ).encode()
+            detail = f"the grading queue is full ({queue.depth} of {queue.capacity} samples); retry"
+            self.full_log.refused(detail)
+            body = json.dumps({"detail": detail}).encode()
             await send(
                 {
                     "type": "http.response.start",
@@ -203,7 +228,10 @@ def create_app(
         openapi_url=None,
         lifespan=lifespan,
     )
-    app.add_middleware(_RefuseWhenFull, queue=queue, metrics=metrics, token=expected_token)
+    full_log = _FullQueueLog()
+    app.add_middleware(
+        _RefuseWhenFull, queue=queue, metrics=metrics, token=expected_token, full_log=full_log
+    )
     app.state.reward, app.state.queue, app.state.metrics = reward, queue, metrics
 
     def answer(status: int, message: str, **headers: str) -> JSONResponse:
@@ -288,9 +316,14 @@ def create_app(
         known = [r for r in rollouts if r.task_id in reward.tasks]
         job = queue.submit([(reward.tasks[r.task_id], r) for r in known])
         if job is None:
-            return busy(
-                f"the grading queue is full ({queue.depth} of {queue.capacity} samples); retry",
-                extra=len(known),
+            message = (
+                f"the grading queue is full ({queue.depth} of {queue.capacity} samples); retry"
+            )
+            metrics.request(503)
+            full_log.refused(message)
+            retry = str(queue.retry_after(len(known)))
+            return JSONResponse(
+                {"detail": message}, status_code=503, headers={"Retry-After": retry}
             )
         admitted = time.perf_counter()
         graded: asyncio.Future[list[Grade]] = asyncio.gather(
