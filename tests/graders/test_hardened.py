@@ -221,3 +221,19 @@ def test_tests_the_reference_fails_are_dropped_with_a_warning(hardened: Hardened
     assert (grade.proxy, grade.gold, grade.excluded) == (1.0, 1.0, 1)
     assert (grade.heldout_total, grade.visible_total) == (1, 2)
     assert any("heldout/1" in w and "reference" in w for w in grade.warnings)
+
+
+def test_a_nan_the_reference_returns_is_matched_by_a_nan_only(hardened: HardenedGrader) -> None:
+    # the plan checks such a value against itself (the self-check decodes non-finite floats)
+    reference = "def f(x):\n    return float('nan') if x < 0 else x * 2.0\n"
+    task = Task(
+        id="t/nan",
+        entry_point="f",
+        reference=reference,
+        visible=TestSuite(inputs=[[1.0], [-1.0]]),
+        heldout=TestSuite(inputs=[[2.0]]),
+    )
+    grade = _grade(hardened, reference, task)
+    assert (grade.proxy, grade.gold, grade.excluded) == (1.0, 1.0, 0)
+    wrong = _grade(hardened, "def f(x):\n    return x * 2.0\n", task)
+    assert (wrong.proxy, wrong.gold) == (0.5, 1.0)
