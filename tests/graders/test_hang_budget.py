@@ -28,6 +28,15 @@ SLEEPY = Task(  # the reference takes ~0.1 s a test: the per-test limit scales p
     heldout=TestSuite(inputs=[[3], [4]]),
 )
 
+MIXED = Task(  # one slow test (~0.1 s in the reference), the rest instant
+    id="t/hang-mixed",
+    prompt="def f(x):\n",
+    entry_point="f",
+    reference="import time\ndef f(x):\n    if x == 0:\n        time.sleep(0.1)\n    return x + 1\n",
+    visible=TestSuite(inputs=[[0], [1]]),
+    heldout=TestSuite(inputs=[[i] for i in range(2, 12)]),
+)
+
 
 @pytest.fixture(scope="module")
 def grader() -> Iterator[HardenedGrader]:
@@ -91,3 +100,13 @@ def test_timeouts_to_end_zero_runs_every_test() -> None:
         grade = _grade(g, FAST, code)
     assert [t.status for t in grade.tests or []].count("timeout") == 3
     assert grade.heldout_passed == 16 and not grade.warnings
+
+
+def test_a_hang_on_a_quick_test_is_cut_at_that_tests_own_limit(grader: HardenedGrader) -> None:
+    # the task's slowest test allows ~1 s; the hangs are on tests the reference ran at once
+    assert grader.time_budget(MIXED).per_test_s >= 3 * FLOOR
+    code = "def f(x):\n    while x in (5, 6):\n        pass\n    return x + 1\n"
+    grade = _grade(grader, MIXED, code)
+    assert [t.status for t in grade.tests or []].count("timeout") == 2
+    # CPU counters: two spins of the floor (0.6 s), not two of the slowest test's limit
+    assert grade.stats.cpu_ms < 4 * FLOOR * 1000

@@ -3,10 +3,11 @@
 Both are decided from the reference run's timing, measured when the expected
 outputs are computed and cached with them (`Expected.durations`):
 
-- **per-test limit** = ``max(floor, factor × the reference's slowest test)``, with
-  ``floor`` = ``Limits.test`` (1 s by default in the hardened grader) and ``factor``
-  = `TIME_FACTOR` (10). A slow-but-honest solution has ``factor`` times the reference's
-  time on every test; a hang is cut at the limit.
+- **per-test limit** = ``max(floor, factor × the reference's time on that test)``,
+  with ``floor`` = ``Limits.test`` (1 s by default in the hardened grader) and
+  ``factor`` = `TIME_FACTOR` (10). A slow-but-honest solution has ``factor`` times the
+  reference's time on every test; a hang is cut at its test's limit, so a hang on a
+  quick test costs the floor even where another test of the task is slow.
 - **a rollout ends at its second timed-out test** (`TIMEOUTS_TO_END`): the tests
   not run by then fail as ``missing`` with the reason, so a program that hangs costs
   about two per-test limits, not the whole rollout budget.
@@ -36,7 +37,9 @@ class TimeBudget:
     """The time limits one rollout of a task is graded under, and where they come from."""
 
     per_test_s: float
-    """Seconds one test may run before it is stopped and counted as timed out."""
+    """The largest per-test limit: seconds the task's slowest test may run before it is
+    stopped and counted as timed out (each test's own limit is `test_limit` of its
+    reference time; quicker tests get less, never under the floor)."""
     rollout_s: float
     """Seconds one run of the rollout's io tests may take in all (loading included)."""
     timeouts_to_end: int
@@ -53,6 +56,11 @@ class TimeBudget:
     """How many parts the io tests are split into (1: not split)."""
 
 
+def test_limit(floor_s: float, reference_s: float, factor: float = TIME_FACTOR) -> float:
+    """Seconds a test may run whose reference took ``reference_s``."""
+    return max(floor_s, factor * reference_s)
+
+
 def time_budget(
     floor_s: float,
     wall_s: float,
@@ -65,7 +73,7 @@ def time_budget(
     """The budget for a task whose reference took ``reference_slowest_s`` on its slowest
     test and ``reference_total_s`` in all (see the module docstring)."""
     return TimeBudget(
-        per_test_s=max(floor_s, factor * reference_slowest_s),
+        per_test_s=test_limit(floor_s, reference_slowest_s, factor),
         rollout_s=wall_s + factor * reference_total_s,
         timeouts_to_end=timeouts_to_end,
         reference_slowest_s=reference_slowest_s,

@@ -29,6 +29,7 @@ from proctor.graders._budget import (
     TimeBudget,
     shard_count,
     split_by_time,
+    test_limit,
     time_budget,
 )
 from proctor.graders._compare import CompareMode, outputs_match, poly_root_ok
@@ -165,6 +166,8 @@ class _Plan:
         else:
             self.encoded = codec.dumps([list(args) for _, _, _, args in self.slots])
         self.durations = [expected.durations[i] for _, i, expected, _ in self.slots]
+        self.test_limits: list[float] | None = None
+        """Each slot's time limit (set by the grader, which knows the floor and factor)."""
         # The exact line a correct answer comes back as: such lines pass unread.
         self.known = (
             None
@@ -284,6 +287,11 @@ class HardenedGrader(Grader):
                     return outputs_match(out, expected, task.atol, mode)
 
             plan = _Plan(suites, task.oracle, accepts, encoded)
+            # each test's limit from the reference's time on it: a hang on a quick test
+            # is cut at the floor, not at the task's slowest test's limit
+            plan.test_limits = [
+                test_limit(self.limits.test, d, self.time_factor) for d in plan.durations
+            ]
             with self._plan_lock:
                 self._plans[task.id] = plan
         return plan
@@ -478,6 +486,7 @@ class HardenedGrader(Grader):
             known=plan.known,
             decode_budget_s=JUDGE_CPU_BUDGET_S,
             order=order,
+            test_limits=plan.test_limits,
         )
 
     def _probe_alone(
@@ -504,6 +513,7 @@ class HardenedGrader(Grader):
             [args],
             limits=limits,
             decode_budget_s=JUDGE_CPU_BUDGET_S,
+            test_limits=None if plan.test_limits is None else [plan.test_limits[k]],
         )
         ok = self._judge(task, args, expected, i, alone.results[0], alone.load_error)[0] == "pass"
         return [] if ok else [k]
@@ -647,7 +657,7 @@ def _merge(parts: list[BatchResult], ranges: list[range]) -> BatchResult:
 def _ended_warning(batch: BatchResult, limits: Limits) -> str:
     not_run = sum(1 for r in batch.results if r.status == "missing")
     return (
-        f"rollout ended early: {batch.ended} (limit {limits.test:.3g} s per test); "
+        f"rollout ended early: {batch.ended} (per-test limit at most {limits.test:.3g} s); "
         f"{not_run} test(s) not run, counted as failed"
     )
 

@@ -258,13 +258,16 @@ class SandboxPool:
         known: Mapping[bytes, int] | None = None,
         decode_budget_s: float | None = None,
         order: Sequence[int] | None = None,
+        test_limits: Sequence[float] | None = None,
     ) -> BatchResult:
         """Run ``entry_point(*args)`` for every ``args`` in ``inputs`` in one sandbox child.
 
         ``inputs`` may be pre-encoded with `codec.dumps` (then pass ``n``) so a
         suite shared by many solutions is encoded once. ``order``: the test
         indexes to run, in that order (default: all, in input order); the others
-        come back ``missing``.
+        come back ``missing``. ``test_limits``: each test's time limit in seconds
+        (default: ``limits.test`` for all; none may exceed it, the zygote's stall
+        watch uses that).
         """
         limits = limits or self.limits
         if isinstance(inputs, str):
@@ -284,6 +287,10 @@ class SandboxPool:
         }
         if order is not None:
             message["order"] = list(order)
+        if test_limits is not None:
+            if len(test_limits) != n:
+                raise ValueError(f"{len(test_limits)} test limits for {n} tests")
+            message["test_limits"] = [min(float(t), limits.test) for t in test_limits]
         started = time.perf_counter()
         with self._borrow() as worker:
             try:

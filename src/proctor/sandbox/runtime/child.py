@@ -231,6 +231,9 @@ def run_batch(
         os._exit(3)
     fn = _start(job, (fd,), fd, status_fd, workdir, hardening)
     per_test = float(job["limits"]["test"])
+    # each test's own limit where the judge sent them (from the reference's time on it)
+    each = job.get("test_limits")
+    limits = [float(x) for x in each] if each is not None else None
     timing = bool(job.get("timing"))
     lines = _Lines(fd, int(job.get("buffer", 0)))
     signal.signal(signal.SIGALRM, _on_alarm)
@@ -238,7 +241,7 @@ def run_batch(
         record: dict[str, Any] = {"i": i}
         started = time.perf_counter()
         try:
-            signal.setitimer(signal.ITIMER_REAL, per_test)
+            signal.setitimer(signal.ITIMER_REAL, per_test if limits is None else limits[i])
             try:
                 value = fn(*inputs[i])
             finally:
