@@ -20,6 +20,18 @@ def test_bwrap_isolation_confines_children() -> None:
         assert pool.run_batch(code, "f", [[1]]).results[0].status == "error"
 
 
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+def test_bwrap_children_encode_results_as_the_judge_does() -> None:
+    # orjson is loaded from the judge's site-packages, which bwrap must bind for it
+    from proctor.sandbox._pool import expected_line, line_digest
+
+    value = [1e-05, "caf\u00e9"]  # spelled differently by orjson and json
+    with SandboxPool(workers=1, isolation="bwrap") as pool:
+        known = {line_digest(expected_line(0, value)): 0}
+        (result,) = pool.run_batch(f"def f(): return {value!r}", "f", [[]], known=known).results
+        assert result.matched and not pool.notes
+
+
 def test_missing_landlock_is_said_once(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -260,6 +260,21 @@ def test_byte_identical_line_is_a_match_without_decoding() -> None:
     assert not second.matched and second.value == 3
 
 
+@pytest.mark.parametrize(
+    "value",
+    [[1e-05, 2.5], "caf\u00e9 \u2028", "\x7f", 2**70, [2**70, "\u00e9"], {"k": -0.0}],
+    ids=["small-float", "non-ascii", "del", "65-bit-int", "mixed", "dict"],
+)
+def test_a_right_answer_comes_back_byte_identical(pool: SandboxPool, value: object) -> None:
+    # values orjson and json spell differently: the child and the judge use one encoder
+    from proctor.sandbox._pool import expected_line, line_digest
+
+    known = {line_digest(expected_line(0, value)): 0}
+    code = f"def f():\n    return {value!r}\n"
+    (result,) = pool.run_batch(code, "f", [[]], known=known).results
+    assert result.matched and result.status == "ok"
+
+
 def test_a_line_for_another_index_does_not_match() -> None:
     from proctor.sandbox._pool import decode_records, expected_line, line_digest
 

@@ -161,6 +161,8 @@ class SandboxPool:
             "preload": list(preload),
             "tmpfs_mb": scratch_mb,
             "hardening": hardening(use_landlock, use_seccomp),
+            # the children encode results with the judge's own orjson (see codec.to_json)
+            "orjson_dir": codec.orjson_dir(),
             **self._extra_config(),
         }
         self._prefix: list[str] = []
@@ -195,7 +197,11 @@ class SandboxPool:
         for choice in order:
             prefix: list[str] = []
             if choice == "bwrap":
-                keep = [str(Path(__file__).resolve().parent), *self._config.get("pytest_site", [])]
+                keep = [
+                    str(Path(__file__).resolve().parent),
+                    *self._config.get("pytest_site", []),
+                    *([self._config["orjson_dir"]] if self._config.get("orjson_dir") else []),
+                ]
                 found = bwrap_prefix(keep)
                 if found is None:
                     failures.append("bwrap: not installed")

@@ -18,7 +18,6 @@ An optional "d" key carries the test's duration in seconds (reference runs).
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import resource
 import signal
@@ -37,10 +36,6 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise _TestTimeout
 
 
-# One encoder for every record: json.dumps(...) with options builds a new one per call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
-
-
 def _write_bytes(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -48,7 +43,7 @@ def _write_bytes(fd: int, data: bytes) -> None:
 
 
 def _write(fd: int, record: dict[str, Any]) -> None:
-    _write_bytes(fd, (_ENCODER.encode(record) + "\n").encode())
+    _write_bytes(fd, codec.to_json(record) + b"\n")
 
 
 class _Lines:
@@ -60,14 +55,14 @@ class _Lines:
 
     def __init__(self, fd: int, block: int) -> None:
         self.fd, self.block = fd, block
-        self.parts: list[str] = []
+        self.parts: list[bytes] = []
         self.size = 0
         self.flushed = time.monotonic()
 
     def add(self, record: dict[str, Any]) -> None:
-        line = _ENCODER.encode(record) + "\n"
+        line = codec.to_json(record) + b"\n"
         if not self.block:
-            _write_bytes(self.fd, line.encode())
+            _write_bytes(self.fd, line)
             return
         self.parts.append(line)
         self.size += len(line)
@@ -76,7 +71,7 @@ class _Lines:
 
     def flush(self) -> None:
         if self.parts:
-            _write_bytes(self.fd, "".join(self.parts).encode())
+            _write_bytes(self.fd, b"".join(self.parts))
             self.parts, self.size = [], 0
         self.flushed = time.monotonic()
 

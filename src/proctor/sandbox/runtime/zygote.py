@@ -28,7 +28,7 @@ import sys
 import time
 from typing import Any
 
-from . import child, frames, namespaces, scratch, template, workspace_job
+from . import child, codec, frames, namespaces, scratch, template, workspace_job
 
 _INDEX = re.compile(rb'^\{"i":(0|[1-9][0-9]{0,8}),')
 _TIMED_OUT = re.compile(rb'^\{"i":(?:0|[1-9][0-9]{0,8}),"t":1[,}]')
@@ -525,6 +525,11 @@ def main(config: dict[str, Any]) -> None:
             __import__(name)
         except ImportError:
             notes.append(f"could not preload {name}")
+    if config.get("orjson_dir"):
+        try:  # the judge's own orjson, so a right answer's line is byte-identical
+            codec.use_orjson_from(config["orjson_dir"])
+        except Exception as exc:
+            notes.append(f"results encoded with json: could not load orjson ({exc})")
     if config.get("pytest_site"):
         try:  # before any job: nothing is imported lazily once the sandbox narrows the view
             workspace_job.preload(list(config["pytest_site"]))
