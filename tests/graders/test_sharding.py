@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from proctor.graders import HardenedGrader
 from proctor.graders._budget import shard_count, split_by_time
 from proctor.records import Grade, Rollout, Task, TestSuite
-from proctor.sandbox import Limits
+from proctor.sandbox import Limits, cancel_event
 
 MANY = Task(
     id="t/many",
@@ -100,3 +100,32 @@ def test_split_by_time_covers_every_test_once_in_order(durations: list[float], s
     parts = split_by_time(durations, shards)
     assert [k for part in parts for k in part] == list(range(len(durations)))
     assert len(parts) == min(shards, len(durations)) and all(len(p) > 0 for p in parts)
+
+
+def test_a_shard_at_the_time_out_cap_stops_the_others(
+    graders: tuple[HardenedGrader, HardenedGrader], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first shard hangs twice and ends the rollout. The others are made to wait
+    # for the stop (as they would for a busy worker): they must then run nothing.
+    sharded, _ = graders
+    real = sharded._run_shard
+    first: list[int] = []
+    saw_stop: list[bool] = []
+
+    def shard(task: Task, plan: Any, program: str, limits: Limits, order: Any) -> Any:
+        if not first:
+            first.extend(order)
+            return real(task, plan, program, limits, order)
+        stop = cancel_event()
+        saw_stop.append(stop is not None and stop.wait(30))
+        return real(task, plan, program, limits, order)  # raises Cancelled, sends nothing
+
+    monkeypatch.setattr(sharded, "_run_shard", shard)
+    hang = "def f(x):\n    while True:\n        pass\n"
+    grade = sharded.grade(MANY, Rollout(id="h", task_id=MANY.id, code=hang))
+    assert saw_stop == [True, True]
+    tests = grade.tests or []
+    assert [t.status for t in tests].count("timeout") == 2
+    others = [t for k, t in enumerate(tests) if k not in first]
+    assert {t.detail for t in others} == {"not run: another shard reached the time-out cap"}
+    assert all(worker.alive for worker in sharded.pool._all)  # nothing was killed

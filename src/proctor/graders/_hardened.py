@@ -46,11 +46,14 @@ from proctor.records import ExecStats, Grade, Rollout, Task, TestOutcome, TestSt
 from proctor.sandbox import (
     BatchResult,
     CallResult,
+    Cancelled,
     InfraError,
     Isolation,
     Limits,
     SandboxPool,
     Session,
+    cancel_event,
+    cancellable,
     line_digest,
 )
 from proctor.sandbox.runtime import codec
@@ -462,15 +465,30 @@ class HardenedGrader(Grader):
                     self._shard_runner = ThreadPoolExecutor(
                         max_workers=self.workers, thread_name_prefix="proctor-shard"
                     )
+        # The rollout ends when any shard reaches the time-out cap: the others are
+        # stopped (their children killed) instead of each spending the cap again.
+        caller = cancel_event()
+        ended = _EitherEvent(caller)
+
+        def run(part: list[int]) -> BatchResult:
+            with cancellable(ended):
+                try:
+                    batch = self._run_shard(task, plan, program, limits, part)
+                except Cancelled:
+                    if caller is not None and caller.is_set():
+                        raise  # the caller's cancel (a reward client hung up)
+                    return _not_run(n, "another shard reached the time-out cap")
+            if batch.ended:
+                ended.set()
+            return batch
+
         # each shard runs in a copy of this thread's context, so a cancel (a reward
         # client that hung up, `proctor.sandbox.cancellable`) reaches every shard
         rest = [
-            self._shard_runner.submit(
-                contextvars.copy_context().run, self._run_shard, task, plan, program, limits, part
-            )
+            self._shard_runner.submit(contextvars.copy_context().run, run, part)
             for part in orders[1:]
         ]
-        parts = [self._run_shard(task, plan, program, limits, orders[0])]
+        parts = [run(orders[0])]
         parts += [future.result() for future in rest]
         return _merge(parts, ranges)
 
@@ -635,6 +653,23 @@ class HardenedGrader(Grader):
             stats=stats,
             sandbox=self.mechanisms,
         )
+
+
+class _EitherEvent(threading.Event):
+    """Set by `set`, or when ``parent`` (the caller's cancel event) is: one event for a
+    sandbox request to watch for both reasons to stop."""
+
+    def __init__(self, parent: threading.Event | None) -> None:
+        super().__init__()
+        self.parent = parent
+
+    def is_set(self) -> bool:
+        return super().is_set() or (self.parent is not None and self.parent.is_set())
+
+
+def _not_run(n: int, why: str) -> BatchResult:
+    """A shard stopped before it reported: every test in it was not run."""
+    return BatchResult(results=[CallResult("missing", detail=f"not run: {why}")] * n, ended=why)
 
 
 def _merge(parts: list[BatchResult], ranges: list[range]) -> BatchResult:

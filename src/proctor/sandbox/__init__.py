@@ -1,7 +1,7 @@
 """The sandbox: run untrusted code with kernel-enforced limits; only plain data comes back."""
 
 from proctor.registry import SANDBOXES
-from proctor.sandbox._cancel import Cancelled, cancellable
+from proctor.sandbox._cancel import Cancelled, cancel_event, cancellable
 from proctor.sandbox._errors import InfraError
 from proctor.sandbox._isolation import Isolation
 from proctor.sandbox._limits import Limits
@@ -32,6 +32,7 @@ __all__ = [
     "SandboxPool",
     "Session",
     "WorkerDied",
+    "cancel_event",
     "cancellable",
     "expected_line",
     "kill_session",

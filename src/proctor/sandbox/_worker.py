@@ -125,6 +125,8 @@ class Worker:
         assert self._proc.stdin is not None
         deadline = time.monotonic() + timeout
         cancel = cancel_event()
+        if cancel is not None and cancel.is_set():  # cancelled while it waited for a worker:
+            raise Cancelled("the caller cancelled this work")  # nothing sent, nothing to kill
         try:
             frames.write_frame(self._proc.stdin.fileno(), json.dumps(message).encode())
             header = json.loads(self._read_frame(deadline, cancel))
