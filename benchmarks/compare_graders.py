@@ -401,8 +401,12 @@ def _markdown(report: dict[str, Any]) -> str:
         f"Machine: {m['cpus']} CPUs, shared; load average "
         f"{', '.join(f'{x:.1f}' for x in m['load_average_before'])} before, "
         f"{', '.join(f'{x:.1f}' for x in m['load_average_after'])} after "
-        "(other engineers' jobs: wall times are contention-bound; the ratios come from "
-        "interleaved rounds of the same run).",
+        + (
+            "(other jobs ran: wall times are contention-bound; the ratios come from "
+            "interleaved rounds of the same run)."
+            if max(m["load_average_before"] + m["load_average_after"]) > m["cpus"] + 1
+            else "(nothing else heavy ran; rounds are interleaved, ratios are per round)."
+        ),
         "",
         "Tools: " + ", ".join(f"{k} ({v})" for k, v in report["tools"].items()) + ".",
         f"proctor sandbox: {', '.join(report['proctor_sandbox'])}.",
