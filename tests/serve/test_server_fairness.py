@@ -160,6 +160,31 @@ def test_a_full_queue_answers_503_with_retry_after(server: Server) -> None:
     server.wait_for("proctor_queue_samples", lambda v: v == 0)
 
 
+async def _nearly_full(server: Server) -> tuple[httpx.Response, httpx.Response]:
+    """Three hanging samples of the four the queue holds; then two samples, then one."""
+    async with httpx.AsyncClient(timeout=60, headers=AUTH) as client:
+        held = asyncio.create_task(
+            client.post(f"{server.url}/get_reward", json=_body(HANG, HANG, HANG))
+        )
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            if (await client.get(f"{server.url}/health")).json()["queue_samples"] == 3:
+                break
+        two = await client.post(f"{server.url}/get_reward", json=_body(GOOD, GOOD))
+        one = await client.post(f"{server.url}/get_reward", json=_body(GOOD))
+        held.cancel()
+        return two, one
+
+
+def test_a_request_is_admitted_whole_or_refused_whole(server: Server) -> None:
+    server.wait_for("proctor_queue_samples", lambda v: v == 0)
+    two, one = asyncio.run(_nearly_full(server))
+    assert two.status_code == 503 and "2 asked" in two.json()["detail"]
+    assert int(two.headers["retry-after"]) >= 1
+    assert one.status_code == 200 and one.json()["rewards"] == [1.0]  # it fitted
+    server.wait_for("proctor_queue_samples", lambda v: v == 0)
+
+
 async def _abandon(server: Server) -> None:
     """Post four hanging samples, hang up once the server holds them all."""
     async with httpx.AsyncClient(timeout=60, headers=AUTH) as client:

@@ -305,7 +305,20 @@ def create_app(
             readers.leave()
         return await _grade(request, parsed)
 
+    def full(message: str, extra: int) -> JSONResponse:
+        metrics.request(503)
+        full_log.refused(message)
+        retry = str(queue.retry_after(extra))
+        return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": retry})
+
     async def _grade(request: Request, parsed: RewardRequest) -> Response:
+        queued = sum(label in reward.tasks for label in parsed.labels)
+        if queue.depth + queued > queue.capacity:  # refused before any per-sample work
+            return full(
+                f"the grading queue is full ({queue.depth} of {queue.capacity} samples, "
+                f"{queued} asked); retry",
+                queued,
+            )
         prompts: list[str | None] = (
             list(parsed.prompts) if parsed.prompts is not None else [None] * len(parsed.query)
         )
@@ -315,15 +328,10 @@ def create_app(
         rollouts = reward.rollouts(completions, parsed.labels, prompts=parsed.prompts)
         known = [r for r in rollouts if r.task_id in reward.tasks]
         job = queue.submit([(reward.tasks[r.task_id], r) for r in known])
-        if job is None:
-            message = (
-                f"the grading queue is full ({queue.depth} of {queue.capacity} samples); retry"
-            )
-            metrics.request(503)
-            full_log.refused(message)
-            retry = str(queue.retry_after(len(known)))
-            return JSONResponse(
-                {"detail": message}, status_code=503, headers={"Retry-After": retry}
+        if job is None:  # filled up since the check above
+            return full(
+                f"the grading queue is full ({queue.depth} of {queue.capacity} samples); retry",
+                len(known),
             )
         admitted = time.perf_counter()
         graded: asyncio.Future[list[Grade]] = asyncio.gather(
