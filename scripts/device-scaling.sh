@@ -7,7 +7,7 @@
 #                                              # ARGS go to benchmarks/scaling.py
 #
 # There it installs the carried wheels into /tmp/site (the machine's python3 already has
-# numpy, typer, rich, jinja2, matplotlib and pytest; pydantic is what it lacks), runs
+# numpy, typer, rich, jinja2, matplotlib and pytest; pydantic and orjson it lacks), runs
 # proctor from src/ and writes scaling-<N>cpu.md/.json into $OUT (or benchmarks/results).
 # About 6 min on 16 cores: 1, 2, 4, 8, 16 workers x sharded/unsharded x 3 repeats.
 set -euo pipefail
@@ -21,7 +21,7 @@ if [ "${1:-}" = --prepare ]; then
   done
   # versions this checkout is tested with, built for the machine's CPython 3.12
   wanted=()
-  for name in pydantic pydantic-core annotated-types typing-inspection; do
+  for name in pydantic pydantic-core annotated-types typing-inspection orjson; do
     wanted+=("$name==$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('$name'))")")
   done
   python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
