@@ -125,11 +125,13 @@ class _Plan:
         oracle: str,
         accepts: Callable[[list[Any], Any, Any], bool] | None = None,
         encoded_inputs: dict[str, str] | None = None,
+        limit_of: Callable[[float], float] | None = None,
     ) -> None:
         """``accepts(args, output, expected)``: the judge's own verdict, used to check
         that the reference passes every test whose expected value it computed.
         ``encoded_inputs``: each io suite's inputs in codec text, when the caller has
-        them (they are joined instead of encoding every input again)."""
+        them (they are joined instead of encoding every input again). ``limit_of``:
+        a test's time limit from the reference's seconds on it (None: the batch's)."""
         self.checks = [(name, suite) for name, suite, _ in suites if suite.kind == "assert"]
         self.slots: list[tuple[str, int, Expected, list[Any]]] = []  # (suite, index, ..., args)
         self.excluded = 0
@@ -169,8 +171,8 @@ class _Plan:
         else:
             self.encoded = codec.dumps([list(args) for _, _, _, args in self.slots])
         self.durations = [expected.durations[i] for _, i, expected, _ in self.slots]
-        self.test_limits: list[float] | None = None
-        """Each slot's time limit (set by the grader, which knows the floor and factor)."""
+        self.test_limits = None if limit_of is None else [limit_of(d) for d in self.durations]
+        """Each slot's time limit in seconds, or None (every test gets the batch's)."""
         # The exact line a correct answer comes back as: such lines pass unread.
         self.known = (
             None
@@ -289,12 +291,15 @@ class HardenedGrader(Grader):
                 def accepts(args: list[Any], out: Any, expected: Any) -> bool:
                     return outputs_match(out, expected, task.atol, mode)
 
-            plan = _Plan(suites, task.oracle, accepts, encoded)
             # each test's limit from the reference's time on it: a hang on a quick test
             # is cut at the floor, not at the task's slowest test's limit
-            plan.test_limits = [
-                test_limit(self.limits.test, d, self.time_factor) for d in plan.durations
-            ]
+            plan = _Plan(
+                suites,
+                task.oracle,
+                accepts,
+                encoded,
+                limit_of=lambda seconds: test_limit(self.limits.test, seconds, self.time_factor),
+            )
             with self._plan_lock:
                 self._plans[task.id] = plan
         return plan
