@@ -50,6 +50,7 @@ from proctor.sandbox import (
     InfraError,
     Isolation,
     Limits,
+    LinkedEvent,
     SandboxPool,
     Session,
     cancel_event,
@@ -473,7 +474,7 @@ class HardenedGrader(Grader):
         # The rollout ends when any shard reaches the time-out cap: the others are
         # stopped (their children killed) instead of each spending the cap again.
         caller = cancel_event()
-        ended = _EitherEvent(caller)
+        ended = LinkedEvent(caller)
 
         def run(part: list[int]) -> BatchResult:
             with cancellable(ended):
@@ -658,18 +659,6 @@ class HardenedGrader(Grader):
             stats=stats,
             sandbox=self.mechanisms,
         )
-
-
-class _EitherEvent(threading.Event):
-    """Set by `set`, or when ``parent`` (the caller's cancel event) is: one event for a
-    sandbox request to watch for both reasons to stop."""
-
-    def __init__(self, parent: threading.Event | None) -> None:
-        super().__init__()
-        self.parent = parent
-
-    def is_set(self) -> bool:
-        return super().is_set() or (self.parent is not None and self.parent.is_set())
 
 
 def _not_run(n: int, why: str) -> BatchResult:

@@ -1,7 +1,7 @@
 """The sandbox: run untrusted code with kernel-enforced limits; only plain data comes back."""
 
 from proctor.registry import SANDBOXES
-from proctor.sandbox._cancel import Cancelled, cancel_event, cancellable
+from proctor.sandbox._cancel import Cancelled, LinkedEvent, cancel_event, cancellable
 from proctor.sandbox._errors import InfraError
 from proctor.sandbox._isolation import Isolation
 from proctor.sandbox._limits import Limits
@@ -29,6 +29,7 @@ __all__ = [
     "InfraError",
     "Isolation",
     "Limits",
+    "LinkedEvent",
     "SandboxPool",
     "Session",
     "WorkerDied",

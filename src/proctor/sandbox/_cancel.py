@@ -34,9 +34,21 @@ def cancellable(event: threading.Event) -> Iterator[None]:
         _CANCEL.reset(token)
 
 
+class LinkedEvent(threading.Event):
+    """An event that also reads as set when ``parent`` is: an inner reason to stop work
+    (one shard ended the rollout) that keeps the caller's own cancel in force."""
+
+    def __init__(self, parent: threading.Event | None) -> None:
+        super().__init__()
+        self.parent = parent
+
+    def is_set(self) -> bool:
+        return super().is_set() or (self.parent is not None and self.parent.is_set())
+
+
 def cancel_event() -> threading.Event | None:
     """The event of the innermost `cancellable` block around this code, if any."""
     return _CANCEL.get()
 
 
-__all__ = ["Cancelled", "cancel_event", "cancellable"]
+__all__ = ["Cancelled", "LinkedEvent", "cancel_event", "cancellable"]

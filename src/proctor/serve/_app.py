@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
@@ -76,6 +76,11 @@ class _FullQueueLog:
         log.warning("refused with 503: %s%s", message[:300], more)
 
 
+def _full_message(queue: SampleQueue[Any, Any], asked: int | None = None) -> str:
+    wanted = f", {asked} asked" if asked is not None else ""
+    return f"the grading queue is full ({queue.depth} of {queue.capacity} samples{wanted}); retry"
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
@@ -121,7 +126,7 @@ class _RefuseWhenFull:
             and self._authorised(scope)
         ):
             self.metrics.request(503)
-            detail = f"the grading queue is full ({queue.depth} of {queue.capacity} samples); retry"
+            detail = _full_message(queue)
             self.full_log.refused(detail)
             body = json.dumps({"detail": detail}).encode()
             await send(
@@ -234,15 +239,26 @@ def create_app(
     )
     app.state.reward, app.state.queue, app.state.metrics = reward, queue, metrics
 
-    def answer(status: int, message: str, **headers: str) -> JSONResponse:
+    def answer(
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        log_with: Callable[[str], None] | None = None,
+    ) -> JSONResponse:
         metrics.request(status)
         # Logged: OpenRLHF's client retries a refusal, then swallows it at INFO level,
-        # so the server's log is where the cause shows up.
-        log.warning("refused with %d: %s", status, message[:300])
-        return JSONResponse({"detail": message}, status_code=status, headers=headers or None)
+        # so the server's log is where the cause shows up (full-queue refusals, hundreds
+        # a second under overload, through `log_with`: `_FullQueueLog.refused`).
+        if log_with is None:
+            log.warning("refused with %d: %s", status, message[:300])
+        else:
+            log_with(message)
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
 
-    def busy(message: str, extra: int = 0) -> JSONResponse:
-        return answer(503, message, **{"Retry-After": str(queue.retry_after(extra))})
+    def busy(
+        message: str, extra: int = 0, log_with: Callable[[str], None] | None = None
+    ) -> JSONResponse:
+        return answer(503, message, {"Retry-After": str(queue.retry_after(extra))}, log_with)
 
     def authorised(request: Request) -> bool:
         if expected_token is None:
@@ -257,7 +273,7 @@ def create_app(
         return answer(
             401,
             "missing or wrong bearer token (Authorization: Bearer <token>)",
-            **{"WWW-Authenticate": "Bearer"},
+            {"WWW-Authenticate": "Bearer"},
         )
 
     @app.get("/health")
@@ -293,7 +309,9 @@ def create_app(
             parsed = parse_request(body, limits, reward.tasks)
         except TimeoutError:
             return answer(
-                408, f"the body did not arrive within {limits.read_timeout:g} s", Connection="close"
+                408,
+                f"the body did not arrive within {limits.read_timeout:g} s",
+                {"Connection": "close"},
             )
         except RequestError as exc:
             return answer(exc.status, exc.message)
@@ -305,20 +323,10 @@ def create_app(
             readers.leave()
         return await _grade(request, parsed)
 
-    def full(message: str, extra: int) -> JSONResponse:
-        metrics.request(503)
-        full_log.refused(message)
-        retry = str(queue.retry_after(extra))
-        return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": retry})
-
     async def _grade(request: Request, parsed: RewardRequest) -> Response:
         queued = sum(label in reward.tasks for label in parsed.labels)
         if queue.depth + queued > queue.capacity:  # refused before any per-sample work
-            return full(
-                f"the grading queue is full ({queue.depth} of {queue.capacity} samples, "
-                f"{queued} asked); retry",
-                queued,
-            )
+            return busy(_full_message(queue, queued), queued, full_log.refused)
         prompts: list[str | None] = (
             list(parsed.prompts) if parsed.prompts is not None else [None] * len(parsed.query)
         )
@@ -329,10 +337,7 @@ def create_app(
         known = [r for r in rollouts if r.task_id in reward.tasks]
         job = queue.submit([(reward.tasks[r.task_id], r) for r in known])
         if job is None:  # filled up since the check above
-            return full(
-                f"the grading queue is full ({queue.depth} of {queue.capacity} samples); retry",
-                len(known),
-            )
+            return busy(_full_message(queue), len(known), full_log.refused)
         admitted = time.perf_counter()
         graded: asyncio.Future[list[Grade]] = asyncio.gather(
             *(asyncio.wrap_future(f) for f in job.futures)
