@@ -224,7 +224,8 @@ def test_tests_the_reference_fails_are_dropped_with_a_warning(hardened: Hardened
 
 
 def test_a_nan_the_reference_returns_is_matched_by_a_nan_only(hardened: HardenedGrader) -> None:
-    # the plan checks such a value against itself (the self-check decodes non-finite floats)
+    # NaN == NaN for the judge's comparison: the reference keeps its test, and a NaN
+    # answer (only a NaN) passes it
     reference = "def f(x):\n    return float('nan') if x < 0 else x * 2.0\n"
     task = Task(
         id="t/nan",
