@@ -2,17 +2,21 @@
 """What loading the expected-output cache costs per run, before and after the change.
 
 A grading process builds each task's plan from the on-disk expected-output cache.
-Before (``--before``, default the commit preceding the change): every entry is
-decoded in full and written again on every hit. After (this checkout): entries keep
-each value as codec text (decoded only to judge an answer that differs) and are
-written only when computed or converted.
+After (this checkout, format 3): a plan is built from each suite's small head (valid
+tests, the reference's time on each, one digest per value); the values file beside
+it is read only when an answer differs and must be judged, and nothing is written on
+a hit. Before (``--before``, default ``301a0ef``, format 2): each entry held every
+value's codec text, all read, and every expected line hashed, to build a plan. (The
+first version of this benchmark compared format 2 with format 1, which decoded every
+value and rewrote the entry on every hit: ``--before 01a5f3d``.)
 
 Each measured run is a fresh process that builds the plans of all HumanEval+ tasks
 (base + plus suites) from a warm cache: its CPU seconds (user + sys, this process
 only: no sandbox work happens on a hit), bytes it wrote (``/proc/self/io`` wchar),
 and its resident memory afterwards. The before code runs from ``git archive`` of
-``--before`` in the same run, on its own copy of the cache (format 1); the after code
-on a copy converted once (the conversion run is reported, not counted in the medians).
+``--before`` in the same run, on its own copy of the cache (in its format); the after
+code on a copy converted once (the conversion run is reported, not counted in the
+medians).
 
 Run::
 
@@ -34,7 +38,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BEFORE = "01a5f3d"  # the last commit with the rewrite-on-hit, decode-everything cache
+BEFORE = "301a0ef"  # the last commit whose plans read every value's text (format 2)
 DATA = [
     REPO.parent / "shared/data/humanevalplus/HumanEvalPlus.jsonl.gz",
     Path("/work/shared/data/humanevalplus/HumanEvalPlus.jsonl.gz"),
@@ -131,7 +135,7 @@ def main() -> None:
         shutil.copytree(old_cache, new_cache)
         cache_mib = sum(p.stat().st_size for p in old_cache.iterdir()) / 2**20
         before_runs, after_runs = [], []
-        conversion = _run(new_src, data, new_cache)  # format 1 -> 2, written once
+        conversion = _run(new_src, data, new_cache)  # to this checkout's format, once
         for repeat in range(args.repeats):
             before_runs.append(_run(old_src, data, old_cache))
             after_runs.append(_run(new_src, data, new_cache))
@@ -179,15 +183,15 @@ def main() -> None:
         f"{a['rss_growth_mib']:.0f} MiB | "
         f"{a['rss_growth_mib'] / max(b['rss_growth_mib'], 1):.2f}× |",
         "",
-        f"Cache on disk: {cache_mib:.0f} MiB before (format 1), {new_mib:.0f} MiB after "
-        f"(format 2: values as codec text). The one-off conversion run wrote "
+        f"Cache on disk: {cache_mib:.0f} MiB before, {new_mib:.0f} MiB after (a head and a "
+        f"values file per suite). The one-off conversion run wrote "
         f"{conversion['written_bytes'] / mib:.0f} MiB in {conversion['cpu_s']:.1f} CPU s.",
         "",
         "Memory after is what the grading process holds once every plan is built: before, "
-        "every expected value decoded; after, their codec text and one digest per test. "
-        "Only the cache load is measured here, not grading (a correct answer is matched "
-        "by digest in both versions; after, a value is decoded only to judge an answer "
-        "that differs).",
+        "every value's codec text; after, one digest per test (the texts stay on disk "
+        "until an answer differs). Only the cache load is measured here, not grading (a "
+        "correct answer is matched by digest in both versions; a value is decoded only "
+        "to judge an answer that differs).",
     ]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "expected-cache.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -23,11 +23,12 @@ def test_bwrap_isolation_confines_children() -> None:
 @pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 def test_bwrap_children_encode_results_as_the_judge_does() -> None:
     # orjson is loaded from the judge's site-packages, which bwrap must bind for it
-    from proctor.sandbox._pool import expected_line, line_digest
+    from proctor.sandbox import value_digest
+    from proctor.sandbox.runtime import codec
 
     value = [1e-05, "caf\u00e9"]  # spelled differently by orjson and json
     with SandboxPool(workers=1, isolation="bwrap") as pool:
-        known = {line_digest(expected_line(0, value)): 0}
+        known = [value_digest(codec.dumps(value).encode())]
         (result,) = pool.run_batch(f"def f(): return {value!r}", "f", [[]], known=known).results
         assert result.matched and not pool.notes
 

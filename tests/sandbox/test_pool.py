@@ -250,12 +250,18 @@ def test_can_import_stdlib_modules_that_were_not_preloaded(pool: SandboxPool) ->
     assert _run(pool, "import calendar\nreturn calendar.isleap(2024)") == [("ok", True)]
 
 
-def test_byte_identical_line_is_a_match_without_decoding() -> None:
-    from proctor.sandbox._pool import decode_records, expected_line, line_digest
+def _digest(value: object) -> bytes:
+    from proctor.sandbox import value_digest
+    from proctor.sandbox.runtime import codec
 
-    known = {line_digest(expected_line(0, (1, [2.5]))): 0}
+    return value_digest(codec.dumps(value).encode())
+
+
+def test_a_line_carrying_the_expected_text_is_a_match_without_decoding() -> None:
+    from proctor.sandbox._pool import decode_records, expected_line
+
     body = expected_line(0, (1, [2.5])) + b"\n" + b'{"i":1,"v":3}\n'
-    first, second = decode_records(body, 2, known)
+    first, second = decode_records(body, 2, [_digest((1, [2.5])), _digest(4)])
     assert first.matched and first.status == "ok"
     assert not second.matched and second.value == 3
 
@@ -267,20 +273,46 @@ def test_byte_identical_line_is_a_match_without_decoding() -> None:
 )
 def test_a_right_answer_comes_back_byte_identical(pool: SandboxPool, value: object) -> None:
     # values orjson and json spell differently: the child and the judge use one encoder
-    from proctor.sandbox._pool import expected_line, line_digest
-
-    known = {line_digest(expected_line(0, value)): 0}
     code = f"def f():\n    return {value!r}\n"
-    (result,) = pool.run_batch(code, "f", [[]], known=known).results
+    (result,) = pool.run_batch(code, "f", [[]], known=[_digest(value)]).results
     assert result.matched and result.status == "ok"
 
 
-def test_a_line_for_another_index_does_not_match() -> None:
-    from proctor.sandbox._pool import decode_records, expected_line, line_digest
+def test_a_wrong_value_does_not_match() -> None:
+    from proctor.sandbox._pool import decode_records, expected_line
 
-    known = {line_digest(expected_line(0, "right")): 0}
-    (result,) = decode_records(expected_line(0, "wrong") + b"\n", 1, known)
+    (result,) = decode_records(expected_line(0, "wrong") + b"\n", 1, [_digest("right")])
     assert not result.matched and result.value == "wrong"
+
+
+def test_the_right_value_under_another_index_does_not_match() -> None:
+    from proctor.sandbox._pool import decode_records, expected_line
+
+    # test 1's right answer written as test 0's: test 0 expects something else
+    first, _ = decode_records(expected_line(0, "one") + b"\n", 2, [_digest("zero"), _digest("one")])
+    assert not first.matched and first.value == "one"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"i":0,"v":"right","x":1}',
+        b'{"i":0, "v":"right"}',
+        b'{"i":0,"v":"right"} ',
+        b'{"i":00,"v":"right"}',
+    ],
+    ids=["extra-key", "space-after-comma", "trailing-space", "padded-index"],
+)
+def test_only_the_exact_line_shape_matches(line: bytes) -> None:
+    from proctor.sandbox._pool import decode_records
+
+    (result,) = decode_records(line + b"\n", 1, [_digest("right")])
+    assert not result.matched
+
+
+def test_digests_must_cover_every_test(pool: SandboxPool) -> None:
+    with pytest.raises(ValueError, match="1 expected digests for 2 tests"):
+        pool.run_batch("def f(x): return x", "f", [[1], [2]], known=[_digest(1)])
 
 
 def test_crash_after_buffered_results_is_still_attributed_exactly(pool: SandboxPool) -> None:

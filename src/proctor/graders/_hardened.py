@@ -55,7 +55,6 @@ from proctor.sandbox import (
     Session,
     cancel_event,
     cancellable,
-    line_digest,
 )
 from proctor.sandbox.runtime import codec
 
@@ -106,18 +105,12 @@ class _Candidate:
         return result.value
 
 
-def known_line(index: int, encoded: str) -> bytes:
-    """The exact line a sandbox child writes when test ``index`` returns the value whose
-    codec text is ``encoded`` (equal to ``expected_line(index, codec.loads(encoded))``
-    without decoding; a test holds the two together)."""
-    return b'{"i":%d,"v":%s}' % (index, encoded.encode())
-
-
 class _Plan:
     """Everything about a task that is the same for every rollout: computed once.
 
-    Expected values stay in codec text: a correct answer is recognised by the digest
-    of its line, and a value is decoded only to judge an answer that did not match.
+    Expected values stay on disk or in codec text: a correct answer is recognised by
+    the digest of its value text, and a value is read and decoded only to judge an
+    answer that did not match.
     """
 
     def __init__(
@@ -154,7 +147,7 @@ class _Plan:
                 if expected.valid[i] and not (
                     computed
                     and accepts is not None
-                    and (oracle != "equal" or '"$float"' in expected.encoded[i])
+                    and (oracle != "equal" or i in expected.special)
                     and not _accepts_safely(accepts, args, expected.value(i))
                 ):
                     self.slots.append((name, i, expected, args))
@@ -174,14 +167,11 @@ class _Plan:
         self.durations = [expected.durations[i] for _, i, expected, _ in self.slots]
         self.test_limits = None if limit_of is None else [limit_of(d) for d in self.durations]
         """Each slot's time limit in seconds, or None (every test gets the batch's)."""
-        # The exact line a correct answer comes back as: such lines pass unread.
+        # The digest of each test's right answer: a line carrying it passes unread.
         self.known = (
             None
             if oracle == "poly_root"  # many right answers: every line must be judged
-            else {
-                line_digest(known_line(k, expected.encoded[i])): k
-                for k, (_, i, expected, _) in enumerate(self.slots)
-            }
+            else [expected.digests[i] for _, i, expected, _ in self.slots]
         )
         self.reference_total = durations
         self.reference_slowest = slowest
@@ -551,11 +541,8 @@ class HardenedGrader(Grader):
             _, i, expected, args = plan.slots[k]
             return self._judge(task, args, expected, i, result, None)[0] == "pass"
 
-        def known(k: int) -> dict[bytes, int] | None:
-            _, i, expected, _ = plan.slots[k]
-            return (
-                None if plan.known is None else {line_digest(known_line(0, expected.encoded[i])): 0}
-            )
+        def known(k: int) -> list[bytes | None] | None:
+            return None if plan.known is None else [plan.known[k]]
 
         heldout = [(k, slot[3]) for k, slot in enumerate(plan.slots) if slot[0] == "heldout"]
         return run_each_alone(

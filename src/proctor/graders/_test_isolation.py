@@ -14,7 +14,7 @@ milliseconds), so it is an option, not the default.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,15 +52,16 @@ def run_each_alone(
     results: list[CallResult],
     passes: Passes,
     limits: Limits,
-    known: Callable[[int], Mapping[bytes, int] | None],
+    known: Callable[[int], Sequence[bytes | None] | None],
     budget_s: float,
 ) -> AloneRuns:
     """Run each held-out test ``(slot, args)`` alone in a fresh child; its result there
     replaces ``results[slot]`` in place.
 
-    ``known(slot)``: the digests that mark a correct line for that slot's one-test run
-    (index 0), or None. ``budget_s``: thread CPU the judge may spend decoding all of
-    these runs together (correct lines matched by digest cost nothing).
+    ``known(slot)``: the expected value's digest for that slot's one-test run (index 0),
+    as `proctor.sandbox.decode_records` takes it, or None. ``budget_s``: thread CPU the
+    judge may spend decoding all of these runs together (correct lines matched by digest
+    cost nothing).
     """
     found = AloneRuns()
     one = alone_limits(limits)

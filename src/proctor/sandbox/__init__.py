@@ -11,7 +11,7 @@ from proctor.sandbox._pool import (
     SandboxPool,
     Session,
     expected_line,
-    line_digest,
+    value_digest,
 )
 from proctor.sandbox._process import kill_session
 from proctor.sandbox._worker import WorkerDied
@@ -37,5 +37,5 @@ __all__ = [
     "cancellable",
     "expected_line",
     "kill_session",
-    "line_digest",
+    "value_digest",
 ]
