@@ -2,12 +2,13 @@
 """Reward-server latency and throughput vs concurrency and request size, on loopback.
 
 A real ``proctor serve rewards`` (the demo tasks, ``--workers 2``, the default queue
-bound of 64 samples per worker) is driven by one asyncio client process: ``C``
-concurrent clients each post requests of ``S`` samples (honest solutions, half of
-them wrong) in a closed loop for ``--seconds``. A refused client (503) waits
-``Retry-After`` seconds, with jitter (× U(0.5, 1.5)), and tries again. Recorded per level:
-latency of admitted requests (p50, p99), the 503 response time (p50, p99, max),
-graded samples per second, and client errors.
+bound: the larger of ``--max-samples 64`` and 32 samples per worker; ``--queue N`` sets
+it) is driven by one asyncio client process: ``C`` concurrent clients each post requests
+of ``S`` samples (honest solutions, half of them wrong) in a closed loop for
+``--seconds``. A refused client (503) waits ``Retry-After`` seconds, with jitter (×
+U(0.5, 1.5)), and tries again. Recorded per level: latency of admitted requests (p50,
+p99), the 503 response time (p50, p99, max), graded samples per second, and client
+errors.
 
 Baseline in the same run: the same top load against a server whose queue is
 effectively unbounded (``--max-queue-samples 1000000``), i.e. what admission without
@@ -212,9 +213,11 @@ async def _load(
         conn.close()
 
     health: list[float] = []
+    depths: list[int] = []
 
     async def probe() -> None:
-        """GET /health every 100 ms: the floor for any answer of this server, right now."""
+        """GET /health every 100 ms: the floor for any answer of this server, right now,
+        and the queue's depth then (below the workers: a worker had nothing to grade)."""
         await asyncio.sleep(1.0)
         while time.perf_counter() < stop_at:
             began = time.perf_counter()
@@ -222,14 +225,15 @@ async def _load(
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 await writer.drain()
-                await reader.read()
+                answer = await reader.read()
                 writer.close()
                 health.append(time.perf_counter() - began)
+                depths.append(int(json.loads(answer.split(b"\r\n\r\n", 1)[1])["queue_samples"]))
             except OSError:
                 pass
             await asyncio.sleep(0.1)
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(probe(), *(client(k) for k in range(clients)))
     elapsed = time.perf_counter() - began
     return {
@@ -246,6 +250,8 @@ async def _load(
         "refused_p99_ms": (_pct(refused, 0.99) or 0) * 1000 if refused else None,
         "refused_max_ms": max(refused) * 1000 if refused else None,
         "samples_per_s": graded / elapsed,
+        "client_cpu_s": time.process_time() - cpu,
+        "queue_depths": depths,
         "health_p50_ms": (_pct(health, 0.5) or 0) * 1000 if health else None,
         "health_p99_ms": (_pct(health, 0.99) or 0) * 1000 if health else None,
     }
@@ -322,6 +328,12 @@ def _server_p99(before: dict[str, float], after: dict[str, float]) -> float | No
     return None
 
 
+def _idle(row: dict[str, Any], workers: int) -> float | None:
+    """Share of /health probes that found fewer samples in the queue than workers."""
+    depths = row["queue_depths"]
+    return sum(d < workers for d in depths) / len(depths) if depths else None
+
+
 def _fmt(value: float | None, spec: str) -> str:
     return "—" if value is None else format(value, spec)
 
@@ -332,6 +344,9 @@ def main() -> None:
     parser.add_argument("--clients", default="50,200,500")
     parser.add_argument("--sizes", default="1,8")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--queue", type=int, default=None, help="--max-queue-samples (default: the server's)"
+    )
     parser.add_argument("--refusals", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results")
     args = parser.parse_args()
@@ -348,7 +363,7 @@ def main() -> None:
     load_before = list(os.getloadavg())
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="proctor-serve-bench-") as cache:
-        server = Server(None, args.workers, Path(cache))
+        server = Server(args.queue, args.workers, Path(cache))
         capacity = server.capacity
         try:
             asyncio.run(_load(server.port, 4, 1, 1.0, samples))  # warm-up, not recorded
@@ -405,21 +420,27 @@ def main() -> None:
         "rows": rows,
         "verdicts": verdicts,
     }
+    queue_flag = "" if args.queue is None else f" --queue {args.queue}"
+    queue_note = (
+        "the default: the larger of --max-samples 64 and 32 per worker"
+        if args.queue is None
+        else "set with --max-queue-samples"
+    )
     md = [
         "# Reward server: latency and throughput vs concurrency (loopback)",
         "",
         f"`.venv/bin/python benchmarks/serve.py --seconds {args.seconds:g} --clients "
-        f"{args.clients} --sizes {args.sizes}` (commit {commit}). Server: demo tasks, "
-        f"`--workers {args.workers}`, queue bound {capacity} samples (the default: 64 per "
-        f"worker). Client: one asyncio process on the same {os.cpu_count()}-CPU machine, "
+        f"{args.clients} --sizes {args.sizes}{queue_flag}` (commit {commit}). Server: demo "
+        f"tasks, `--workers {args.workers}`, queue bound {capacity} samples ({queue_note}). "
+        f"Client: one asyncio process on the same {os.cpu_count()}-CPU machine, "
         f"shared with other work: load average {load_before[0]:.1f} before, "
         f"{os.getloadavg()[0]:.1f} after. {args.seconds:g} s per level, closed loop; a "
         "refused client waits Retry-After × U(0.5, 1.5) seconds, as the header asks.",
         "",
         "| queue | clients | samples/request | admitted | p50 (s) | p99 (s) | server p99 ≤ (s) "
         "| 503s | 503 p50 (ms) | 503 p99 (ms) | 503 max (ms) | /health p50 / p99 (ms) "
-        "| samples/s | server CPU s | client errors |",
-        "|---|" + "---:|" * 13 + "---|",
+        "| samples/s | workers idle | server CPU s | client CPU s | client errors |",
+        "|---|" + "---:|" * 15 + "---|",
     ]
     for r in rows:
         md.append(
@@ -429,7 +450,8 @@ def main() -> None:
             f"{_fmt(r['refused_p50_ms'], '.1f')} | "
             f"{_fmt(r['refused_p99_ms'], '.1f')} | {_fmt(r['refused_max_ms'], '.1f')} | "
             f"{_fmt(r['health_p50_ms'], '.1f')} / {_fmt(r['health_p99_ms'], '.1f')} | "
-            f"{r['samples_per_s']:.1f} | {_fmt(r.get('server_cpu_s'), '.1f')} | "
+            f"{r['samples_per_s']:.1f} | {_fmt(_idle(r, args.workers), '.0%')} | "
+            f"{_fmt(r.get('server_cpu_s'), '.1f')} | {r['client_cpu_s']:.1f} | "
             f"{r['errors'] or 'none'} |"
         )
     md += [
@@ -443,7 +465,10 @@ def main() -> None:
         "`/health` is the floor for any answer of this server at that moment (it does no "
         "work): when it is as slow as the 503s, the machine, not the refusal path, sets the "
         "latency. `server p99 ≤` is the upper bound of the server's own latency-histogram "
-        "bucket (admission to answer) holding the 99th percentile.",
+        "bucket (admission to answer) holding the 99th percentile. `workers idle`: share "
+        "of the /health probes (every 100 ms) that found fewer samples admitted than "
+        "workers (a worker had nothing to grade). `client CPU s`: the load generator's own "
+        "CPU, taken from the same cores as the server's.",
         "",
         "Targets: p99 of admitted requests at the top concurrency within 2× of its "
         "value at the lowest; a 503 in under 100 ms.",

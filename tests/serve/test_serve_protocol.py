@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proctor.serve import RequestError, ServeLimits, parse_request
+from proctor.serve import RequestError, ServeLimits, default_queue_samples, parse_request
 
 TASKS = {"t/add"}
 LIMITS = ServeLimits(max_body_bytes=1 << 20, max_samples=4, max_query_chars=100)
@@ -78,3 +78,12 @@ def test_any_body_parses_or_is_refused_with_4xx(body: bytes) -> None:
         parse_request(body, LIMITS, TASKS)
     except RequestError as exc:
         assert 400 <= exc.status < 500
+
+
+@given(st.integers(1, 4096), st.integers(1, 64))
+def test_the_default_queue_fits_the_largest_request_and_32_per_worker(
+    max_samples: int, workers: int
+) -> None:
+    queue = default_queue_samples(max_samples, workers)
+    assert queue >= max_samples  # the largest request can always be admitted
+    assert queue == max(max_samples, 32 * workers)  # no more room than that

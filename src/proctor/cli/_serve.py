@@ -67,7 +67,7 @@ def rewards(
         int | None,
         typer.Option(
             min=1,
-            help="Most samples admitted at once, all requests together; beyond, 503 with Retry-After at once. Default: the larger of --max-samples and 64 per worker.",
+            help="Most samples admitted at once, all requests together; beyond, 503 with Retry-After at once. Default: the larger of --max-samples and 32 per worker.",
         ),
     ] = None,
     read_timeout: Annotated[
@@ -129,7 +129,7 @@ def rewards(
     try:
         import uvicorn
 
-        from proctor.serve import ServeLimits, create_app
+        from proctor.serve import ServeLimits, create_app, default_queue_samples
     except ImportError as exc:
         print_error(
             f"the server needs fastapi and uvicorn ({exc}). "
@@ -180,7 +180,7 @@ def rewards(
     with reward:
         if warm:
             _warm(reward)
-        queue = max_queue_samples or max(max_samples, 64 * reward.workers)
+        queue = max_queue_samples or default_queue_samples(max_samples, reward.workers)
         if queue < max_samples:
             err_console.print(
                 f"[red]error:[/] --max-queue-samples {queue} is below "

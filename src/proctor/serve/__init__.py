@@ -8,6 +8,19 @@ and answers ``{"rewards": [...], "scores": [...], "extra_logs": {...}, "proctor"
 """
 
 from proctor.serve._app import create_app
-from proctor.serve._protocol import RequestError, RewardRequest, ServeLimits, parse_request
+from proctor.serve._protocol import (
+    RequestError,
+    RewardRequest,
+    ServeLimits,
+    default_queue_samples,
+    parse_request,
+)
 
-__all__ = ["RequestError", "RewardRequest", "ServeLimits", "create_app", "parse_request"]
+__all__ = [
+    "RequestError",
+    "RewardRequest",
+    "ServeLimits",
+    "create_app",
+    "default_queue_samples",
+    "parse_request",
+]

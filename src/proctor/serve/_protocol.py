@@ -30,6 +30,19 @@ class ServeLimits(BaseModel):
     """Bodies being received at once (503 beyond): bounds the memory half-sent bodies hold."""
 
 
+QUEUE_SAMPLES_PER_WORKER = 32
+"""Default queue room per grading thread (see `default_queue_samples`)."""
+
+
+def default_queue_samples(max_samples: int, workers: int) -> int:
+    """The queue bound when none is given: the larger of ``max_samples`` (the largest
+    request must fit) and 32 samples per worker. An admitted sample then waits for at
+    most ~32 others per grading thread, so under overload its latency stays near what
+    it is at modest load; a bigger queue only adds waiting (each thread needs one
+    sample ready, not dozens, to stay busy)."""
+    return max(max_samples, QUEUE_SAMPLES_PER_WORKER * workers)
+
+
 class RewardRequest(BaseModel):
     """``POST /get_reward``: ``query[i]`` is prompt + completion, ``labels[i]`` its task id."""
 
