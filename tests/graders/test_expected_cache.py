@@ -150,3 +150,18 @@ def test_a_child_line_of_the_value_matches_its_digest(value: Any) -> None:
     digest = Expected.of_values([value], [True], [0.0], []).digests[0]
     line = expected_line(4, value)  # what a sandbox child writes when test 4 returns value
     assert decode_records(line, 5, [None] * 4 + [digest])[4].matched
+
+
+def test_grading_right_answers_reads_no_value(tmp_path: Path) -> None:
+    # every right answer, the order-dependence probe's included, passes on its digest
+    from proctor.graders import HardenedGrader
+    from proctor.records import Rollout
+
+    right = Rollout(id="r", task_id=ADD.id, code="def add(a, b):\n    return a + b\n")
+    with HardenedGrader(workers=1, cache_dir=tmp_path) as first:
+        first.grade(ADD, right)
+    with HardenedGrader(workers=1, cache_dir=tmp_path, test_isolation="probe") as second:
+        grade = second.grade(ADD, right)
+        slots = second._plan(ADD).slots
+    assert (grade.proxy, grade.gold) == (1.0, 1.0)
+    assert not any(expected.loaded for _, _, expected, _ in slots)

@@ -74,3 +74,22 @@ def test_fresh_mode_passes_an_honest_program() -> None:
     assert (grade.proxy, grade.gold, grade.tamper) == (1.0, 1.0, [])
     with HardenedGrader() as grader:
         assert budget > grader.wall_budget(ADD)  # one child per held-out test is budgeted
+
+
+def test_the_probe_run_is_counted_in_the_rollouts_cost() -> None:
+    code = "def add(a, b):\n    return a + b\n"
+    with HardenedGrader() as grader:
+        spent: list[float] = []
+        run_batch = grader.pool.run_batch
+
+        def counted(*args: object, **kwargs: object) -> object:
+            batch = run_batch(*args, **kwargs)
+            spent.append(batch.cpu_s)
+            return batch
+
+        grader.pool.run_batch = counted
+        grader._plan(ADD)  # expected outputs first: the reference's runs are not the rollout's
+        spent.clear()
+        grade = grader.grade(ADD, Rollout(id="r", task_id=ADD.id, code=code))
+    assert len(spent) == 2  # all tests, then the probe alone
+    assert grade.stats.cpu_ms == sum(spent) * 1000

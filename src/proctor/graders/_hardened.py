@@ -409,7 +409,8 @@ class HardenedGrader(Grader):
                 alone = self._each_alone(task, plan, program, limits, batch.results)
                 order_dependent = alone.flagged
             elif order is not None and not batch.load_error:
-                order_dependent = self._probe_alone(task, plan, program, limits, batch)
+                alone = self._probe_alone(task, plan, program, limits, batch)
+                order_dependent = alone.flagged
                 for k in order_dependent:  # what it does alone is its answer
                     batch.results[k] = CallResult("error", detail=ORDER_DEPENDENT)
             error = batch.load_error
@@ -505,8 +506,9 @@ class HardenedGrader(Grader):
 
     def _probe_alone(
         self, task: Task, plan: _Plan, program: str, limits: Limits, batch: Any
-    ) -> list[int]:
-        """Re-run one passing held-out test alone in a fresh child; [k] if it then fails.
+    ) -> AloneRuns:
+        """Re-run one passing held-out test alone in a fresh child; flags it if it then
+        fails (what the run cost is counted with the rollout's).
 
         A program that answers right only after it has seen earlier inputs is wrong
         on the first call of any child: one random probe catches it.
@@ -518,7 +520,7 @@ class HardenedGrader(Grader):
             and self._judge(task, args, expected, i, batch.results[k], None)[0] == "pass"
         ]
         if not passing:
-            return []
+            return AloneRuns()
         k = _RANDOM.choice(passing)
         _, i, expected, args = plan.slots[k]
         alone = self.pool.run_batch(  # only that input travels: cheap for big suites
@@ -526,11 +528,13 @@ class HardenedGrader(Grader):
             task.entry_point,
             [args],
             limits=limits,
+            # a right answer passes on its digest: no value decoded, no values file read
+            known=None if plan.known is None else [plan.known[k]],
             decode_budget_s=JUDGE_CPU_BUDGET_S,
             test_limits=None if plan.test_limits is None else [plan.test_limits[k]],
         )
         ok = self._judge(task, args, expected, i, alone.results[0], alone.load_error)[0] == "pass"
-        return [] if ok else [k]
+        return AloneRuns([] if ok else [k], alone.cpu_s, alone.max_rss_kb, runs=1)
 
     def _each_alone(
         self, task: Task, plan: _Plan, program: str, limits: Limits, results: list[CallResult]
