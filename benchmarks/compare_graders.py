@@ -18,7 +18,8 @@ Graders, each with 2 workers:
 - **proctor**: ``HardenedGrader(workers=2, require_isolation=True)`` with its defaults
   (namespaces + Landlock + seccomp + rlimits, test isolation probe, 1 s per-test floor),
   expected outputs from a warm on-disk cache (computed once before the timed rounds;
-  each round builds a new grader from that cache);
+  each round builds a new grader from that cache), in a process of its own like each
+  baseline (``--proctor-run``: the harness's decoded expected outputs stay out of it);
 - **evalplus**: ``evalplus.evaluate.check_correctness`` as ``evalplus.evaluate`` runs it,
   in a process pool; ground truth from its own ``trusted_exec``, computed once before;
 - **prime_code**: verl's ``prime_code.compute_score(code, tests, continuous=True)`` as
@@ -216,11 +217,40 @@ def _expected_values(grader: HardenedGrader, task: Task) -> list[Any]:
 
 
 def _run_proctor(
-    tasks: dict[str, Task], rollouts: list[tuple[str, str]], cache: Path
+    data: Path, workload: Path, cache: Path
 ) -> tuple[float, list[dict[str, Any]], list[str]]:
+    """Grade ``workload`` with proctor in a process of its own, as each baseline is run:
+    the harness's data (every decoded expected output, ~1 GiB of objects the garbage
+    collector walks) stays out of the process being timed."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--proctor-run",
+            str(workload),
+            "--cache",
+            str(cache),
+            "--data",
+            str(data),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            result = json.loads(line[7:])
+            return float(result["wall_s"]), list(result["results"]), list(result["mechanisms"])
+    raise RuntimeError(f"proctor run failed (exit {done.returncode}): {done.stderr[-2000:]}")
+
+
+def _proctor_run(data: Path, workload: Path, cache: Path) -> None:
+    """The timed proctor run (``--proctor-run``): prints one ``RESULT {json}`` line."""
+    tasks, _ = _load(data)
+    rollouts = json.loads(workload.read_text())["rollouts"]
     pairs = [
-        (tasks[tid], Rollout(id=f"r{k}", task_id=tid, code=code))
-        for k, (tid, code) in enumerate(rollouts)
+        (tasks[r["task_id"]], Rollout(id=f"r{k}", task_id=r["task_id"], code=r["code"]))
+        for k, r in enumerate(rollouts)
     ]
     with HardenedGrader(workers=WORKERS, cache_dir=cache, require_isolation=True) as grader:
         started = time.perf_counter()  # plans are read from the disk cache inside the clock
@@ -235,7 +265,7 @@ def _run_proctor(
         }
         for g in grades
     ]
-    return wall, results, mechanisms
+    print("RESULT " + json.dumps({"wall_s": wall, "results": results, "mechanisms": mechanisms}))
 
 
 def _run_baseline(python: str, tool: str, workload: Path) -> tuple[float, list[dict[str, Any]]]:
@@ -281,7 +311,11 @@ def main() -> None:
         "--cache", type=Path, default=None, help="expected-output cache dir (default: a new one)"
     )
     parser.add_argument("--render", action="store_true", help="only rewrite the .md from the .json")
+    parser.add_argument("--proctor-run", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.proctor_run is not None:
+        _proctor_run(args.data, args.proctor_run, args.cache)
+        return
     if args.render:
         report = json.loads(args.out.with_suffix(".json").read_text())
         args.out.with_suffix(".md").write_text(_markdown(report))
@@ -333,7 +367,7 @@ def main() -> None:
         for name in workloads:
             for grader in order:
                 if grader == "proctor":
-                    wall, results, mechanisms = _run_proctor(tasks, workloads[name], cache)
+                    wall, results, mechanisms = _run_proctor(args.data, files[name], cache)
                 else:
                     wall, results = _run_baseline(args.baselines_python, grader, files[name])
                 walls[name][grader].append(wall)
