@@ -222,26 +222,18 @@ def _run_proctor(
     """Grade ``workload`` with proctor in a process of its own, as each baseline is run:
     the harness's data (every decoded expected output, ~1 GiB of objects the garbage
     collector walks) stays out of the process being timed."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--proctor-run",
-            str(workload),
-            "--cache",
-            str(cache),
-            "--data",
-            str(data),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
+    argv = [sys.executable, __file__, "--proctor-run", str(workload)]
+    result = _timed_run([*argv, "--cache", str(cache), "--data", str(data)], "proctor run")
+    return float(result["wall_s"]), list(result["results"]), list(result["mechanisms"])
+
+
+def _timed_run(argv: list[str], what: str) -> dict[str, Any]:
+    """Run one timed grading in a process of its own; what its ``RESULT {json}`` line says."""
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=3600)
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
-            result = json.loads(line[7:])
-            return float(result["wall_s"]), list(result["results"]), list(result["mechanisms"])
-    raise RuntimeError(f"proctor run failed (exit {done.returncode}): {done.stderr[-2000:]}")
+            return json.loads(line[7:])  # type: ignore[no-any-return]
+    raise RuntimeError(f"{what} failed (exit {done.returncode}): {done.stderr[-2000:]}")
 
 
 def _proctor_run(data: Path, workload: Path, cache: Path) -> None:
@@ -269,17 +261,9 @@ def _proctor_run(data: Path, workload: Path, cache: Path) -> None:
 
 
 def _run_baseline(python: str, tool: str, workload: Path) -> tuple[float, list[dict[str, Any]]]:
-    done = subprocess.run(
-        [python, str(RUNNER), tool, str(workload), "--workers", str(WORKERS)],
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
-    for line in done.stdout.splitlines():
-        if line.startswith("RESULT "):
-            result = json.loads(line[7:])
-            return float(result["wall_s"]), list(result["results"])
-    raise RuntimeError(f"{tool} runner failed (exit {done.returncode}): {done.stderr[-2000:]}")
+    argv = [python, str(RUNNER), tool, str(workload), "--workers", str(WORKERS)]
+    result = _timed_run(argv, f"{tool} runner")
+    return float(result["wall_s"]), list(result["results"])
 
 
 def _available(python: str) -> dict[str, str]:
