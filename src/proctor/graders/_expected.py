@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from proctor.records import Task, TestSuite
-from proctor.sandbox import Limits, SandboxPool, value_digest
-from proctor.sandbox._pool import DIGEST_BYTES
+from proctor.sandbox import DIGEST_BYTES, Limits, SandboxPool, value_digest
 from proctor.sandbox.runtime import codec
 
 _REFERENCE_LIMITS = Limits(wall=600.0, test=30.0, memory_mb=4096, restarts=50, output_mb=4096)

@@ -6,6 +6,7 @@ from proctor.sandbox._errors import InfraError
 from proctor.sandbox._isolation import Isolation
 from proctor.sandbox._limits import Limits
 from proctor.sandbox._pool import (
+    DIGEST_BYTES,
     BatchResult,
     CallResult,
     SandboxPool,
@@ -23,6 +24,7 @@ SANDBOXES.register(
 )
 
 __all__ = [
+    "DIGEST_BYTES",
     "BatchResult",
     "CallResult",
     "Cancelled",
