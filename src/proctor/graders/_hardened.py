@@ -185,6 +185,10 @@ class _Plan:
             else []
         )
 
+    def known_alone(self, k: int) -> list[bytes | None] | None:
+        """`known` for a child that runs slot ``k`` alone (as its test 0)."""
+        return None if self.known is None else [self.known[k]]
+
 
 def _accepts_safely(
     accepts: Callable[[list[Any], Any, Any], bool], args: list[Any], value: Any
@@ -529,7 +533,7 @@ class HardenedGrader(Grader):
             [args],
             limits=limits,
             # a right answer passes on its digest: no value decoded, no values file read
-            known=None if plan.known is None else [plan.known[k]],
+            known=plan.known_alone(k),
             decode_budget_s=JUDGE_CPU_BUDGET_S,
             test_limits=None if plan.test_limits is None else [plan.test_limits[k]],
         )
@@ -545,9 +549,6 @@ class HardenedGrader(Grader):
             _, i, expected, args = plan.slots[k]
             return self._judge(task, args, expected, i, result, None)[0] == "pass"
 
-        def known(k: int) -> list[bytes | None] | None:
-            return None if plan.known is None else [plan.known[k]]
-
         heldout = [(k, slot[3]) for k, slot in enumerate(plan.slots) if slot[0] == "heldout"]
         return run_each_alone(
             self.pool,
@@ -557,7 +558,7 @@ class HardenedGrader(Grader):
             results,
             passes,
             limits,
-            known,
+            plan.known_alone,
             JUDGE_CPU_BUDGET_S,
         )
 
