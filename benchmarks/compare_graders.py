@@ -220,8 +220,8 @@ def _run_proctor(
     data: Path, workload: Path, cache: Path
 ) -> tuple[float, list[dict[str, Any]], list[str]]:
     """Grade ``workload`` with proctor in a process of its own, as each baseline is run:
-    the harness's data (every decoded expected output, ~1 GiB of objects the garbage
-    collector walks) stays out of the process being timed."""
+    the harness's data (every decoded expected output: 890 MiB resident on HumanEval+)
+    stays out of the process being timed."""
     argv = [sys.executable, __file__, "--proctor-run", str(workload)]
     result = _timed_run([*argv, "--cache", str(cache), "--data", str(data)], "proctor run")
     return float(result["wall_s"]), list(result["results"]), list(result["mechanisms"])
